@@ -1,0 +1,15 @@
+#pragma once
+// The command-line tool's commands. Each takes its arguments (without "fopro" and the command
+// words) and returns the process exit code: 0 success, 1 failure, 2 usage error.
+
+#include <QtCore/QStringList>
+
+namespace fopro::cli {
+
+int datasetInspect(const QStringList &args);
+int datasetSplit(const QStringList &args);
+int datasetLongTail(const QStringList &args);
+int datasetDedup(const QStringList &args);
+int demo(const QStringList &args);
+
+} // namespace fopro::cli

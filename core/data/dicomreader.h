@@ -1,0 +1,78 @@
+#pragma once
+// DICOM through DCMTK: header metadata and decoding of one frame to 8-bit RGB. The RLE, JPEG and
+// JPEG-LS decoders are registered once on first use. JPEG 2000, non-image objects (RT, SR,
+// waveforms) and truncated or malformed files give an Error naming the file and the reason.
+
+#include "core/common/result.h"
+
+#include <QtCore/QMap>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+
+#include <opencv2/core/mat.hpp>
+
+namespace fopro::data {
+
+struct DicomInfo {
+    QString sopClassUid;
+    QString transferSyntaxUid;
+    QString photometric;      // e.g. "MONOCHROME2", "RGB", "YBR_FULL_422"
+    int rows = 0;
+    int columns = 0;
+    int frames = 1;
+    int bitsAllocated = 0;
+    int bitsStored = 0;
+    int samplesPerPixel = 0;
+    QString patientId;
+    QString studyInstanceUid;
+    QString seriesInstanceUid;
+    QString studyDescription;
+    QString seriesDescription;
+    /// Attributes kept as sample metadata: Modality, BodyPartExamined, StudyDate, SeriesDate,
+    /// Manufacturer, PatientID, Rows, Columns, PhotometricInterpretation, NumberOfFrames, ...
+    QMap<QString, QString> meta;
+    /// Values of the extra attributes asked for in readDicomInfo(file, extraAttributes), keyed
+    /// exactly as asked ("BodyPartExamined", "0018,0015"); only attributes present in the file.
+    QMap<QString, QString> requested;
+};
+
+/// A DICOM tag given by keyword or number.
+struct DicomTag {
+    quint16 group = 0;
+    quint16 element = 0;
+    QString keyword; // data dictionary keyword, empty for private or unknown tags
+
+    /// "(gggg,eeee)" in lower-case hex.
+    QString text() const;
+    /// The keyword when known, else "gggg,eeee".
+    QString name() const;
+};
+
+/// Parses "BodyPartExamined" (a data dictionary keyword), "0018,0015" or "(0018,0015)".
+/// InvalidArgument when it is neither.
+Result<DicomTag> parseDicomTag(const QString &keywordOrTag);
+
+/// True when the file has "DICM" at byte offset 128 (the DICOM Part 10 preamble). Reads 132 bytes.
+bool hasDicomMagic(const QString &file);
+
+/// Reads the header (pixel data is not decoded) and checks that the file is a decodable image:
+/// Unsupported for JPEG 2000 and non-image objects, Malformed for truncated/invalid files.
+Result<DicomInfo> readDicomInfo(const QString &file);
+/// As above, and also reads `extraAttributes` (keywords or tags, see parseDicomTag) into
+/// DicomInfo::requested and, under their keyword (or "gggg,eeee"), into DicomInfo::meta. An
+/// unknown keyword gives InvalidArgument; an attribute absent from the file is simply left out.
+Result<DicomInfo> readDicomInfo(const QString &file, const QStringList &extraAttributes);
+
+/// Value of an attribute given by keyword ("BodyPartExamined") or tag ("0018,0015"), as text.
+Result<QString> readDicomAttribute(const QString &file, const QString &keywordOrTag);
+
+/// Every attribute of the dataset as "(gggg,eeee) Keyword" -> value text (for inspectors).
+Result<QMap<QString, QString>> readAllDicomAttributes(const QString &file);
+
+/// Decodes frame `frame` to an 8-bit, 3-channel RGB image (CV_8UC3, RGB order). Monochrome data
+/// uses the first window centre/width when present, else the first VOI LUT, else min-max.
+/// Frames are counted from 0; a frame outside the file's range gives InvalidArgument. Safe to call
+/// from several threads at once (each call has its own DCMTK objects).
+Result<cv::Mat> decodeDicomFrame(const QString &file, int frame = 0);
+
+} // namespace fopro::data

@@ -1,0 +1,66 @@
+#include "core/data/importhelpers.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QDirIterator>
+#include <QtCore/QFileInfo>
+
+#include <algorithm>
+
+namespace fopro::data::detail {
+
+void ImageDirectory::addFolder(const QString &folder)
+{
+    const QString abs = QFileInfo(folder).absoluteFilePath();
+    if (m_folders.contains(abs)) return;
+    m_folders << abs;
+    QDirIterator it(abs, QDir::Files | QDir::NoDotAndDotDot);
+    while (it.hasNext()) {
+        it.next();
+        const QString name = it.fileName();
+        if (!isImageFileName(name)) continue;
+        const QString full = it.filePath();
+        if (!m_byName.contains(name)) m_byName.insert(name, full);
+        const QString stem = name.left(name.lastIndexOf(QLatin1Char('.')));
+        if (!m_byName.contains(stem)) m_byName.insert(stem, full);
+    }
+}
+
+QString ImageDirectory::find(const QString &nameOrStem) const { return m_byName.value(nameOrStem); }
+
+QString firstExistingFolder(const QString &base, const QStringList &candidates)
+{
+    for (const QString &c : candidates) {
+        const QString p = QDir::cleanPath(QDir(base).filePath(c));
+        if (QFileInfo(p).isDir()) return p;
+    }
+    return {};
+}
+
+QString fileBesideOrInside(const QString &path, const QString &fileName)
+{
+    const QFileInfo fi(path);
+    const QDir dir = fi.isDir() ? QDir(fi.absoluteFilePath()) : fi.absoluteDir();
+    const QString p = dir.filePath(fileName);
+    return QFileInfo(p).isFile() ? p : QString();
+}
+
+void sortClassesNaturally(DatasetIndex &index)
+{
+    QStringList order = index.classes;
+    bool allInts = !order.isEmpty();
+    for (const QString &c : order) {
+        bool ok = false;
+        c.toLongLong(&ok);
+        allInts = allInts && ok;
+    }
+    if (allInts)
+        std::sort(order.begin(), order.end(), [](const QString &a, const QString &b) { return a.toLongLong() < b.toLongLong(); });
+    else
+        std::sort(order.begin(), order.end(), [](const QString &a, const QString &b) {
+            const int ci = a.compare(b, Qt::CaseInsensitive);
+            return ci != 0 ? ci < 0 : a < b;
+        });
+    index.reorderClasses(order);
+}
+
+} // namespace fopro::data::detail

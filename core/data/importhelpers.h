@@ -1,0 +1,34 @@
+#pragma once
+// Internal helpers shared by the CSV-driven importers (ISIC 2019, ISIC-2019-LT, HAM10000, generic).
+
+#include "core/data/importer.h"
+
+#include <QtCore/QHash>
+
+namespace fopro::data::detail {
+
+/// Lists the image files directly inside each folder once (no per-file stat later) and maps both
+/// "name.ext" and "name" (without extension) to the absolute path. The first folder wins.
+class ImageDirectory {
+public:
+    void addFolder(const QString &folder);
+    bool isEmpty() const { return m_byName.isEmpty(); }
+    QStringList folders() const { return m_folders; }
+    /// Absolute path for a file name with or without extension, or empty.
+    QString find(const QString &nameOrStem) const;
+
+private:
+    QStringList m_folders;
+    QHash<QString, QString> m_byName;
+};
+
+/// The first of `candidates` (paths relative to `base`) that is an existing folder, or empty.
+QString firstExistingFolder(const QString &base, const QStringList &candidates);
+
+/// A file next to `path` (or inside it when `path` is a folder) named `fileName`, or empty.
+QString fileBesideOrInside(const QString &path, const QString &fileName);
+
+/// Classes sorted alphabetically (numerically when all names are integers).
+void sortClassesNaturally(DatasetIndex &index);
+
+} // namespace fopro::data::detail

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs every Debian package FoPro-KD Studio needs to build, test and run its demo, and
+# extracts the data-only test assets (pydicom's DICOM files, scikit-image's sample images) into a
+# cache folder without installing Python.
+#
+# Idempotent: when everything is present it only checks and returns.
+# Usage: packaging/install-deps.sh            (as root, or with sudo available)
+# Env:   FOPRO_ASSETS  where the extracted test assets go (default: <repo>/.cache/assets)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+assets=${FOPRO_ASSETS:-$repo/.cache/assets}
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
+  qt6-translations-l10n libqt6opengl6-dev libgl-dev
+  libqcustomplot-dev libqcustomplot2.1-qt6
+  libtorch-dev
+  libopencv-dev
+  libdcmtk-dev dcmtk
+  zlib1g-dev
+  xvfb xauth x11-utils imagemagick
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
+    echo "install-deps: these Debian packages are missing and installing them needs root:" >&2
+    echo "  ${missing[*]}" >&2
+    echo "install-deps: run this script as root (or install sudo), e.g.: su -c '$0'" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} Debian packages present"
+fi
+# Node.js and npm convert the demo teacher; a machine may already carry its own build of them.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: installing nodejs and npm"
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+
+# Data-only assets: download the .deb and unpack it; nothing gets installed, no Python needed.
+extract_deb() {   # $1 package, $2 marker path inside the unpacked tree
+  local pkg=$1 marker=$2 dest="$assets/$1"
+  if [ -e "$dest/$marker" ]; then return 0; fi
+  local tmp; tmp=$(mktemp -d)
+  echo "install-deps: extracting data files of $pkg into $dest"
+  if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+    $SUDO apt-get update -qq || true
+    (cd "$tmp" && apt-get download -q "$pkg" >/dev/null)
+  fi
+  mkdir -p "$dest"
+  dpkg-deb -x "$tmp"/"$pkg"_*.deb "$dest"
+  rm -rf "$tmp"
+}
+extract_deb python3-pydicom usr/lib/python3/dist-packages/pydicom/data/test_files
+extract_deb python3-skimage usr/lib/python3/dist-packages/skimage/data/retina.jpg
+
+echo "install-deps: assets in $assets"
