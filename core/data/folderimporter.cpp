@@ -10,6 +10,7 @@
 #include <QtCore/QDir>
 #include <QtCore/QDirIterator>
 #include <QtCore/QFileInfo>
+#include <QtCore/QSet>
 
 #include <algorithm>
 
@@ -91,6 +92,23 @@ public:
             }
             found.push_back({rel, fi.dir().dirName()});
         }
+        // Class folders are leaf folders: images lying in a folder that also has class folders below
+        // it (e.g. labeled-images/stray.jpg beside labeled-images/<tract>/...) have no class.
+        QSet<QString> ancestors;
+        for (const Found &f : found) {
+            QString dir = QFileInfo(f.rel).path();
+            while (dir.contains(QLatin1Char('/'))) {
+                dir = dir.left(dir.lastIndexOf(QLatin1Char('/')));
+                if (ancestors.contains(dir)) break;
+                ancestors.insert(dir);
+            }
+        }
+        found.erase(std::remove_if(found.begin(), found.end(), [&](const Found &f) {
+                        if (!ancestors.contains(QFileInfo(f.rel).path())) return false;
+                        r.problems.push_back({f.rel, QStringLiteral("lies beside class folders, not inside one; skipped")});
+                        return true;
+                    }),
+                    found.end());
         std::sort(found.begin(), found.end(), [](const Found &a, const Found &b) { return a.rel < b.rel; });
 
         // Optional HyperKvasir label table, keyed by file name without extension.
