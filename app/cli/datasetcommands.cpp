@@ -140,9 +140,9 @@ void printSummary(const QString &path, const ImportResult &r, const LongTailSumm
     const DatasetIndex &d = r.index;
     out() << "Dataset     " << QDir::toNativeSeparators(path) << "\n"
           << "Format      " << formatName(d.format) << "\n"
-          << "Images      " << sum.total;
-    const int inactive = int(d.samples.size()) - sum.total;
-    if (inactive > 0) out() << " (" << inactive << " excluded or without file)";
+          << "Images      " << std::count_if(d.samples.begin(), d.samples.end(), &DatasetIndex::isActive);
+    const auto inactive = std::count_if(d.samples.begin(), d.samples.end(), [](const Sample &s) { return !DatasetIndex::isActive(s); });
+    if (inactive > 0) out() << " (" << inactive << " more excluded, unlabelled or without file)";
     out() << "\n";
     out() << "Classes     " << d.classCount();
     if (sum.emptyClasses) out() << " (" << sum.emptyClasses << " empty)";
