@@ -22,6 +22,7 @@ Result<DedupReport> runDedup(const DatasetIndex &index, int threads, const Dedup
 {
     DuplicateOptions o;
     o.threshold = settings.threshold;
+    o.maxDifference = settings.maxDifference;
     o.nearDuplicates = settings.near;
     o.threads = threads;
     const bool tty = isatty(fileno(stderr));
@@ -108,6 +109,7 @@ int datasetDedup(const QStringList &args)
     p.addOption(help);
     p.addOptions({
         {QStringLiteral("threshold"), QStringLiteral("Near duplicates: at most D differing hash bits, 0-64 (default 6)."), QStringLiteral("D")},
+        {QStringLiteral("max-difference"), QStringLiteral("Near duplicates: 32x32 grey thumbnails differ by at most G grey levels on average,\nbrightness shift removed, 0-255 (default 6)."), QStringLiteral("G")},
         {QStringLiteral("exact-only"), QStringLiteral("Only exact duplicates (image files are not decoded).")},
         {QStringLiteral("threads"), QStringLiteral("Hashing threads (default 2)."), QStringLiteral("N")},
         {QStringLiteral("json"), QStringLiteral("Print JSON.")},
@@ -121,6 +123,8 @@ int datasetDedup(const QStringList &args)
     DedupSettings s;
     if (p.isSet(QStringLiteral("threshold"))) s.threshold = p.value(QStringLiteral("threshold")).toInt(&ok);
     if (!ok || s.threshold < 0 || s.threshold > 64) return fail(QStringLiteral("--threshold expects 0-64, got '%1'").arg(p.value(QStringLiteral("threshold"))), 2);
+    if (p.isSet(QStringLiteral("max-difference"))) s.maxDifference = p.value(QStringLiteral("max-difference")).toDouble(&ok);
+    if (!ok || s.maxDifference < 0 || s.maxDifference > 255) return fail(QStringLiteral("--max-difference expects 0 to 255"), 2);
     s.near = !p.isSet(QStringLiteral("exact-only"));
     int threads = 2;
     if (p.isSet(QStringLiteral("threads"))) threads = p.value(QStringLiteral("threads")).toInt(&ok);

@@ -15,6 +15,7 @@ struct DedupReport {
 
 struct DedupSettings {
     int threshold = 6;
+    double maxDifference = 6.0;
     bool near = true;
 };
 
