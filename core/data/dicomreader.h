@@ -66,12 +66,18 @@ Result<DicomInfo> readDicomInfo(const QString &file, const QStringList &extraAtt
 /// Value of an attribute given by keyword ("BodyPartExamined") or tag ("0018,0015"), as text.
 Result<QString> readDicomAttribute(const QString &file, const QString &keywordOrTag);
 
-/// Every attribute of the dataset as "(gggg,eeee) Keyword" -> value text (for inspectors).
+/// Every attribute of the dataset as "(gggg,eeee) Keyword" -> value text (for inspectors). The
+/// meta header (group 0002) is included; items of sequences appear as
+/// "(gggg,eeee) Sequence[1] > (gggg,eeee) Keyword"; pixel data and long binary values are
+/// summarised by their size, never loaded.
 Result<QMap<QString, QString>> readAllDicomAttributes(const QString &file);
 
 /// Decodes frame `frame` to an 8-bit, 3-channel RGB image (CV_8UC3, RGB order). Monochrome data
 /// uses the first window centre/width when present, else the first VOI LUT, else min-max.
-/// Frames are counted from 0; a frame outside the file's range gives InvalidArgument. Safe to call
+/// MONOCHROME1 is inverted, YBR colour converted, and a lossy JPEG stream labelled "RGB" whose
+/// markers clearly say YCbCr (a common writer mistake) is converted as YCbCr. Frames are counted
+/// from 0; a frame outside the file's range gives InvalidArgument. Compressed streams are checked
+/// before DCMTK sees them (corrupt RLE and JPEG headers crash or hang DCMTK 3.6.7). Safe to call
 /// from several threads at once (each call has its own DCMTK objects).
 Result<cv::Mat> decodeDicomFrame(const QString &file, int frame = 0);
 
