@@ -75,3 +75,34 @@ extract_deb python3-pydicom usr/lib/python3/dist-packages/pydicom/data/test_file
 extract_deb python3-skimage usr/lib/python3/dist-packages/skimage/data/retina.jpg
 
 echo "install-deps: assets in $assets"
+
+# ------------------------------------------------------------------------------------------------
+# Demo teacher: the ImageNet layers of Keras MobileNetV2 shipped (MIT) in the npm package nsfwjs,
+# converted from its CommonJS-wrapped TF.js files to the standard TF.js layout (model.json + binary
+# shards) by packaging/convert-tfjs-teacher.js. Skipped when already converted; when npm cannot
+# reach its registry this only warns (the tests that need the teacher skip themselves).
+teacher_pkg=nsfwjs
+teacher_version=4.4.0
+teacher_dest="$assets/teachers/mobilenet_v2"
+if [ -f "$teacher_dest/model.json" ] && [ -f "$teacher_dest/PROVENANCE.txt" ] \
+    && grep -q "$teacher_pkg@$teacher_version" "$teacher_dest/PROVENANCE.txt"; then
+  echo "install-deps: demo teacher present in $teacher_dest"
+elif ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  echo "install-deps: WARNING: node/npm not found; demo teacher not installed (its tests will skip)" >&2
+else
+  teacher_tmp=$(mktemp -d)
+  echo "install-deps: fetching $teacher_pkg@$teacher_version (npm pack) for the demo teacher"
+  # One retry, short back-off: an unreachable registry costs seconds, not minutes.
+  if (cd "$teacher_tmp" && npm pack --silent --fetch-retries=1 --fetch-retry-maxtimeout=10000 \
+        "$teacher_pkg@$teacher_version" >/dev/null 2>&1) \
+      && tar -xzf "$teacher_tmp/$teacher_pkg-$teacher_version.tgz" -C "$teacher_tmp" \
+           package/dist/models/mobilenet_v2/ \
+      && node "$here/convert-tfjs-teacher.js" "$teacher_tmp/package/dist/models/mobilenet_v2" \
+           "$teacher_dest" "$teacher_pkg" "$teacher_version"; then
+    echo "install-deps: demo teacher in $teacher_dest"
+  else
+    echo "install-deps: WARNING: could not fetch or convert $teacher_pkg@$teacher_version" \
+         "(npm registry unreachable?); demo teacher not installed (its tests will skip)" >&2
+  fi
+  rm -rf "$teacher_tmp"
+fi

@@ -6,6 +6,7 @@
 #include "core/data/importer.h"
 #include "core/data/longtail.h"
 #include "core/data/splits.h"
+#include "core/project/demo.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QDir>
@@ -469,25 +470,17 @@ int demo(const QStringList &args)
     const QString data = p.isSet(QStringLiteral("data")) ? p.value(QStringLiteral("data")) : QStringLiteral("/usr/share/datasets/fashion-mnist");
     QString outDir = p.value(QStringLiteral("out"));
     if (outDir.isEmpty()) outDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo");
-    LongTailOptions o;
+    fopro::project::DemoOptions demoOptions;
     int seed = 0;
-    if (!readDouble(p, QStringLiteral("factor"), 0.01, 1e-6, 1, &o.factor) || !readInt(p, QStringLiteral("seed"), 0, 0, &seed)) return 2;
-    o.seed = quint64(seed);
-    o.onlyTrainSplit = true; // the official t10k test set stays as it is (1,000 per class)
-    o.valPerClass = 50;      // balanced validation, held out of the training pool like ISIC-2019-LT
+    if (!readDouble(p, QStringLiteral("factor"), 0.01, 1e-6, 1, &demoOptions.factor) || !readInt(p, QStringLiteral("seed"), 0, 0, &seed)) return 2;
+    demoOptions.seed = quint64(seed);
+    demoOptions.fashionMnistDir = data;
 
-    if (!QFileInfo(data).isDir())
-        return fail(QStringLiteral("%1: Fashion-MNIST not found; install Debian's dataset-fashion-mnist (packaging/install-deps.sh does)").arg(data));
-    out() << "FoPro-KD Studio headless demo\n"
-          << "Demo data: Fashion-MNIST from Debian (real images and labels of clothing, MIT licence).\n"
-          << "It is NOT medical data; it only stands in for a long-tailed medical dataset.\n\n";
-    auto r = importDataset(data, ImportOptions{});
-    if (!r) return fail(r.error().message());
-    out() << "1. Imported " << r->index.samples.size() << " images of " << r->index.classCount() << " balanced classes ("
-          << splitCounts(r->index) << ")\n";
-    auto lt = makeLongTail(r->index, o);
+    out() << "FoPro-KD Studio headless demo\n" << fopro::project::demoDisclaimer() << "\n\n";
+    auto lt = fopro::project::makeDemoDataset(demoOptions);
     if (!lt) return fail(lt.error().message());
-    out() << "2. Long tail with factor " << o.factor << " on the training split (ISIC-2019-LT rule), 50 validation images per\n"
+    out() << "1. Imported Fashion-MNIST: 70,000 images of 10 balanced classes (60,000 train, 10,000 test)\n";
+    out() << "2. Long tail with factor " << demoOptions.factor << " on the training split (ISIC-2019-LT rule), 50 validation images per\n"
           << "   class held out, the 10,000 official test images kept:\n\n";
     ImportResult ltResult;
     ltResult.index = std::move(lt).value();
