@@ -1,5 +1,5 @@
 #pragma once
-// QCustomPlot's header uses the `signals`/`slots`/`emit` keywords, which this project switches off
+// QCustomPlot's header uses the `signals`/`slots`/`emit`/`foreach` keywords, which this project switches off
 // (QT_NO_KEYWORDS, because they clash with torch headers). Include QCustomPlot only through here.
 
 #ifndef signals
@@ -13,6 +13,10 @@
 #ifndef emit
 #define emit Q_EMIT
 #define FOPRO_UNDEF_EMIT
+#endif
+#ifndef foreach
+#define foreach Q_FOREACH
+#define FOPRO_UNDEF_FOREACH
 #endif
 
 #include <qcustomplot.h>
@@ -28,4 +32,8 @@
 #ifdef FOPRO_UNDEF_EMIT
 #undef emit
 #undef FOPRO_UNDEF_EMIT
+#endif
+#ifdef FOPRO_UNDEF_FOREACH
+#undef foreach
+#undef FOPRO_UNDEF_FOREACH
 #endif

@@ -1,0 +1,676 @@
+#include "ui/dataset/longtailplot.h"
+
+#include "core/data/datasetindex.h"
+#include "ui/common/qcustomplotinclude.h"
+
+#include <QtCore/QEvent>
+#include <QtGui/QFontMetrics>
+#include <QtGui/QHelpEvent>
+#include <QtGui/QMouseEvent>
+#include <QtWidgets/QCheckBox>
+#include <QtWidgets/QToolTip>
+#include <QtWidgets/QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace fopro::ui {
+
+namespace {
+
+// Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
+const QColor kTrainColor(0x00, 0x72, 0xB2);      // blue
+const QColor kValColor(0xE6, 0x9F, 0x00);        // orange
+const QColor kTestColor(0x00, 0x9E, 0x73);       // bluish green
+const QColor kUnassignedColor(0x99, 0x99, 0x99); // grey: "no split yet"
+
+// Background bands: light, translucent, and different hues from the bars.
+QColor bandColor(data::TailGroup group, bool dark)
+{
+    QColor c;
+    switch (group) {
+    case data::TailGroup::Head: c = QColor(0xCC, 0x79, 0xA7); break;   // reddish purple
+    case data::TailGroup::Medium: c = QColor(0xF0, 0xE4, 0x42); break; // yellow
+    case data::TailGroup::Tail: c = QColor(0x56, 0xB4, 0xE9); break;   // sky blue
+    }
+    c.setAlpha(dark ? 48 : 40);
+    return c;
+}
+
+const char *const kBandLayer = "bands";
+constexpr int kClickSlop = 4; // pixels the mouse may move between press and release of a click
+
+bool isDark(const QPalette &palette)
+{
+    return palette.color(QPalette::Base).lightness() < 128;
+}
+
+} // namespace
+
+int LongTailPlotData::total(int c) const
+{
+    return trainCount(c) + valCount(c) + testCount(c) + unassignedCount(c);
+}
+
+int LongTailPlotData::grandTotal() const
+{
+    int sum = 0;
+    for (int c = 0; c < classCount(); ++c) sum += total(c);
+    return sum;
+}
+
+LongTailPlot::LongTailPlot(QWidget *parent) : QWidget(parent)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_plot = new QCustomPlot(this);
+    m_plot->setObjectName(QStringLiteral("longTailPlot"));
+    m_plot->setMinimumSize(320, 240);
+    layout->addWidget(m_plot);
+
+    // Bands go on their own layer between the axis-rect background and the grid.
+    m_plot->addLayer(QString::fromLatin1(kBandLayer), m_plot->layer(QStringLiteral("background")),
+                     QCustomPlot::limAbove);
+
+    // Layout: title row, legend row, axis rect.
+    m_title = new QCPTextElement(m_plot, QString(), QFont(font().family(), font().pointSize() + 1, QFont::Bold));
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, m_title);
+    // The legend sits centred in its own row, between two stretching spacers: an empty legend
+    // (no data) would otherwise cap the width of the whole layout column at its own.
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    m_plot->plotLayout()->insertRow(1);
+    auto *legendRow = new QCPLayoutGrid;
+    m_plot->plotLayout()->addElement(1, 0, legendRow);
+    legendRow->addElement(0, 0, new QCPLayoutElement(m_plot));
+    legendRow->addElement(0, 1, m_plot->legend);
+    legendRow->addElement(0, 2, new QCPLayoutElement(m_plot));
+    legendRow->setColumnStretchFactor(1, 0.001);
+    legendRow->setColumnSpacing(0);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    m_plot->plotLayout()->setRowSpacing(0);
+    m_plot->legend->setVisible(true);
+    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_plot->legend->setMargins(QMargins(4, 0, 4, 0));
+    m_plot->legend->setColumnSpacing(16);
+    m_plot->legend->setIconSize(14, 10);
+    m_plot->legend->setBorderPen(Qt::NoPen);
+    m_plot->legend->setBrush(Qt::NoBrush);
+    m_plot->legend->setMargins(QMargins(0, 0, 0, 0));
+    m_plot->legend->setLayer(QStringLiteral("legend"));
+
+    const QString splitNames[] = {tr("train"), tr("val"), tr("test"), tr("unassigned")};
+    const QColor splitColors[] = {kTrainColor, kValColor, kTestColor, kUnassignedColor};
+    for (int i = 0; i < 4; ++i) {
+        auto *bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
+        bars->setName(splitNames[i]);
+        bars->setBrush(splitColors[i]);
+        bars->setWidth(0.72);
+        bars->setStackingGap(0);
+        bars->setSelectable(QCP::stNone);
+        if (!m_bars.empty()) bars->moveAbove(m_bars.back());
+        m_bars.push_back(bars);
+    }
+
+    QSharedPointer<QCPAxisTickerText> xTicker(new QCPAxisTickerText);
+    m_plot->xAxis->setTicker(xTicker);
+    m_plot->xAxis->setSubTicks(false);
+    m_plot->xAxis->setTickLength(0, 4);
+    m_plot->xAxis->grid()->setVisible(false);
+    m_plot->yAxis->setLabel(tr("images"));
+    // The right axis carries only the two threshold labels, at the heights of the dashed lines.
+    m_plot->yAxis2->setVisible(true);
+    m_plot->yAxis2->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
+    m_plot->yAxis2->setSubTicks(false);
+    m_plot->yAxis2->setTickLength(0, 4);
+    m_plot->yAxis2->grid()->setVisible(false);
+    connect(m_plot->yAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), m_plot->yAxis2,
+            qOverload<const QCPRange &>(&QCPAxis::setRange));
+    m_plot->yAxis->setNumberFormat(QStringLiteral("f"));
+    m_plot->yAxis->setNumberPrecision(0);
+    m_plot->setNoAntialiasingOnDrag(true);
+
+    // A log-scale switch in the top-right corner, in the title row (no extra vertical space).
+    m_logToggle = new QCheckBox(tr("Log scale"), m_plot);
+    m_logToggle->setToolTip(tr("Show image counts on a logarithmic axis, so rare classes stay visible"));
+    connect(m_logToggle, &QCheckBox::toggled, this, &LongTailPlot::setLogScale);
+
+    m_plot->installEventFilter(this);
+    applyPalette();
+    rebuild();
+}
+
+LongTailPlot::~LongTailPlot() = default;
+
+void LongTailPlot::setData(const LongTailPlotData &data)
+{
+    m_data = data;
+    rebuild();
+}
+
+void LongTailPlot::setThresholds(int many, int few)
+{
+    if (m_thresholds.many == many && m_thresholds.few == few) return;
+    m_thresholds = {many, few};
+    rebuild();
+}
+
+void LongTailPlot::setLogScale(bool on)
+{
+    if (m_logToggle->isChecked() != on) {
+        m_logToggle->setChecked(on); // re-enters through toggled()
+        return;
+    }
+    if (m_logScale == on) return;
+    m_logScale = on;
+    rebuild();
+}
+
+LongTailPlotData LongTailPlot::fromIndex(const data::DatasetIndex &index)
+{
+    LongTailPlotData d;
+    d.classNames = index.classes;
+    d.train = index.classCounts(data::Split::Train);
+    d.val = index.classCounts(data::Split::Val);
+    d.test = index.classCounts(data::Split::Test);
+    d.unassigned = index.classCounts(data::Split::None);
+    return d;
+}
+
+std::vector<int> LongTailPlot::sortedOrder(const LongTailPlotData &data)
+{
+    std::vector<int> order(std::size_t(data.classCount()));
+    std::iota(order.begin(), order.end(), 0);
+    std::vector<int> totals(order.size());
+    for (int c = 0; c < data.classCount(); ++c) totals[std::size_t(c)] = data.total(c);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return totals[std::size_t(a)] > totals[std::size_t(b)]; });
+    return order;
+}
+
+std::vector<int> LongTailPlot::groupCounts(const LongTailPlotData &data)
+{
+    bool anyTrain = false;
+    for (int c = 0; c < data.classCount() && !anyTrain; ++c) anyTrain = data.trainCount(c) > 0;
+    std::vector<int> counts(std::size_t(data.classCount()));
+    for (int c = 0; c < data.classCount(); ++c)
+        counts[std::size_t(c)] = anyTrain ? data.trainCount(c) : data.total(c);
+    return counts;
+}
+
+data::TailGroup LongTailPlot::groupOf(const LongTailPlotData &data, int classIndex, data::TailThresholds thresholds)
+{
+    const std::vector<int> counts = groupCounts(data);
+    const int n = classIndex >= 0 && classIndex < int(counts.size()) ? counts[std::size_t(classIndex)] : 0;
+    return data::tailGroupOf(n, thresholds);
+}
+
+double LongTailPlot::imbalanceRatio(const LongTailPlotData &data)
+{
+    int largest = 0, smallest = 0;
+    for (int c = 0; c < data.classCount(); ++c) {
+        const int n = data.total(c);
+        if (n <= 0) continue;
+        largest = std::max(largest, n);
+        smallest = smallest == 0 ? n : std::min(smallest, n);
+    }
+    return smallest > 0 ? double(largest) / double(smallest) : 0.0;
+}
+
+QString LongTailPlot::elideName(const QString &name, int maxChars)
+{
+    if (name.size() <= maxChars || maxChars < 3) return name;
+    const int keep = maxChars - 1; // one character for the ellipsis
+    const int head = keep / 2;
+    const int tail = keep - head;
+    return name.left(head) + QChar(0x2026) + name.right(tail);
+}
+
+int LongTailPlot::classAt(const QPoint &pos) const
+{
+    if (m_order.empty()) return -1;
+    const QRect rect = m_plot->axisRect()->rect();
+    // The whole column counts, tick label included, so a tail class with a tiny bar is easy to hit.
+    if (pos.x() < rect.left() || pos.x() > rect.right() || pos.y() < rect.top()) return -1;
+    const double key = m_plot->xAxis->pixelToCoord(pos.x());
+    const int position = int(std::lround(key));
+    if (position < 0 || position >= int(m_order.size()) || std::abs(key - position) > 0.5) return -1;
+    return m_order[std::size_t(position)];
+}
+
+QString LongTailPlot::toolTipFor(int c) const
+{
+    if (c < 0 || c >= m_data.classCount()) return {};
+    const data::TailGroup group = groupOf(m_data, c, m_thresholds);
+    const QString groupText = group == data::TailGroup::Head     ? tr("head")
+                              : group == data::TailGroup::Medium ? tr("medium")
+                                                                 : tr("tail");
+    QString text = QStringLiteral("<b>%1</b> (%2)<table>").arg(m_data.classNames.value(c).toHtmlEscaped(), groupText);
+    const auto row = [](const QString &label, int value) {
+        return QStringLiteral("<tr><td>%1</td><td align=\"right\">&nbsp;%2</td></tr>").arg(label).arg(value);
+    };
+    text += row(tr("train"), m_data.trainCount(c));
+    text += row(tr("val"), m_data.valCount(c));
+    text += row(tr("test"), m_data.testCount(c));
+    text += row(tr("unassigned"), m_data.unassignedCount(c));
+    text += row(QStringLiteral("<b>%1</b>").arg(tr("total")), m_data.total(c));
+    text += QStringLiteral("</table>");
+    return text;
+}
+
+QString LongTailPlot::classCountText(int n) const
+{
+    return n == 1 ? tr("1 class") : tr("%1 classes").arg(n);
+}
+
+void LongTailPlot::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::FontChange) {
+        applyPalette();
+        rebuild();
+    }
+    QWidget::changeEvent(event);
+}
+
+bool LongTailPlot::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_plot) {
+        switch (event->type()) {
+        case QEvent::ToolTip: {
+            auto *help = static_cast<QHelpEvent *>(event);
+            const int c = classAt(help->pos());
+            if (c >= 0) QToolTip::showText(help->globalPos(), toolTipFor(c), m_plot);
+            else QToolTip::hideText();
+            return true;
+        }
+        case QEvent::MouseButtonPress: {
+            auto *mouse = static_cast<QMouseEvent *>(event);
+            if (mouse->button() == Qt::LeftButton) {
+                m_pressPos = mouse->position().toPoint();
+                m_pressed = true;
+            }
+            break;
+        }
+        case QEvent::MouseButtonRelease: {
+            auto *mouse = static_cast<QMouseEvent *>(event);
+            if (mouse->button() == Qt::LeftButton && m_pressed) {
+                m_pressed = false;
+                const QPoint pos = mouse->position().toPoint();
+                if ((pos - m_pressPos).manhattanLength() <= kClickSlop) {
+                    const int c = classAt(pos);
+                    if (c >= 0) Q_EMIT classClicked(c);
+                }
+            }
+            break;
+        }
+        case QEvent::Resize:
+            // Title wrapping, label rotation and count labels depend on the width; a rebuild is a
+            // few dozen items, cheap enough for every resize.
+            placeLogToggle();
+            rebuild();
+            break;
+        default: break;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void LongTailPlot::applyPalette()
+{
+    const QPalette pal = palette();
+    const QColor text = pal.color(QPalette::WindowText);
+    const QColor base = pal.color(QPalette::Base);
+    QColor grid = text;
+    grid.setAlpha(40);
+
+    m_plot->setBackground(base);
+    m_plot->axisRect()->setBackground(base);
+    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2}) {
+        axis->setBasePen(QPen(text, 1));
+        axis->setTickPen(QPen(text, 1));
+        axis->setSubTickPen(QPen(text, 1));
+        axis->setTickLabelColor(text);
+        axis->setLabelColor(text);
+        axis->grid()->setPen(QPen(grid, 1, Qt::SolidLine));
+        axis->grid()->setSubGridVisible(false);
+        axis->grid()->setZeroLinePen(Qt::NoPen);
+    }
+    m_plot->yAxis2->setBasePen(Qt::NoPen);
+    m_plot->legend->setTextColor(text);
+    m_plot->legend->setFont(font());
+    m_title->setTextColor(text);
+    QFont titleFont = font();
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    // A thin outline in the background colour separates the stacked segments.
+    for (QCPBars *bars : m_bars) bars->setPen(QPen(base, 1));
+}
+
+double LongTailPlot::estimatedAxisWidth() const
+{
+    // The axis rect's side margins from the last layout (the y axes), applied to the current width;
+    // before the first layout, a typical value.
+    const int lastMargins = m_plot->axisRect()->width() > 0 ? m_plot->viewport().width() - m_plot->axisRect()->width() : 0;
+    const int margins = lastMargins > 0 && lastMargins < m_plot->width() ? lastMargins : 150;
+    return std::max(100, m_plot->width() - margins);
+}
+
+void LongTailPlot::updateTitle()
+{
+    // One line when it fits between the edges and the log-scale switch; else wrapped at the
+    // separators, so a narrow plot never runs its title under the switch.
+    const QFontMetricsF fm(m_title->font());
+    const double room = m_plot->width() - 2.0 * (m_logToggle->sizeHint().width() + 12);
+    const QString separator = QStringLiteral("  \u00b7  ");
+    QStringList lines;
+    for (const QString &part : std::as_const(m_titleParts)) {
+        if (!lines.isEmpty() && fm.horizontalAdvance(lines.back() + separator + part) <= room)
+            lines.back() += separator + part;
+        else
+            lines << part;
+    }
+    m_title->setText(lines.join(QLatin1Char('\n')));
+}
+
+void LongTailPlot::placeLogToggle()
+{
+    m_logToggle->adjustSize();
+    m_logToggle->move(m_plot->width() - m_logToggle->width() - 6, 4);
+    m_logToggle->raise();
+}
+
+void LongTailPlot::updateTickLabelLayout()
+{
+    const int n = int(m_order.size());
+    QCPAxis *x = m_plot->xAxis;
+    if (n == 0) {
+        x->setTickLabelRotation(0);
+        m_plot->axisRect()->setMinimumMargins(QMargins(0, 0, 0, 0));
+        return;
+    }
+    QStringList labels;
+    for (int c : m_order) labels << elideName(m_data.classNames.value(c));
+
+    const double axisWidth = estimatedAxisWidth();
+    const double spacing = axisWidth / n;
+    const QFont base = font();
+    const double basePt = base.pointSizeF() > 0 ? base.pointSizeF() : 9.0;
+    const double minPt = std::max(6.5, basePt - 2.5);
+
+    const auto widths = [&](const QFont &f) {
+        const QFontMetricsF fm(f);
+        std::vector<double> w;
+        for (const QString &l : labels) w.push_back(fm.horizontalAdvance(l));
+        return w;
+    };
+    // Preference: horizontal labels; else 45° (down-left from the tick) at about the normal font
+    // size; else vertical labels (the densest layout), shrinking the font only as far as needed.
+    // A vertical label at 9 pt reads better than a slanted one at 7 pt.
+    QFont chosen = base;
+    double rotation = -90;
+    bool found = false;
+    const double slantMinPt = std::max(minPt, basePt - 1.0);
+    for (double pt = basePt; pt >= slantMinPt - 1e-9 && !found; pt -= 0.5) {
+        QFont f = base;
+        f.setPointSizeF(pt);
+        const double h = QFontMetricsF(f).height();
+        const std::vector<double> w = widths(f);
+        const double maxW = *std::max_element(w.begin(), w.end());
+        if (maxW + 8 <= spacing) {
+            chosen = f, rotation = 0, found = true;
+        } else if (spacing * std::sqrt(0.5) >= h * 1.1) {
+            chosen = f, rotation = -45, found = true;
+        }
+    }
+    if (!found) {
+        for (double pt = basePt; pt >= minPt - 1e-9; pt -= 0.5) {
+            QFont f = base;
+            f.setPointSizeF(pt);
+            chosen = f;
+            if (spacing >= QFontMetricsF(f).height() * 1.05) break;
+        }
+    }
+    x->setTickLabelFont(chosen);
+    x->setTickLabelRotation(rotation);
+
+    // Slanted labels reach left of their tick: keep the first ones inside the widget.
+    int left = 0;
+    if (rotation == -45) {
+        const QFontMetricsF fm(chosen);
+        const std::vector<double> w = widths(chosen);
+        for (int i = 0; i < n; ++i) {
+            const double reach = (w[std::size_t(i)] + fm.height()) * std::sqrt(0.5) - (i + 0.5) * spacing;
+            left = std::max(left, int(std::ceil(reach)) + 6);
+        }
+    }
+    m_plot->axisRect()->setMinimumMargins(QMargins(left, 0, 0, 0));
+}
+
+void LongTailPlot::updateRanges()
+{
+    const int n = int(m_order.size());
+    m_plot->xAxis->setRange(-0.5, std::max(1, n) - 0.5);
+    if (m_logScale) {
+        QSharedPointer<QCPAxisTickerLog> ticker(new QCPAxisTickerLog);
+        ticker->setLogBase(10);
+        ticker->setSubTickCount(8);
+        m_plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
+        m_plot->yAxis2->setScaleType(QCPAxis::stLogarithmic);
+        m_plot->yAxis->setTicker(ticker);
+        m_plot->yAxis->setSubTicks(true);
+        m_plot->yAxis->grid()->setSubGridVisible(false);
+        const double top = std::max({double(m_maxTotal), double(m_thresholds.many), 10.0}) + 1.0;
+        m_plot->yAxis->setRange(0.8, top * 3.0);
+        m_plot->yAxis->setLabel(tr("images (log scale)"));
+    } else {
+        QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+        ticker->setTickStep(1.0);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        m_plot->yAxis->setScaleType(QCPAxis::stLinear);
+        m_plot->yAxis2->setScaleType(QCPAxis::stLinear);
+        m_plot->yAxis->setTicker(ticker);
+        m_plot->yAxis->setSubTicks(false);
+        const double top = std::max({double(m_maxTotal), m_thresholds.many * 1.1, 5.0});
+        m_plot->yAxis->setRange(0, top * 1.15);
+        m_plot->yAxis->setLabel(tr("images"));
+    }
+}
+
+void LongTailPlot::rebuild()
+{
+    m_order = sortedOrder(m_data);
+    m_maxTotal = 0;
+    for (int c = 0; c < m_data.classCount(); ++c) m_maxTotal = std::max(m_maxTotal, m_data.total(c));
+    const int n = int(m_order.size());
+    const bool empty = m_data.grandTotal() == 0;
+    const bool dark = isDark(palette());
+    const QColor text = palette().color(QPalette::WindowText);
+
+    m_plot->clearItems();
+
+    // Bars, stacked bottom to top: train, val, test, unassigned.
+    const double base = baseValue();
+    const std::vector<int> *series[] = {&m_data.train, &m_data.val, &m_data.test, &m_data.unassigned};
+    for (int s = 0; s < 4; ++s) {
+        QVector<double> keys, values;
+        bool any = false;
+        for (int i = 0; i < n && !empty; ++i) {
+            const int c = m_order[std::size_t(i)];
+            const std::vector<int> &v = *series[s];
+            const int count = c < int(v.size()) ? v[std::size_t(c)] : 0;
+            any = any || count > 0;
+            keys << i;
+            values << count;
+        }
+        QCPBars *bars = m_bars[std::size_t(s)];
+        bars->setData(keys, values, true);
+        // At most ~90 px wide: a handful of classes should not turn into slabs.
+        bars->setWidth(std::min(0.72, 90.0 / std::max(1.0, estimatedAxisWidth() / std::max(1, n))));
+        bars->setBaseValue(base);
+        // Only splits that hold images get a legend entry.
+        if (any) bars->addToLegend();
+        else bars->removeFromLegend();
+    }
+    m_plot->legend->setVisible(!empty);
+
+    // Tick labels: class names, elided in the middle.
+    auto xTicker = qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->xAxis->ticker());
+    xTicker->clear();
+    for (int i = 0; i < n && !empty; ++i)
+        xTicker->addTick(i, elideName(m_data.classNames.value(m_order[std::size_t(i)])));
+
+    qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->yAxis2->ticker())->clear();
+    m_plot->yAxis->setTickLabels(!empty);
+    m_plot->yAxis->grid()->setVisible(!empty);
+    updateRanges();
+    updateTickLabelLayout();
+
+    if (empty) {
+        m_titleParts = n == 0 ? QStringList{tr("No classes")} : QStringList{classCountText(n), tr("no images")};
+        updateTitle();
+        auto *label = new QCPItemText(m_plot);
+        label->setClipToAxisRect(false);
+        label->position->setType(QCPItemPosition::ptAxisRectRatio);
+        label->position->setCoords(0.5, 0.5);
+        label->setPositionAlignment(Qt::AlignCenter);
+        QFont f = font();
+        f.setPointSizeF((f.pointSizeF() > 0 ? f.pointSizeF() : 9.0) * 1.5);
+        label->setFont(f);
+        label->setColor(text);
+        label->setText(tr("No images"));
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+
+    // Title: class count and imbalance ratio.
+    int nonEmpty = 0, smallest = 0;
+    for (int c = 0; c < m_data.classCount(); ++c) {
+        const int t = m_data.total(c);
+        if (t <= 0) continue;
+        ++nonEmpty;
+        smallest = smallest == 0 ? t : std::min(smallest, t);
+    }
+    m_titleParts = QStringList{classCountText(n),
+                    tr("imbalance ratio %1 (largest %2 / smallest %3 images)")
+                        .arg(QLocale().toString(imbalanceRatio(m_data), 'f', 1))
+                        .arg(m_maxTotal)
+                        .arg(smallest)};
+    if (nonEmpty < n) m_titleParts << tr("%1 empty").arg(n - nonEmpty);
+    updateTitle();
+
+    // Head / medium / tail bands: one rectangle per run of neighbouring columns in the same group
+    // (groups follow training counts, so they need not be contiguous in the order by total).
+    const std::vector<int> counts = groupCounts(m_data);
+    struct Run {
+        data::TailGroup group;
+        int first, last;
+    };
+    std::vector<Run> runs;
+    for (int i = 0; i < n; ++i) {
+        const data::TailGroup g = data::tailGroupOf(counts[std::size_t(m_order[std::size_t(i)])], m_thresholds);
+        if (!runs.empty() && runs.back().group == g) runs.back().last = i;
+        else runs.push_back({g, i, i});
+    }
+    QColor labelColor = text;
+    labelColor.setAlpha(200);
+    QFont bandFont = font();
+    bandFont.setItalic(true);
+    const QFontMetricsF bandMetrics(bandFont);
+    const double pixelsPerClass = std::max(1.0, estimatedAxisWidth() / std::max(1, n));
+    // Label the widest run of each group (and any other run wide enough for its word).
+    std::vector<int> widest(3, -1);
+    for (int r = 0; r < int(runs.size()); ++r) {
+        const int g = int(runs[std::size_t(r)].group);
+        const int len = runs[std::size_t(r)].last - runs[std::size_t(r)].first;
+        if (widest[std::size_t(g)] < 0 ||
+            len > runs[std::size_t(widest[std::size_t(g)])].last - runs[std::size_t(widest[std::size_t(g)])].first)
+            widest[std::size_t(g)] = r;
+    }
+    for (int r = 0; r < int(runs.size()); ++r) {
+        const Run &run = runs[std::size_t(r)];
+        auto *rect = new QCPItemRect(m_plot);
+        rect->setLayer(QString::fromLatin1(kBandLayer));
+        rect->topLeft->setTypeX(QCPItemPosition::ptPlotCoords);
+        rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        rect->bottomRight->setTypeX(QCPItemPosition::ptPlotCoords);
+        rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        rect->topLeft->setCoords(run.first - 0.5, 0);
+        rect->bottomRight->setCoords(run.last + 0.5, 1);
+        rect->setPen(Qt::NoPen);
+        rect->setBrush(bandColor(run.group, dark));
+        rect->setSelectable(false);
+
+        const QString word = run.group == data::TailGroup::Head     ? tr("head")
+                             : run.group == data::TailGroup::Medium ? tr("medium")
+                                                                    : tr("tail");
+        const double runPixels = (run.last - run.first + 1) * pixelsPerClass;
+        if (r != widest[std::size_t(int(run.group))] && runPixels < bandMetrics.horizontalAdvance(word) + 8) continue;
+        auto *label = new QCPItemText(m_plot);
+        label->setLayer(QStringLiteral("axes"));
+        label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->position->setCoords((run.first + run.last) / 2.0, 0.0);
+        label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignTop);
+        label->setPadding(QMargins(2, 2, 2, 1));
+        label->setFont(bandFont);
+        label->setColor(labelColor);
+        label->setText(word);
+        label->setSelectable(false);
+    }
+
+    // Counts above the stacks, when the columns are wide enough for the largest number; otherwise
+    // only the empty classes get their "0", so an empty column never reads as a missing bar.
+    QColor countColor = text;
+    countColor.setAlpha(190);
+    QFont countFont = font();
+    countFont.setPointSizeF(std::max(6.5, (countFont.pointSizeF() > 0 ? countFont.pointSizeF() : 9.0) - 1.5));
+    const bool allCounts =
+        QFontMetricsF(countFont).horizontalAdvance(QString::number(m_maxTotal)) + 4 <= pixelsPerClass;
+    for (int i = 0; i < n; ++i) {
+        const int t = m_data.total(m_order[std::size_t(i)]);
+        if (!allCounts && t > 0) continue;
+        auto *count = new QCPItemText(m_plot);
+        count->setLayer(QStringLiteral("axes"));
+        count->position->setType(QCPItemPosition::ptPlotCoords);
+        count->position->setCoords(i, base + t);
+        count->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+        count->setPadding(QMargins(0, 0, 0, 1));
+        count->setFont(countFont);
+        count->setColor(countColor);
+        count->setText(QString::number(t));
+        count->setSelectable(false);
+    }
+
+    // Dashed threshold lines, on the same base as the bars so "above the line" means "in the
+    // group". Their labels sit on the right axis, outside the bars, so they never cover a bar or
+    // a count.
+    const struct {
+        double value;
+        QString text;
+    } lines[] = {{double(m_thresholds.many), tr("many > %1").arg(m_thresholds.many)},
+                 {double(m_thresholds.few), tr("few < %1").arg(m_thresholds.few)}};
+    QColor lineColor = text;
+    lineColor.setAlpha(170);
+    auto thresholdTicker = qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->yAxis2->ticker());
+    thresholdTicker->clear();
+    for (const auto &l : lines) {
+        const double y = l.value + base;
+        auto *line = new QCPItemLine(m_plot);
+        line->setLayer(QStringLiteral("main"));
+        for (QCPItemPosition *p : {line->start, line->end}) {
+            p->setTypeX(QCPItemPosition::ptAxisRectRatio);
+            p->setTypeY(QCPItemPosition::ptPlotCoords);
+        }
+        line->start->setCoords(0, y);
+        line->end->setCoords(1, y);
+        line->setPen(QPen(lineColor, 1.2, Qt::DashLine));
+        line->setSelectable(false);
+        thresholdTicker->addTick(y, l.text);
+    }
+
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+} // namespace fopro::ui

@@ -1,0 +1,130 @@
+#pragma once
+// A dataset's long tail as a stacked bar chart a clinician can read: one column per class, sorted
+// by total count (largest first, empty classes last), bars stacked by split (train, val, test,
+// unassigned), head / medium / tail as coloured background bands, dashed lines at the two
+// thresholds, and the imbalance ratio in the title. Clicking a column emits the class index;
+// hovering shows the class name and its per-split counts.
+//
+// Input is a plain value (LongTailPlotData), so the dataset page can feed it from its model while
+// the user curates: setData() rebuilds a few dozen plot items and queues a replot, never blocks.
+
+#include "core/data/longtail.h"
+
+#include <QtCore/QStringList>
+#include <QtWidgets/QWidget>
+
+#include <vector>
+
+class QCheckBox;
+class QCustomPlot;
+class QCPBars;
+class QCPTextElement;
+
+namespace fopro::data {
+class DatasetIndex;
+}
+
+namespace fopro::ui {
+
+/// Per-class counts per split. The vectors are indexed like classNames; missing entries count 0.
+struct LongTailPlotData {
+    QStringList classNames;
+    std::vector<int> train, val, test, unassigned;
+
+    int classCount() const { return int(classNames.size()); }
+    /// train + val + test + unassigned of class `c`.
+    int total(int c) const;
+    int trainCount(int c) const { return at(train, c); }
+    int valCount(int c) const { return at(val, c); }
+    int testCount(int c) const { return at(test, c); }
+    int unassignedCount(int c) const { return at(unassigned, c); }
+    /// Sum over all classes and splits.
+    int grandTotal() const;
+
+private:
+    static int at(const std::vector<int> &v, int c)
+    {
+        return c >= 0 && c < int(v.size()) ? v[std::size_t(c)] : 0;
+    }
+};
+
+class LongTailPlot : public QWidget {
+    Q_OBJECT
+public:
+    explicit LongTailPlot(QWidget *parent = nullptr);
+    ~LongTailPlot() override;
+
+    /// Replaces the data and queues a replot (QCustomPlot::rpQueuedReplot).
+    void setData(const LongTailPlotData &data);
+    const LongTailPlotData &data() const { return m_data; }
+
+    /// Head: count > many; tail: count < few (defaults 100 / 20). Counts are training counts when
+    /// any sample is in the training split, else totals (see groupCounts()).
+    void setThresholds(int many, int few);
+    data::TailThresholds thresholds() const { return m_thresholds; }
+
+    /// Logarithmic y axis. Bars then start at 1 (log 0 is undefined), so a stack reaches
+    /// 1 + its count; the threshold lines are shifted the same way so comparisons stay exact.
+    void setLogScale(bool on);
+    bool logScale() const { return m_logScale; }
+
+    /// The plot itself (tests use it for coordToPixel and to send mouse events).
+    QCustomPlot *plot() const { return m_plot; }
+
+    /// Counts per split from DatasetIndex::classCounts(split); Split::None is "unassigned".
+    /// Excluded and missing samples do not count.
+    static LongTailPlotData fromIndex(const data::DatasetIndex &index);
+    /// Class indices by descending total, ties by class index (so empty classes come last).
+    static std::vector<int> sortedOrder(const LongTailPlotData &data);
+    /// The counts that decide head / medium / tail: training counts when any sample is in the
+    /// training split, else totals.
+    static std::vector<int> groupCounts(const LongTailPlotData &data);
+    /// The group of class `classIndex` (by groupCounts()).
+    static data::TailGroup groupOf(const LongTailPlotData &data, int classIndex, data::TailThresholds thresholds);
+    /// Largest / smallest total over non-empty classes; 0 when no class has a sample.
+    static double imbalanceRatio(const LongTailPlotData &data);
+    /// `name` shortened in the middle to at most `maxChars` characters (ends carry the meaning:
+    /// "ulcerative-colitis-grade-0-1" keeps its grade).
+    static QString elideName(const QString &name, int maxChars = 24);
+
+    /// The class whose column contains `pos` (pixels in plot()), or -1.
+    int classAt(const QPoint &pos) const;
+    /// The tooltip text for class `classIndex` (rich text).
+    QString toolTipFor(int classIndex) const;
+
+Q_SIGNALS:
+    /// The user clicked the column (bar or tick label) of class `classIndex` (index into
+    /// LongTailPlotData::classNames, not the sorted position).
+    void classClicked(int classIndex);
+
+protected:
+    void changeEvent(QEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    void rebuild();
+    void applyPalette();
+    void updateTickLabelLayout();
+    void updateRanges();
+    void placeLogToggle();
+    void updateTitle();
+    double estimatedAxisWidth() const;
+    QString classCountText(int n) const;
+    double baseValue() const { return m_logScale ? 1.0 : 0.0; }
+
+    LongTailPlotData m_data;
+    data::TailThresholds m_thresholds = data::TailThresholds::defaults();
+    bool m_logScale = false;
+    std::vector<int> m_order; // sorted position -> class index
+    int m_maxTotal = 0;
+
+    QCustomPlot *m_plot = nullptr;
+    QCheckBox *m_logToggle = nullptr;
+    QCPTextElement *m_title = nullptr;
+    QStringList m_titleParts; // joined with separators, wrapped to the width
+    std::vector<QCPBars *> m_bars; // train, val, test, unassigned (bottom to top)
+    QPoint m_pressPos;
+    bool m_pressed = false;
+};
+
+} // namespace fopro::ui
