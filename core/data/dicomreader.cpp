@@ -37,6 +37,9 @@
 
 namespace fopro::data {
 
+QString dicomLibraryVersion() { return QStringLiteral(OFFIS_DCMTK_VERSION_STRING); }
+
+
 namespace {
 
 // Elements longer than this stay on disk while parsing (pixel data, big private blobs); DCMTK reads

@@ -13,6 +13,9 @@
 
 namespace fopro::data {
 
+/// The DCMTK version in use, e.g. "3.6.7".
+QString dicomLibraryVersion();
+
 struct DicomInfo {
     QString sopClassUid;
     QString transferSyntaxUid;

@@ -209,9 +209,12 @@ data::TailGroup LongTailPlot::groupOf(const LongTailPlotData &data, int classInd
 
 double LongTailPlot::imbalanceRatio(const LongTailPlotData &data)
 {
+    // On the counts that decide head/medium/tail: training counts when there is a training split
+    // (balanced val/test sets would hide the long tail), else totals.
+    const std::vector<int> counts = groupCounts(data);
     int largest = 0, smallest = 0;
     for (int c = 0; c < data.classCount(); ++c) {
-        const int n = data.total(c);
+        const int n = counts[std::size_t(c)];
         if (n <= 0) continue;
         largest = std::max(largest, n);
         smallest = smallest == 0 ? n : std::min(smallest, n);
@@ -544,18 +547,23 @@ void LongTailPlot::rebuild()
         return;
     }
 
-    // Title: class count and imbalance ratio.
-    int nonEmpty = 0, smallest = 0;
+    // Title: class count and imbalance ratio (on the counts that decide the groups).
+    const std::vector<int> ratioCounts = groupCounts(m_data);
+    bool anyTrain = false;
+    for (int c = 0; c < m_data.classCount(); ++c) anyTrain = anyTrain || m_data.trainCount(c) > 0;
+    int nonEmpty = 0, smallest = 0, largest = 0;
     for (int c = 0; c < m_data.classCount(); ++c) {
-        const int t = m_data.total(c);
+        if (m_data.total(c) > 0) ++nonEmpty;
+        const int t = ratioCounts[std::size_t(c)];
         if (t <= 0) continue;
-        ++nonEmpty;
+        largest = std::max(largest, t);
         smallest = smallest == 0 ? t : std::min(smallest, t);
     }
     m_titleParts = QStringList{classCountText(n),
-                    tr("imbalance ratio %1 (largest %2 / smallest %3 images)")
+                    (anyTrain ? tr("training imbalance ratio %1 (largest %2 / smallest %3 training images)")
+                              : tr("imbalance ratio %1 (largest %2 / smallest %3 images)"))
                         .arg(QLocale().toString(imbalanceRatio(m_data), 'f', 1))
-                        .arg(m_maxTotal)
+                        .arg(largest)
                         .arg(smallest)};
     if (nonEmpty < n) m_titleParts << tr("%1 empty").arg(n - nonEmpty);
     updateTitle();

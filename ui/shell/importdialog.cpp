@@ -1,0 +1,97 @@
+#include "ui/shell/importdialog.h"
+
+#include "core/data/longtail.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+#include <QtWidgets/QDialogButtonBox>
+#include <QtWidgets/QHeaderView>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QPushButton>
+#include <QtWidgets/QTableWidget>
+#include <QtWidgets/QVBoxLayout>
+
+namespace fopro::ui {
+
+ImportDialog::ImportDialog(const QString &path, QWidget *parent) : QDialog(parent), m_path(path)
+{
+    setWindowTitle(tr("Import dataset"));
+    resize(720, 560);
+    m_summary = new QLabel(tr("Reading %1 …").arg(path.toHtmlEscaped()), this);
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_classes = new QTableWidget(0, 3, this);
+    m_classes->setHorizontalHeaderLabels({tr("Class"), tr("Images"), tr("Group")});
+    m_classes->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_classes->verticalHeader()->setVisible(false);
+    m_classes->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_problems = new QPlainTextEdit(this);
+    m_problems->setReadOnly(true);
+    m_problems->setMaximumHeight(140);
+    m_problems->setPlaceholderText(tr("No problems found."));
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Import"));
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, [this] {
+        m_cancel.cancel();
+        reject();
+    });
+    auto *l = new QVBoxLayout(this);
+    l->addWidget(m_summary);
+    l->addWidget(m_classes, 1);
+    l->addWidget(new QLabel(tr("Problems (files that will be skipped):"), this));
+    l->addWidget(m_problems);
+    l->addWidget(m_buttons);
+
+    connect(&m_watcher, &QFutureWatcher<Result<data::ImportResult>>::finished, this, [this] { done_(m_watcher.result()); });
+    const QString p = path;
+    CancelToken *cancel = &m_cancel;
+    m_watcher.setFuture(QtConcurrent::run([p, cancel]() -> Result<data::ImportResult> {
+        try {
+            return data::importDataset(p, {}, cancel);
+        } catch (const std::exception &e) {
+            return makeError(ErrorCode::Unreadable, p, QString::fromLocal8Bit(e.what()));
+        }
+    }));
+}
+
+ImportDialog::~ImportDialog()
+{
+    m_cancel.cancel();
+    m_watcher.waitForFinished(); // no worker outlives the dialog
+}
+
+void ImportDialog::done_(const Result<data::ImportResult> &r)
+{
+    if (!r) {
+        m_summary->setText(tr("<b>Cannot import.</b> %1").arg(r.error().message().toHtmlEscaped()));
+        Q_EMIT finished_(false);
+        return;
+    }
+    m_result = *r;
+    m_ok = true;
+    const data::DatasetIndex &d = m_result.index;
+    const auto sum = data::summarizeLongTail(d, data::TailThresholds::defaults());
+    const data::Importer *imp = data::importerById(d.format);
+    m_summary->setText(tr("<b>%1</b><br>Format: %2 · %3 images · %4 classes · imbalance ratio %5")
+                           .arg(m_path.toHtmlEscaped(), imp ? imp->displayName() : d.format)
+                           .arg(sum.total).arg(d.classCount()).arg(sum.imbalanceRatio, 0, 'f', 1));
+    m_classes->setRowCount(int(sum.sorted.size()));
+    int row = 0;
+    for (const data::ClassStat &c : sum.sorted) {
+        m_classes->setItem(row, 0, new QTableWidgetItem(c.name));
+        auto *n = new QTableWidgetItem(QString::number(c.count));
+        n->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        m_classes->setItem(row, 1, n);
+        m_classes->setItem(row, 2, new QTableWidgetItem(c.count == 0 ? tr("empty") : data::tailGroupName(c.group)));
+        ++row;
+    }
+    QString problems;
+    for (const data::ImportProblem &p : m_result.problems) problems += p.file + QStringLiteral(": ") + p.reason + QLatin1Char('\n');
+    m_problems->setPlainText(problems);
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(true);
+    Q_EMIT finished_(true);
+}
+
+} // namespace fopro::ui

@@ -1,0 +1,44 @@
+#pragma once
+// Import preview: the importer is detected and run off the GUI thread; the dialog shows the format,
+// the classes with their counts and every problem before anything changes. Accepting hands over
+// the imported dataset.
+
+#include "core/data/importer.h"
+
+#include <QtCore/QFutureWatcher>
+#include <QtWidgets/QDialog>
+
+class QLabel;
+class QPlainTextEdit;
+class QTableWidget;
+class QDialogButtonBox;
+
+namespace fopro::ui {
+
+class ImportDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit ImportDialog(const QString &path, QWidget *parent = nullptr);
+    ~ImportDialog() override;
+    /// The imported dataset (valid after the dialog was accepted).
+    const data::ImportResult &result() const { return m_result; }
+    bool succeeded() const { return m_ok; }
+
+Q_SIGNALS:
+    void finished_(bool ok); // emitted when the background import ends (tests wait on it)
+
+private:
+    void done_(const Result<data::ImportResult> &r);
+
+    QString m_path;
+    CancelToken m_cancel;
+    QFutureWatcher<Result<data::ImportResult>> m_watcher;
+    data::ImportResult m_result;
+    bool m_ok = false;
+    QLabel *m_summary;
+    QTableWidget *m_classes;
+    QPlainTextEdit *m_problems;
+    QDialogButtonBox *m_buttons;
+};
+
+} // namespace fopro::ui

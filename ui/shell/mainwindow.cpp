@@ -1,0 +1,408 @@
+#include "ui/shell/mainwindow.h"
+
+#include "core/project/demo.h"
+#include "ui/dataset/datasetpage.h"
+#include "ui/shell/importdialog.h"
+#include "ui/shell/projectdocument.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
+#include <QtCore/QMimeData>
+#include <QtCore/QSettings>
+#include <QtCore/QStandardPaths>
+#include <QtCore/QTimer>
+#include <QtGui/QCloseEvent>
+#include <QtGui/QDragEnterEvent>
+#include <QtGui/QDropEvent>
+#include <QtGui/QKeySequence>
+#include <QtWidgets/QApplication>
+#include <QtWidgets/QFileDialog>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QListWidget>
+#include <QtWidgets/QMenuBar>
+#include <QtWidgets/QMessageBox>
+#include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QSplitter>
+#include <QtWidgets/QStackedWidget>
+#include <QtWidgets/QStatusBar>
+#include <QtWidgets/QStyle>
+#include <QtWidgets/QStyleFactory>
+#include <QtWidgets/QVBoxLayout>
+
+#include "core/data/dicomreader.h"
+#include "ui/common/qcustomplotinclude.h"
+
+#include <opencv2/core/version.hpp>
+
+namespace fopro::ui {
+
+namespace {
+const int kMaxRecent = 8;
+const char *kSettingsRecent = "project/recent";
+const char *kSettingsLast = "project/last";
+const char *kSettingsTheme = "view/theme";
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_doc(new ProjectDocument(this))
+{
+    setAcceptDrops(true);
+    m_nav = new QListWidget(this);
+    m_nav->addItem(tr("Dataset"));
+    m_nav->setMaximumWidth(180);
+    m_nav->setMinimumWidth(110);
+    m_nav->setCurrentRow(0);
+    m_nav->setAccessibleName(tr("Pages"));
+    m_pages = new QStackedWidget(this);
+    m_datasetPage = new DatasetPage(m_doc, this);
+    m_pages->addWidget(m_datasetPage);
+    connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    auto *split = new QSplitter(this);
+    split->addWidget(m_nav);
+    split->addWidget(m_pages);
+    split->setStretchFactor(0, 0);
+    split->setStretchFactor(1, 1);
+    split->setCollapsible(1, false);
+    split->setSizes({140, 1200});
+    setCentralWidget(split);
+
+    m_status = new QLabel(this);
+    m_job = new QLabel(tr("Ready"), this);
+    statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_job);
+    connect(m_datasetPage, &DatasetPage::statusMessage, this, [this](const QString &t) { statusBar()->showMessage(t, 8000); });
+
+    buildMenus();
+    connect(m_doc, &ProjectDocument::dirtyChanged, this, &MainWindow::updateTitle);
+    connect(m_doc, &ProjectDocument::datasetReset, this, &MainWindow::updateTitle);
+    connect(m_doc, &ProjectDocument::historyChanged, this, [this] {
+        const auto &d = m_doc->dataset();
+        m_status->setText(tr("%1 images · %2 classes").arg(d.samples.size()).arg(d.classCount()));
+    });
+
+    // Autosave: a project with a folder is saved every two minutes while it has changes.
+    m_autosave = new QTimer(this);
+    m_autosave->setInterval(120000);
+    connect(m_autosave, &QTimer::timeout, this, [this] {
+        if (m_doc->isDirty() && m_doc->hasFolder() && m_doc->save()) statusBar()->showMessage(tr("Autosaved"), 3000);
+    });
+    m_autosave->start();
+
+    connect(&m_demoWatcher, &QFutureWatcher<Result<project::Project>>::finished, this, [this] {
+        setBusy(QString());
+        auto r = m_demoWatcher.result();
+        if (!r) {
+            QMessageBox::warning(this, tr("Demo project"), tr("The demo project could not be created:\n%1").arg(r.error().message()));
+            return;
+        }
+        m_doc->reset(std::move(r).value(), false);
+        addRecent(m_doc->project().folder);
+        Q_EMIT projectOpened();
+    });
+
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    if (!s.contains(QStringLiteral("window/geometry"))) resize(1280, 860);
+    setTheme(s.value(QLatin1String(kSettingsTheme), QStringLiteral("system")).toString());
+    updateTitle();
+}
+
+MainWindow::~MainWindow()
+{
+    m_demoWatcher.waitForFinished(); // no worker outlives the window
+}
+
+QString MainWindow::defaultDemoFolder()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo-project");
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Import dataset…"), QKeySequence(tr("Ctrl+I")), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Import a dataset folder"));
+        if (!dir.isEmpty()) importDataset(dir);
+    });
+    file->addAction(tr("Import dataset &file…"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Import a dataset file"), QString(),
+                                                       tr("Datasets (*.csv *.json *.dcm *.gz *ubyte);;All files (*)"));
+        if (!f.isEmpty()) importDataset(f);
+    });
+    file->addAction(tr("&Open project…"), QKeySequence::Open, this, [this] {
+        if (!maybeSave()) return;
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a project folder"));
+        if (!dir.isEmpty()) openProject(dir);
+    });
+    file->addAction(tr("Open &demo project"), this, [this] {
+        if (maybeSave()) openDemoProject();
+    });
+    m_recent = file->addMenu(tr("Open &recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
+    file->addAction(tr("Save &as…"), QKeySequence::SaveAs, this, [this] { saveAs(); });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *undo = m_doc->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction *redo = m_doc->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcuts({QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence::Redo});
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    edit->addAction(tr("Select &all shown"), QKeySequence::SelectAll, this, [this] { m_datasetPage->view()->selectAll(); });
+    edit->addAction(tr("&Exclude selection"), QKeySequence(Qt::Key_Delete), this, [this] { m_datasetPage->excludeSelection(true); });
+    edit->addAction(tr("&Flag selection"), QKeySequence(tr("F")), this, [this] { m_datasetPage->flagSelection(true); });
+    edit->addSeparator();
+    edit->addAction(tr("Curation &history…"), QKeySequence(tr("Ctrl+H")), this, &MainWindow::showHistory);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QMenu *theme = view->addMenu(tr("&Theme"));
+    theme->addAction(tr("Follow the &system"), this, [this] { setTheme(QStringLiteral("system")); });
+    theme->addAction(tr("&Light"), this, [this] { setTheme(QStringLiteral("light")); });
+    theme->addAction(tr("&Dark"), this, [this] { setTheme(QStringLiteral("dark")); });
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, &MainWindow::showShortcuts);
+    help->addAction(tr("&About FoPro-KD Studio"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::updateTitle()
+{
+    const auto &p = m_doc->project();
+    QString name = p.name.isEmpty() ? tr("Untitled") : p.name;
+    if (p.demo) name += tr(" (demo data, not medical)");
+    setWindowTitle(QStringLiteral("%1[*] — FoPro-KD Studio").arg(name));
+    setWindowModified(m_doc->isDirty());
+}
+
+void MainWindow::setBusy(const QString &text)
+{
+    m_job->setText(text.isEmpty() ? tr("Ready") : text);
+    if (text.isEmpty()) QApplication::restoreOverrideCursor();
+    else QApplication::setOverrideCursor(Qt::BusyCursor);
+}
+
+bool MainWindow::openProject(const QString &path)
+{
+    auto p = project::Project::open(path);
+    if (!p) {
+        QMessageBox::warning(this, tr("Open project"), tr("The project could not be opened:\n%1").arg(p.error().message()));
+        return false;
+    }
+    m_doc->reset(std::move(p).value(), false);
+    addRecent(m_doc->project().folder);
+    Q_EMIT projectOpened();
+    return true;
+}
+
+void MainWindow::openDemoProject(const QString &folderIn)
+{
+    const QString folder = folderIn.isEmpty() ? defaultDemoFolder() : folderIn;
+    if (project::Project::isProject(folder)) {
+        openProject(folder);
+        return;
+    }
+    if (m_demoWatcher.isRunning()) return;
+    setBusy(tr("Creating the demo project…"));
+    m_demoWatcher.setFuture(QtConcurrent::run([folder]() -> Result<project::Project> {
+        auto d = project::makeDemoDataset();
+        if (!d) return d.error();
+        project::Project p;
+        p.folder = folder;
+        p.name = QStringLiteral("Fashion-MNIST-LT demo");
+        p.demo = true;
+        p.dataset = std::move(d).value();
+        if (auto ok = p.save(); !ok) return ok.error();
+        return p;
+    }));
+}
+
+void MainWindow::importDataset(const QString &path)
+{
+    if (!maybeSave()) return;
+    ImportDialog dlg(path, this);
+    if (dlg.exec() != QDialog::Accepted || !dlg.succeeded()) return;
+    project::Project p;
+    p.name = QFileInfo(path).completeBaseName();
+    p.dataset = dlg.result().index;
+    p.history.append({QDateTime::currentDateTimeUtc(), tr("Imported %1 (%2)").arg(path, p.dataset.format)});
+    m_doc->reset(std::move(p), true);
+    Q_EMIT projectOpened();
+}
+
+bool MainWindow::save()
+{
+    if (!m_doc->hasFolder()) return saveAs();
+    auto ok = m_doc->save();
+    if (!ok) {
+        QMessageBox::warning(this, tr("Save"), tr("The project could not be saved; nothing was lost, it is still open:\n%1").arg(ok.error().message()));
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(m_doc->project().folder), 3000);
+    return true;
+}
+
+bool MainWindow::saveAs(const QString &folderIn)
+{
+    QString folder = folderIn;
+    if (folder.isEmpty()) folder = QFileDialog::getExistingDirectory(this, tr("Save the project into a folder"));
+    if (folder.isEmpty()) return false;
+    if (m_doc->project().name.isEmpty()) m_doc->project().name = QFileInfo(folder).fileName();
+    auto ok = m_doc->save(folder);
+    if (!ok) {
+        QMessageBox::warning(this, tr("Save as"), tr("The project could not be saved; nothing was lost, it is still open:\n%1").arg(ok.error().message()));
+        return false;
+    }
+    addRecent(folder);
+    updateTitle();
+    return true;
+}
+
+bool MainWindow::maybeSave()
+{
+    if (!m_doc->isDirty()) return true;
+    const auto answer = QMessageBox::question(this, tr("Unsaved changes"), tr("The project has unsaved changes. Save them?"),
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel) return false;
+    if (answer == QMessageBox::Save) return save();
+    return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    if (m_doc->hasFolder()) s.setValue(QLatin1String(kSettingsLast), m_doc->project().folder);
+    m_demoWatcher.waitForFinished();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const auto urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.front().isLocalFile()) return;
+    event->acceptProposedAction();
+    const QString path = urls.front().toLocalFile();
+    // Defer: a modal dialog inside a drop handler blocks the drag source.
+    QTimer::singleShot(0, this, [this, path] {
+        if (project::Project::isProject(path)) {
+            if (maybeSave()) openProject(path);
+        } else {
+            importDataset(path);
+        }
+    });
+}
+
+void MainWindow::addRecent(const QString &folder)
+{
+    QSettings s;
+    QStringList recent = s.value(QLatin1String(kSettingsRecent)).toStringList();
+    recent.removeAll(folder);
+    recent.prepend(folder);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    s.setValue(QLatin1String(kSettingsRecent), recent);
+    s.setValue(QLatin1String(kSettingsLast), folder);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    if (!m_recent) return;
+    m_recent->clear();
+    const QStringList recent = QSettings().value(QLatin1String(kSettingsRecent)).toStringList();
+    for (const QString &f : recent)
+        m_recent->addAction(QDir::toNativeSeparators(f), this, [this, f] {
+            if (maybeSave()) openProject(f);
+        });
+    m_recent->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::setTheme(const QString &theme)
+{
+    QSettings().setValue(QLatin1String(kSettingsTheme), theme);
+    static const QPalette systemPalette = QApplication::palette();
+    if (theme == QLatin1String("dark")) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QPalette p;
+        p.setColor(QPalette::Window, QColor(45, 45, 48));
+        p.setColor(QPalette::WindowText, QColor(230, 230, 230));
+        p.setColor(QPalette::Base, QColor(30, 30, 32));
+        p.setColor(QPalette::AlternateBase, QColor(55, 55, 60));
+        p.setColor(QPalette::Text, QColor(230, 230, 230));
+        p.setColor(QPalette::Button, QColor(55, 55, 60));
+        p.setColor(QPalette::ButtonText, QColor(230, 230, 230));
+        p.setColor(QPalette::Highlight, QColor(42, 130, 218));
+        p.setColor(QPalette::HighlightedText, Qt::white);
+        p.setColor(QPalette::ToolTipBase, QColor(60, 60, 64));
+        p.setColor(QPalette::ToolTipText, QColor(230, 230, 230));
+        p.setColor(QPalette::PlaceholderText, QColor(150, 150, 150));
+        QApplication::setPalette(p);
+    } else if (theme == QLatin1String("light")) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QApplication::setPalette(QApplication::style()->standardPalette());
+    } else {
+        QApplication::setPalette(systemPalette);
+    }
+}
+
+void MainWindow::showHistory()
+{
+    QString text;
+    for (const project::HistoryEntry &e : m_doc->project().history)
+        text += e.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) + QStringLiteral("  ") + e.description + QLatin1Char('\n');
+    QMessageBox box(this);
+    box.setWindowTitle(tr("Curation history"));
+    box.setText(text.isEmpty() ? tr("No curation yet.") : tr("%n action(s), oldest first:", nullptr, int(m_doc->project().history.size())));
+    box.setDetailedText(text);
+    box.exec();
+}
+
+void MainWindow::showShortcuts()
+{
+    QMessageBox::information(this, tr("Keyboard shortcuts"),
+                             tr("<table>"
+                                "<tr><td><b>Ctrl+I</b></td><td>Import a dataset</td></tr>"
+                                "<tr><td><b>Ctrl+O</b></td><td>Open a project</td></tr>"
+                                "<tr><td><b>Ctrl+S</b> / <b>Ctrl+Shift+S</b></td><td>Save / save as</td></tr>"
+                                "<tr><td><b>Ctrl+Z</b> / <b>Ctrl+Shift+Z</b></td><td>Undo / redo curation</td></tr>"
+                                "<tr><td><b>Ctrl+A</b></td><td>Select every image shown</td></tr>"
+                                "<tr><td><b>Shift/Ctrl+click</b>, drag</td><td>Extend the selection, rubber band</td></tr>"
+                                "<tr><td><b>Del</b></td><td>Exclude the selection</td></tr>"
+                                "<tr><td><b>F</b></td><td>Flag the selection for review</td></tr>"
+                                "<tr><td><b>Ctrl+H</b></td><td>Curation history</td></tr>"
+                                "<tr><td><b>F1</b></td><td>This list</td></tr>"
+                                "<tr><td><b>Ctrl+Q</b></td><td>Quit</td></tr></table>"));
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About FoPro-KD Studio"),
+                       tr("<h3>FoPro-KD Studio %1</h3>"
+                          "<p>Long-tailed medical image classification with Fourier-prompted knowledge distillation.</p>"
+                          "<p><b>Libraries</b> (from Debian): Qt %2 (LGPL-3.0), OpenCV %3 (Apache-2.0), DCMTK %4 (BSD-3-Clause), "
+                          "QCustomPlot %5 (GPL-3.0), LibTorch (BSD-3-Clause).</p>"
+                          "<p><b>Demo data</b>: Fashion-MNIST, Zalando Research (MIT licence), from Debian's dataset-fashion-mnist. "
+                          "Real images and labels of clothing; <b>not medical data</b>.</p>"
+                          "<p><b>Demo teacher</b>: the ImageNet layers of Keras MobileNetV2 shipped in the npm package nsfwjs 4.4.0 "
+                          "(MIT licence); only its ImageNet part is used.</p>")
+                           .arg(QStringLiteral(FOPRO_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(CV_VERSION),
+                                data::dicomLibraryVersion(), QStringLiteral(QCUSTOMPLOT_VERSION_STR)));
+}
+
+} // namespace fopro::ui

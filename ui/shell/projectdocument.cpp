@@ -1,0 +1,68 @@
+#include "ui/shell/projectdocument.h"
+
+#include <QtGui/QUndoCommand>
+
+namespace fopro::ui {
+
+namespace {
+
+class CurationCommand : public QUndoCommand {
+public:
+    CurationCommand(ProjectDocument *doc, data::CurationEdit edit)
+        : QUndoCommand(edit.description), m_doc(doc), m_edit(std::move(edit)) {}
+    void redo() override { m_doc->applyEdit(m_edit, true); }
+    void undo() override { m_doc->applyEdit(m_edit, false); }
+
+private:
+    ProjectDocument *m_doc;
+    data::CurationEdit m_edit;
+};
+
+} // namespace
+
+ProjectDocument::ProjectDocument(QObject *parent) : QObject(parent)
+{
+    connect(&m_undo, &QUndoStack::cleanChanged, this, [this](bool) { Q_EMIT dirtyChanged(isDirty()); });
+}
+
+void ProjectDocument::reset(project::Project project, bool dirty)
+{
+    m_undo.clear();
+    m_project = std::move(project);
+    m_unsavedWithoutUndo = dirty;
+    Q_EMIT datasetReset();
+    Q_EMIT historyChanged();
+    Q_EMIT dirtyChanged(isDirty());
+}
+
+void ProjectDocument::apply(const data::CurationEdit &edit)
+{
+    if (edit.isEmpty()) return;
+    m_undo.push(new CurationCommand(this, edit));
+}
+
+void ProjectDocument::applyEdit(const data::CurationEdit &edit, bool redo)
+{
+    if (redo) edit.apply(m_project.dataset);
+    else edit.revert(m_project.dataset);
+    m_project.history.append({QDateTime::currentDateTimeUtc(), redo ? edit.description : tr("Undo: %1").arg(edit.description)});
+    if (!edit.classesBefore.isEmpty() || !edit.classesAfter.isEmpty()) Q_EMIT classesChanged();
+    Q_EMIT samplesChanged(edit.samples);
+    Q_EMIT historyChanged();
+}
+
+Result<void> ProjectDocument::save(const QString &folder)
+{
+    project::Project copy = m_project;
+    if (!folder.isEmpty()) copy.folder = folder;
+    if (copy.folder.isEmpty()) return makeError(ErrorCode::InvalidArgument, QString(), tr("the project has no folder yet"));
+    auto ok = copy.save();
+    if (!ok) return ok; // nothing changes: the user's project stays open and dirty
+    m_project.folder = copy.folder;
+    m_unsavedWithoutUndo = false;
+    m_undo.setClean();
+    Q_EMIT dirtyChanged(isDirty());
+    return {};
+}
+
+} // namespace fopro::ui
