@@ -15,22 +15,11 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 Result<CalibrationResult> compute(const std::vector<int> &yTrue, const std::vector<int> *yPred,
                                   const std::vector<double> &probabilities, int numClasses, int numBins)
 {
-    if (numClasses < 1) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("the number of classes must be at least 1 (got %1)").arg(numClasses));
-    }
     if (numBins < 1) {
         return makeError(ErrorCode::InvalidArgument, QString(),
                          QStringLiteral("the number of calibration bins must be at least 1 (got %1)").arg(numBins));
     }
-    if (yTrue.empty())
-        return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("no samples to evaluate"));
-    if (yTrue.size() > size_t(std::numeric_limits<int>::max())) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("too many samples (%1)").arg(qulonglong(yTrue.size())));
-    }
-    if (Result<void> ok = checkLabels(yTrue, numClasses, QStringLiteral("true label")); !ok)
-        return ok.error();
+    if (Result<void> ok = checkSamples(yTrue, numClasses); !ok) return ok.error();
     if (yPred) {
         if (yPred->size() != yTrue.size()) {
             return makeError(ErrorCode::InvalidArgument, QString(),

@@ -95,16 +95,7 @@ Result<EvaluationReport> evaluate(const std::vector<int> &yTrue, const std::vect
                                   const std::vector<double> &probabilities, const EvaluationOptions &options)
 {
     const int c = options.numClasses;
-    if (c < 1) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("the number of classes must be at least 1 (got %1)").arg(c));
-    }
-    if (yTrue.empty())
-        return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("no samples to evaluate"));
-    if (yTrue.size() > size_t(std::numeric_limits<int>::max())) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("too many samples (%1)").arg(qulonglong(yTrue.size())));
-    }
+    if (Result<void> ok = checkSamples(yTrue, c); !ok) return ok.error();
     const int n = int(yTrue.size());
     const bool hasProbabilities = !probabilities.empty();
     if (hasProbabilities) {

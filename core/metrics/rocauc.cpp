@@ -78,18 +78,7 @@ Result<double> binaryRocAuc(const std::vector<int> &yTrue, const std::vector<dou
 Result<RocAuc> rocAucOneVsRest(const std::vector<int> &yTrue, const std::vector<double> &probabilities,
                                int numClasses)
 {
-    if (numClasses < 1) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("the number of classes must be at least 1 (got %1)").arg(numClasses));
-    }
-    if (yTrue.empty())
-        return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("no samples to evaluate"));
-    if (yTrue.size() > size_t(std::numeric_limits<int>::max())) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("too many samples (%1)").arg(qulonglong(yTrue.size())));
-    }
-    if (Result<void> ok = checkLabels(yTrue, numClasses, QStringLiteral("true label")); !ok)
-        return ok.error();
+    if (Result<void> ok = checkSamples(yTrue, numClasses); !ok) return ok.error();
     if (Result<void> ok = checkScores(probabilities, int(yTrue.size()), numClasses, ScoreRange::Finite); !ok)
         return ok.error();
 

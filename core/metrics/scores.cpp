@@ -1,5 +1,7 @@
 #include "core/metrics/scores.h"
 
+#include <limits>
+
 #include <cmath>
 
 namespace fopro::metrics {
@@ -65,6 +67,21 @@ std::vector<int> argmaxRows(const std::vector<double> &scores, int numClasses)
         out.push_back(best);
     }
     return out;
+}
+
+Result<void> checkSamples(const std::vector<int> &yTrue, int numClasses)
+{
+    if (numClasses < 1) {
+        return makeError(ErrorCode::InvalidArgument, QString(),
+                         QStringLiteral("the number of classes must be at least 1 (got %1)").arg(numClasses));
+    }
+    if (yTrue.empty())
+        return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("no samples to evaluate"));
+    if (yTrue.size() > size_t(std::numeric_limits<int>::max())) {
+        return makeError(ErrorCode::InvalidArgument, QString(),
+                         QStringLiteral("too many samples (%1)").arg(qulonglong(yTrue.size())));
+    }
+    return checkLabels(yTrue, numClasses, QStringLiteral("true label"));
 }
 
 } // namespace fopro::metrics

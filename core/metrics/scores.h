@@ -19,6 +19,10 @@ enum class ScoreRange {
 /// and class (column).
 Result<void> checkScores(const std::vector<double> &scores, int numSamples, int numClasses, ScoreRange range);
 
+/// The checks every metric entry point starts with: numClasses >= 1, at least one sample, no more
+/// than INT_MAX samples, and every true label in 0..numClasses-1.
+Result<void> checkSamples(const std::vector<int> &yTrue, int numClasses);
+
 /// Checks that every label is in 0..numClasses-1; the error names the first offending sample.
 /// `what` words the vector in the message ("true label", "predicted label").
 Result<void> checkLabels(const std::vector<int> &labels, int numClasses, const QString &what);

@@ -63,42 +63,6 @@ std::vector<int> longTailCounts(int total)
     return counts;
 }
 
-/// Photo-like content (smooth shading, multi-scale texture, soft blobs, sensor grain), so that JPEG
-/// entropy decoding and resizing cost what they cost on real photographs.
-cv::Mat photoLike(int width, int height, int seed)
-{
-    cv::RNG rng(std::uint64_t(seed) * 104729u + 7u);
-    cv::Size size(4, std::max(1, 4 * height / width));
-    cv::Mat acc(size, CV_32FC3);
-    rng.fill(acc, cv::RNG::UNIFORM, 40.0, 215.0);
-    float amplitude = 30.f;
-    while (size.width < width || size.height < height) {
-        size = cv::Size(std::min(width, size.width * 2), std::min(height, size.height * 2));
-        cv::resize(acc, acc, size, 0, 0, cv::INTER_CUBIC);
-        cv::Mat noise(size, CV_32FC3);
-        rng.fill(noise, cv::RNG::UNIFORM, -amplitude, amplitude);
-        acc += noise;
-        amplitude *= 0.7f;
-    }
-    const cv::Size lowSize(std::max(1, width / 8), std::max(1, height / 8));
-    cv::Mat blobs(lowSize, CV_32FC3, cv::Scalar::all(0));
-    for (int i = 0; i < 4; ++i) {
-        const cv::Point centre(rng.uniform(0, lowSize.width), rng.uniform(0, lowSize.height));
-        cv::circle(blobs, centre, std::max(1, rng.uniform(lowSize.width / 16, lowSize.width / 5 + 1)),
-                   cv::Scalar(rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f)), cv::FILLED);
-    }
-    cv::GaussianBlur(blobs, blobs, cv::Size(0, 0), std::max(1.0, lowSize.width / 40.0));
-    cv::Mat blobsUp;
-    cv::resize(blobs, blobsUp, acc.size(), 0, 0, cv::INTER_LINEAR);
-    acc += blobsUp;
-    cv::Mat grain(acc.size(), CV_32FC3);
-    rng.fill(grain, cv::RNG::NORMAL, 0.0, 3.0);
-    acc += grain;
-    cv::Mat out;
-    acc.convertTo(out, CV_8UC3);
-    return out;
-}
-
 bool writeJpeg(const QString &path, const cv::Mat &rgb, int quality)
 {
     cv::Mat bgr;
@@ -164,7 +128,7 @@ bool generateLarge(const QString &dir, int count)
     std::atomic<int> failures{0};
     QtConcurrent::blockingMap(seeds, [&](int seed) {
         const QString path = dir + QStringLiteral("/photo_%1.jpg").arg(seed, 5, 10, QLatin1Char('0'));
-        if (!writeJpeg(path, photoLike(512, 512, seed), 90)) ++failures;
+        if (!writeJpeg(path, fopro::test::photoLikeImage(512, 512, seed), 90)) ++failures;
     });
     if (failures) return false;
     writeStamp(dir, stamp);

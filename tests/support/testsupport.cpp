@@ -51,6 +51,42 @@ cv::Mat patternImage(int width, int height, int seed)
     return img;
 }
 
+cv::Mat photoLikeImage(int width, int height, int seed, bool grain)
+{
+    cv::RNG rng(std::uint64_t(seed) * 104729u + 7u);
+    cv::Size size(4, std::max(1, 4 * height / width));
+    cv::Mat acc(size, CV_32FC3);
+    rng.fill(acc, cv::RNG::UNIFORM, 40.0, 215.0);
+    float amplitude = 30.f;
+    while (size.width < width || size.height < height) {
+        size = cv::Size(std::min(width, size.width * 2), std::min(height, size.height * 2));
+        cv::resize(acc, acc, size, 0, 0, cv::INTER_CUBIC);
+        cv::Mat noise(size, CV_32FC3);
+        rng.fill(noise, cv::RNG::UNIFORM, -amplitude, amplitude);
+        acc += noise;
+        amplitude *= 0.7f;
+    }
+    const cv::Size lowSize(std::max(1, width / 8), std::max(1, height / 8));
+    cv::Mat blobs(lowSize, CV_32FC3, cv::Scalar::all(0));
+    for (int i = 0; i < 4; ++i) {
+        const cv::Point centre(rng.uniform(0, lowSize.width), rng.uniform(0, lowSize.height));
+        cv::circle(blobs, centre, std::max(1, rng.uniform(lowSize.width / 16, lowSize.width / 5 + 1)),
+                   cv::Scalar(rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f)), cv::FILLED);
+    }
+    cv::GaussianBlur(blobs, blobs, cv::Size(0, 0), std::max(1.0, lowSize.width / 40.0));
+    cv::Mat blobsUp;
+    cv::resize(blobs, blobsUp, acc.size(), 0, 0, cv::INTER_LINEAR);
+    acc += blobsUp;
+    if (grain) {
+        cv::Mat noise(acc.size(), CV_32FC3);
+        rng.fill(noise, cv::RNG::NORMAL, 0.0, 3.0);
+        acc += noise;
+    }
+    cv::Mat out;
+    acc.convertTo(out, CV_8UC3);
+    return out;
+}
+
 bool writeImage(const QString &path, const cv::Mat &rgb)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());

@@ -24,6 +24,10 @@ QString fashionMnistDir();
 /// A synthetic RGB image with a pattern that depends on `seed` (distinct seeds give distinct
 /// perceptual hashes), CV_8UC3 in RGB order.
 cv::Mat patternImage(int width, int height, int seed);
+/// Photo-like content (smooth shading, multi-scale texture, soft blobs, sensor grain), CV_8UC3 RGB,
+/// so that JPEG coding, decoding and downscaling cost what they cost on real photographs.
+/// `grain` = false leaves out the sensor grain (for tests that compare lossy round trips closely).
+cv::Mat photoLikeImage(int width, int height, int seed, bool grain = true);
 /// Writes `rgb` (RGB order) as JPEG/PNG chosen by the suffix, creating folders. Fails the test
 /// (QVERIFY-style) by returning false.
 bool writeImage(const QString &path, const cv::Mat &rgb);

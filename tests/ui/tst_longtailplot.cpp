@@ -151,7 +151,9 @@ private Q_SLOTS:
         QCOMPARE(hk.classNames.value(order.front()), QStringLiteral("bbps-2-3"));
         QCOMPARE(hk.classNames.value(order.back()), QStringLiteral("hemorrhoids"));
         for (std::size_t i = 1; i < order.size(); ++i) QVERIFY(hk.total(order[i - 1]) >= hk.total(order[i]));
-        QCOMPARE(QString::number(LongTailPlot::imbalanceRatio(hk), 'f', 1), QStringLiteral("191.3"));
+        // Training counts decide (as for the bands): bbps-2-3 trains on 1148 − 229 − 114 = 805 images,
+        // hemorrhoids on 6 − 1 − 0 = 5, so 805 / 5 = 161.0 (the totals would give 1148 / 6 = 191.3).
+        QCOMPARE(QString::number(LongTailPlot::imbalanceRatio(hk), 'f', 1), QStringLiteral("161.0"));
     }
 
     void bandMembership()

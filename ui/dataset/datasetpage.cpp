@@ -3,7 +3,9 @@
 #include "core/data/longtail.h"
 #include "core/project/demo.h"
 #include "ui/dataset/datasetmodel.h"
+#include "ui/dataset/inspectorpanel.h"
 #include "ui/dataset/longtailplot.h"
+#include "ui/dataset/splitmanager.h"
 #include "ui/dataset/thumbnailprovider.h"
 #include "ui/dataset/tiledelegate.h"
 #include "ui/shell/projectdocument.h"
@@ -109,8 +111,16 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     curation->addWidget(m_move);
     curation->addWidget(button(tr("Rename class…"), tr("Rename the class shown in the class filter"), [this] { askRenameClass(); }));
     curation->addWidget(button(tr("Merge classes…"), tr("Merge classes into one"), [this] { askMergeClasses(); }));
+    curation->addWidget(button(tr("Splits…"), tr("Make train / validation / test splits, k folds or a long-tailed subset (one undoable step)"),
+                               [this] { openSplitManager(); }));
     curation->addStretch(1);
     curation->addWidget(m_count);
+    m_inspectorToggle = new QToolButton(this);
+    m_inspectorToggle->setText(tr("Inspector"));
+    m_inspectorToggle->setToolTip(tr("Show or hide the inspector of the current image"));
+    m_inspectorToggle->setCheckable(true);
+    m_inspectorToggle->setChecked(true);
+    curation->addWidget(m_inspectorToggle);
 
     m_view = new QListView(this);
     m_view->setViewMode(QListView::IconMode);
@@ -158,8 +168,20 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     gridLayout->addLayout(curation);
     gridLayout->addWidget(m_view, 1);
 
+    // The inspector sits to the right of the grid.
+    m_inspector = new InspectorPanel(m_doc, this);
+    m_inspector->setMinimumWidth(260);
+    auto *gridAndInspector = new QSplitter(Qt::Horizontal, this);
+    gridAndInspector->addWidget(gridBox);
+    gridAndInspector->addWidget(m_inspector);
+    gridAndInspector->setStretchFactor(0, 3);
+    gridAndInspector->setStretchFactor(1, 1);
+    gridAndInspector->setCollapsible(0, false);
+    gridAndInspector->setSizes({900, 340});
+    connect(m_inspectorToggle, &QToolButton::toggled, m_inspector, &QWidget::setVisible);
+
     auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(gridBox);
+    split->addWidget(gridAndInspector);
     split->addWidget(plotBox);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -202,6 +224,9 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, m_thumbs, &ThumbnailProvider::dropPending);
     connect(m_view, &QListView::customContextMenuRequested, this, &DatasetPage::contextMenu);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DatasetPage::scheduleRefresh);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &current) {
+        m_inspector->showSample(current.isValid() ? current.data(DatasetModel::SampleIndexRole).toInt() : -1);
+    });
     connect(m_plot, &LongTailPlot::classClicked, this, &DatasetPage::showClass);
     auto thresholdsChanged = [this] {
         m_plot->setThresholds(m_many->value(), m_few->value());
@@ -341,6 +366,12 @@ void DatasetPage::mergeClasses(const std::vector<int> &from, int into)
     auto e = data::makeMergeClasses(m_doc->dataset(), from, into);
     if (!e) return showError(tr("Cannot merge the classes"), e.error().message());
     m_doc->apply(*e);
+}
+
+void DatasetPage::openSplitManager()
+{
+    SplitManagerDialog dlg(m_doc, this);
+    if (dlg.exec() == QDialog::Accepted) Q_EMIT statusMessage(m_doc->undoStack()->undoText());
 }
 
 void DatasetPage::askRenameClass()

@@ -19,6 +19,7 @@ class QToolButton;
 namespace fopro::ui {
 
 class DatasetModel;
+class InspectorPanel;
 class LongTailPlot;
 class ProjectDocument;
 class SampleFilterModel;
@@ -34,6 +35,8 @@ public:
     SampleFilterModel *filterModel() const { return m_filter; }
     DatasetModel *model() const { return m_model; }
     LongTailPlot *plot() const { return m_plot; }
+    /// The inspector beside the grid; it follows the view's current image.
+    InspectorPanel *inspector() const { return m_inspector; }
 
     /// Sample indices of the selected tiles.
     std::vector<int> selectedSamples() const;
@@ -47,6 +50,8 @@ public:
     void moveSelection(int split);
     void renameClass(int label, const QString &name);
     void mergeClasses(const std::vector<int> &from, int into);
+    /// Opens the Split manager (modal); its result is one undoable step.
+    void openSplitManager();
 
 Q_SIGNALS:
     void statusMessage(const QString &text);
@@ -79,6 +84,8 @@ private:
     QSpinBox *m_few;
     QToolButton *m_relabel;
     QToolButton *m_move;
+    QToolButton *m_inspectorToggle;
+    InspectorPanel *m_inspector;
     QTimer *m_refresh;
 };
 

@@ -5,6 +5,7 @@
 
 #include <QtGui/QPainter>
 #include <QtGui/QPainterPath>
+#include <QtGui/QPixmapCache>
 #include <QtWidgets/QApplication>
 
 namespace fopro::ui {
@@ -21,6 +22,12 @@ QColor splitColour(data::Split s)
     return QColor(0x99, 0x99, 0x99);
 }
 } // namespace
+
+TileDelegate::TileDelegate(QObject *parent) : QStyledItemDelegate(parent)
+{
+    // Scaled tiles live in the pixmap cache: room for a few screens of 256-px tiles.
+    QPixmapCache::setCacheLimit(qMax(QPixmapCache::cacheLimit(), 64 * 1024));
+}
 
 QSize TileDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const
 {
@@ -44,7 +51,13 @@ void TileDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, const 
     const QRect imageRect(r.left() + 2, r.top() + 2, r.width() - 4, m_tile);
     const QPixmap pix = index.data(Qt::DecorationRole).value<QPixmap>();
     if (!pix.isNull()) {
-        const QPixmap scaled = pix.scaled(imageRect.size(), Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        // Smooth scaling costs ~0.3 ms a tile: do it once per thumbnail and tile size, not per paint.
+        const QString key = QStringLiteral("fopro-tile:%1:%2x%3").arg(pix.cacheKey()).arg(imageRect.width()).arg(imageRect.height());
+        QPixmap scaled;
+        if (!QPixmapCache::find(key, &scaled)) {
+            scaled = pix.scaled(imageRect.size(), Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            QPixmapCache::insert(key, scaled);
+        }
         if (excluded) p->setOpacity(0.35);
         p->drawPixmap(imageRect.center() - QPoint(scaled.width() / 2, scaled.height() / 2), scaled);
         p->setOpacity(1.0);

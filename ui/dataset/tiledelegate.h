@@ -9,7 +9,7 @@ namespace fopro::ui {
 class TileDelegate : public QStyledItemDelegate {
     Q_OBJECT
 public:
-    explicit TileDelegate(QObject *parent = nullptr) : QStyledItemDelegate(parent) {}
+    explicit TileDelegate(QObject *parent = nullptr);
     void setTileSize(int pixels) { m_tile = pixels; }
     int tileSize() const { return m_tile; }
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;

@@ -2,6 +2,8 @@
 
 #include "core/project/demo.h"
 #include "ui/dataset/datasetpage.h"
+#include "ui/dataset/deidentifydialog.h"
+#include "ui/dataset/dicombrowser.h"
 #include "ui/shell/importdialog.h"
 #include "ui/shell/projectdocument.h"
 
@@ -138,6 +140,17 @@ void MainWindow::buildMenus()
     });
     file->addAction(tr("Open &demo project"), this, [this] {
         if (maybeSave()) openDemoProject();
+    });
+    file->addAction(tr("&Browse DICOM folder…"), this, [this] {
+        auto *browser = new DicomBrowser(this);
+        browser->setAttribute(Qt::WA_DeleteOnClose);
+        connect(browser, &DicomBrowser::importRequested, this, [this](const QString &folder) { importDataset(folder); });
+        browser->show();
+        browser->chooseFolder();
+    });
+    file->addAction(tr("E&xport de-identified…"), this, [this] {
+        DeidentifyDialog dlg(m_doc->dataset(), m_doc->project().folder, this);
+        dlg.exec();
     });
     m_recent = file->addMenu(tr("Open &recent"));
     rebuildRecentMenu();

@@ -41,41 +41,6 @@ bool writeRaw(const QString &path, const cv::Mat &mat)
     return fopro::test::writeText(path, QByteArray(reinterpret_cast<const char *>(buf.data()), qsizetype(buf.size())));
 }
 
-/// Photo-like content: smooth shading, multi-scale texture, a few soft blobs and fine grain, so that
-/// JPEG coding and downscaling behave as on real photographs (not on flat colour). The texture is
-/// built coarse-to-fine (enlarge ×2, add noise), so the cost stays near one full-size resize.
-cv::Mat photoLike(int width, int height, int seed)
-{
-    cv::RNG rng(std::uint64_t(seed) * 104729u + 7u);
-    cv::Size size(4, std::max(1, 4 * height / width));
-    cv::Mat acc(size, CV_32FC3);
-    rng.fill(acc, cv::RNG::UNIFORM, 40.0, 215.0);
-    float amplitude = 30.f;
-    while (size.width < width || size.height < height) {
-        size = cv::Size(std::min(width, size.width * 2), std::min(height, size.height * 2));
-        cv::resize(acc, acc, size, 0, 0, cv::INTER_CUBIC);
-        cv::Mat noise(size, CV_32FC3);
-        rng.fill(noise, cv::RNG::UNIFORM, -amplitude, amplitude);
-        acc += noise;
-        amplitude *= 0.65f;
-    }
-    // Soft blobs, drawn and blurred at 1/8 scale (cheap), then enlarged.
-    const cv::Size lowSize(std::max(1, width / 8), std::max(1, height / 8));
-    cv::Mat blobs(lowSize, CV_32FC3, cv::Scalar::all(0));
-    for (int i = 0; i < 4; ++i) {
-        const cv::Point centre(rng.uniform(0, lowSize.width), rng.uniform(0, lowSize.height));
-        cv::circle(blobs, centre, std::max(1, rng.uniform(lowSize.width / 16, lowSize.width / 5 + 1)),
-                   cv::Scalar(rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f)), cv::FILLED);
-    }
-    cv::GaussianBlur(blobs, blobs, cv::Size(0, 0), std::max(1.0, lowSize.width / 40.0));
-    cv::Mat blobsUp;
-    cv::resize(blobs, blobsUp, acc.size(), 0, 0, cv::INTER_LINEAR);
-    acc += blobsUp;
-    cv::Mat out;
-    acc.convertTo(out, CV_8UC3);
-    return out;
-}
-
 double meanAbsDiff(const cv::Mat &a, const cv::Mat &b)
 {
     cv::Mat d;
@@ -264,7 +229,7 @@ void TestImagePipeline::toRgb8HandlesForeignLayouts()
 
 void TestImagePipeline::nonAsciiFileName()
 {
-    const cv::Mat rgb = photoLike(96, 64, 3);
+    const cv::Mat rgb = fopro::test::photoLikeImage(96, 64, 3, false);
     const QString file = path(QStringLiteral("Ördner_ü/Läsion_é.jpg"));
     QVERIFY(test::writeImage(file, rgb));
     QVERIFY(QFileInfo::exists(file));
@@ -272,7 +237,7 @@ void TestImagePipeline::nonAsciiFileName()
     const auto r = loadImageFile(file);
     QVERIFY2(r.ok(), qPrintable(r.error().message()));
     QCOMPARE(r->size(), cv::Size(96, 64));
-    QVERIFY(meanAbsDiff(*r, rgb) < 4.0); // JPEG, so nearly equal
+    QVERIFY(meanAbsDiff(*r, rgb) < 6.0); // JPEG of a textured image (quality 95), so nearly equal
 
     const DatasetIndex index = indexAt(path(QStringLiteral("Ördner_ü")));
     const auto s = loadResized(index, fileSample(QStringLiteral("Läsion_é.jpg")), ResizeSpec{32, ResizePolicy::ShorterSideCrop});
@@ -532,7 +497,7 @@ void TestImagePipeline::reducedJpegMatchesFullDecode()
     QFETCH(int, height);
     QFETCH(ResizePolicy, policy);
     const QString name = QStringLiteral("photo_%1x%2.jpg").arg(width).arg(height);
-    if (!QFileInfo::exists(path(name))) QVERIFY(test::writeImage(path(name), photoLike(width, height, width + height)));
+    if (!QFileInfo::exists(path(name))) QVERIFY(test::writeImage(path(name), fopro::test::photoLikeImage(width, height, width + height, false)));
     const DatasetIndex index = indexAt(m_dir.path());
     const ResizeSpec spec{224, policy};
     const auto reduced = loadResized(index, fileSample(name), spec, LoadOptions{true});

@@ -32,7 +32,7 @@ double value(const torch::Tensor& t)
     return t.item<double>();
 }
 
-bool near(double actual, double expected, double tol = 1e-9)
+bool near(double actual, double expected, double tol = 1e-6) // float32 tensors: ~1e-7 relative
 {
     if (std::abs(actual - expected) <= tol * std::max(1.0, std::abs(expected))) return true;
     qWarning("actual %.12g, expected %.12g", actual, expected);

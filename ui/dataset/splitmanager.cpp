@@ -1,0 +1,604 @@
+#include "ui/dataset/splitmanager.h"
+
+#include "core/data/duplicates.h"
+#include "core/data/longtail.h"
+#include "core/data/splits.h"
+#include "ui/shell/projectdocument.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+#include <QtCore/QFileInfo>
+#include <QtCore/QHash>
+#include <QtCore/QTimer>
+#include <QtWidgets/QCheckBox>
+#include <QtWidgets/QComboBox>
+#include <QtWidgets/QDialogButtonBox>
+#include <QtWidgets/QDoubleSpinBox>
+#include <QtWidgets/QFormLayout>
+#include <QtWidgets/QHBoxLayout>
+#include <QtWidgets/QHeaderView>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QPushButton>
+#include <QtWidgets/QSpinBox>
+#include <QtWidgets/QSplitter>
+#include <QtWidgets/QStackedWidget>
+#include <QtWidgets/QTableWidget>
+#include <QtWidgets/QVBoxLayout>
+
+#include <array>
+#include <cmath>
+#include <exception>
+
+namespace fopro::ui {
+
+using data::Split;
+
+namespace {
+
+struct Options {
+    SplitManagerDialog::Mode mode = SplitManagerDialog::Mode::Fractions;
+    data::SplitFractions fractions;
+    quint64 seed = 0;
+    int k = 5;
+    int testFold = 0; // from 0
+    double valShare = 0;
+    data::LongTailOptions longTail;
+};
+
+data::SampleState stateOf(const data::Sample &s)
+{
+    return {s.label, s.originalLabel, s.flags, s.split};
+}
+
+} // namespace
+
+SplitManagerDialog::SplitManagerDialog(ProjectDocument *document, QWidget *parent)
+    : QDialog(parent), m_doc(document), m_dupCancel(std::make_shared<CancelToken>())
+{
+    m_pool.setMaxThreadCount(1);
+    m_dupPool.setMaxThreadCount(1);
+    buildUi();
+    connect(&m_watcher, &QFutureWatcherBase::finished, this, &SplitManagerDialog::onProposalFinished);
+    connect(&m_dupWatcher, &QFutureWatcherBase::finished, this, &SplitManagerDialog::onDuplicatesFinished);
+    // A proposal is for one state of the dataset: any change makes it stale.
+    connect(m_doc, &ProjectDocument::datasetReset, this, &SplitManagerDialog::optionsChanged);
+    connect(m_doc, &ProjectDocument::samplesChanged, this, &SplitManagerDialog::optionsChanged);
+    connect(m_doc, &ProjectDocument::classesChanged, this, &SplitManagerDialog::optionsChanged);
+    compute();
+}
+
+SplitManagerDialog::~SplitManagerDialog()
+{
+    cancelWork();
+    m_pool.waitForDone(); // no worker outlives the dialog
+    m_dupPool.waitForDone();
+}
+
+void SplitManagerDialog::cancelWork()
+{
+    m_dupCancel->cancel();
+    m_pool.clear();
+}
+
+void SplitManagerDialog::buildUi()
+{
+    setWindowTitle(tr("Split manager"));
+
+    m_mode = new QComboBox(this);
+    m_mode->addItem(tr("Train / validation / test fractions"), int(Mode::Fractions));
+    m_mode->addItem(tr("K-fold cross-validation"), int(Mode::KFold));
+    m_mode->addItem(tr("HyperKvasir preset (5 folds)"), int(Mode::HyperKvasir));
+    m_mode->addItem(tr("Long-tail sub-sampling"), int(Mode::LongTail));
+
+    auto percent = [this](double value) {
+        auto *s = new QDoubleSpinBox(this);
+        s->setRange(0, 100);
+        s->setDecimals(1);
+        s->setSuffix(tr(" %"));
+        s->setValue(value);
+        return s;
+    };
+    auto form = [this](QWidget *page) {
+        auto *f = new QFormLayout(page);
+        f->setContentsMargins(0, 0, 0, 0);
+        return f;
+    };
+
+    // Fractions.
+    auto *fractionsPage = new QWidget(this);
+    m_train = percent(70);
+    m_val = percent(15);
+    m_test = percent(15);
+    auto *ff = form(fractionsPage);
+    ff->addRow(tr("Training"), m_train);
+    ff->addRow(tr("Validation"), m_val);
+    ff->addRow(tr("Test"), m_test);
+    ff->addRow(new QLabel(tr("Stratified by class; a group (patient, lesion, video) never lands in two splits. "
+                             "Shares are normalised when they do not add up to 100 %."), fractionsPage));
+
+    // K-fold.
+    auto *kfoldPage = new QWidget(this);
+    m_k = new QSpinBox(this);
+    m_k->setRange(2, 20);
+    m_k->setValue(5);
+    m_kTestFold = new QSpinBox(this);
+    m_kTestFold->setRange(1, 5);
+    m_kVal = percent(0);
+    m_kVal->setRange(0, 90);
+    auto *kf = form(kfoldPage);
+    kf->addRow(tr("Folds"), m_k);
+    kf->addRow(tr("Fold used as test"), m_kTestFold);
+    kf->addRow(tr("Validation share of training"), m_kVal);
+    kf->addRow(new QLabel(tr("Stratified, group-aware folds; the other folds train."), kfoldPage));
+
+    // HyperKvasir.
+    auto *hkPage = new QWidget(this);
+    m_hkTestFold = new QSpinBox(this);
+    m_hkTestFold->setRange(1, 5);
+    m_hkVal = percent(0);
+    m_hkVal->setRange(0, 90);
+    auto *hf = form(hkPage);
+    hf->addRow(tr("Fold used as test"), m_hkTestFold);
+    hf->addRow(tr("Validation share of training"), m_hkVal);
+    hf->addRow(new QLabel(tr("The paper's protocol: stratified 5 folds of exactly N/5 images, classes in alphabetical "
+                             "order, seed 0 (the seed below only picks the validation share)."), hkPage));
+
+    // Long tail.
+    auto *ltPage = new QWidget(this);
+    m_factor = new QDoubleSpinBox(this);
+    m_factor->setRange(0.0001, 1.0);
+    m_factor->setDecimals(4);
+    m_factor->setSingleStep(0.01);
+    m_factor->setValue(0.01);
+    m_ltVal = new QSpinBox(this);
+    m_ltVal->setRange(0, 100000);
+    m_ltTest = new QSpinBox(this);
+    m_ltTest->setRange(0, 100000);
+    m_ltOnlyTrain = new QCheckBox(tr("Sub-sample only the current training split (keep validation and test)"), this);
+    auto *lf = form(ltPage);
+    lf->addRow(tr("Imbalance factor (smallest / largest)"), m_factor);
+    lf->addRow(tr("Validation images per class"), m_ltVal);
+    lf->addRow(tr("Test images per class"), m_ltTest);
+    lf->addRow(m_ltOnlyTrain);
+    lf->addRow(new QLabel(tr("ISIC-2019-LT rule. Images not kept are excluded (and unassigned); undo brings them back."), ltPage));
+
+    for (QFormLayout *f : {ff, kf, hf, lf})
+        for (int r = 0; r < f->rowCount(); ++r)
+            if (auto *item = f->itemAt(r, QFormLayout::SpanningRole))
+                if (auto *label = qobject_cast<QLabel *>(item->widget())) label->setWordWrap(true);
+
+    m_options = new QStackedWidget(this);
+    m_options->addWidget(fractionsPage);
+    m_options->addWidget(kfoldPage);
+    m_options->addWidget(hkPage);
+    m_options->addWidget(ltPage);
+
+    m_seed = new QSpinBox(this);
+    m_seed->setRange(0, 2147483647);
+    m_seedLabel = new QLabel(tr("Seed"), this);
+    auto *seedRow = new QHBoxLayout;
+    seedRow->addWidget(m_seedLabel);
+    seedRow->addWidget(m_seed);
+    seedRow->addStretch(1);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Method"), this));
+    top->addWidget(m_mode, 1);
+
+    m_status = new QLabel(this);
+    m_status->setWordWrap(true);
+    m_status->setTextFormat(Qt::RichText);
+
+    m_table = new QTableWidget(0, 6, this);
+    m_table->setHorizontalHeaderLabels({tr("Class"), tr("Train"), tr("Val"), tr("Test"), tr("Unassigned"), tr("Excluded")});
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setMinimumSectionSize(70);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setAlternatingRowColors(true);
+    m_table->setAccessibleName(tr("Images per class and split"));
+
+    m_dupButton = new QPushButton(tr("Check duplicates and leakage"), this);
+    m_dupButton->setToolTip(tr("Find exact and near-duplicate images and count the clusters that cross the proposed splits"));
+    m_dupSummary = new QLabel(this);
+    m_dupSummary->setWordWrap(true);
+    m_dupDetails = new QPlainTextEdit(this);
+    m_dupDetails->setReadOnly(true);
+    m_dupDetails->setPlaceholderText(tr("Duplicate clusters appear here after the check."));
+    m_dupDetails->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_dupDetails->setMinimumHeight(m_dupDetails->fontMetrics().lineSpacing() * 6);
+
+    auto *dupBox = new QWidget(this);
+    auto *dupLayout = new QVBoxLayout(dupBox);
+    dupLayout->setContentsMargins(0, 0, 0, 0);
+    auto *dupTop = new QHBoxLayout;
+    dupTop->addWidget(m_dupButton);
+    dupTop->addWidget(m_dupSummary, 1);
+    dupLayout->addLayout(dupTop);
+    dupLayout->addWidget(m_dupDetails, 1);
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_table);
+    split->addWidget(dupBox);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    split->setChildrenCollapsible(false);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    m_apply = buttons->addButton(tr("Apply"), QDialogButtonBox::ApplyRole);
+    m_apply->setToolTip(tr("Apply the proposed splits as one step (Edit ▸ Undo takes it back)"));
+    m_apply->setEnabled(false);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_apply, &QPushButton::clicked, this, [this] {
+        if (applyProposal()) accept();
+    });
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_options);
+    layout->addLayout(seedRow);
+    layout->addWidget(m_status);
+    layout->addWidget(split, 1);
+    layout->addWidget(buttons);
+
+    m_debounce = new QTimer(this);
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(250);
+    connect(m_debounce, &QTimer::timeout, this, &SplitManagerDialog::compute);
+
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_options->setCurrentIndex(i);
+        optionsChanged();
+    });
+    for (QDoubleSpinBox *s : {m_train, m_val, m_test, m_kVal, m_hkVal, m_factor})
+        connect(s, &QDoubleSpinBox::valueChanged, this, &SplitManagerDialog::optionsChanged);
+    for (QSpinBox *s : {m_kTestFold, m_hkTestFold, m_ltVal, m_ltTest, m_seed})
+        connect(s, &QSpinBox::valueChanged, this, &SplitManagerDialog::optionsChanged);
+    connect(m_k, &QSpinBox::valueChanged, this, [this](int k) {
+        m_kTestFold->setMaximum(k);
+        optionsChanged();
+    });
+    connect(m_ltOnlyTrain, &QCheckBox::toggled, this, &SplitManagerDialog::optionsChanged);
+    connect(m_dupButton, &QPushButton::clicked, this, &SplitManagerDialog::checkDuplicates);
+    resize(760, 640);
+}
+
+void SplitManagerDialog::setMode(Mode mode)
+{
+    m_mode->setCurrentIndex(m_mode->findData(int(mode)));
+}
+
+SplitManagerDialog::Mode SplitManagerDialog::mode() const
+{
+    return Mode(m_mode->currentData().toInt());
+}
+
+void SplitManagerDialog::setFractions(double train, double val, double test)
+{
+    const double sum = train + val + test;
+    const double scale = sum > 0 && sum <= 1.0 + 1e-9 ? 100.0 : 1.0; // shares or percentages
+    m_train->setValue(train * scale);
+    m_val->setValue(val * scale);
+    m_test->setValue(test * scale);
+}
+
+void SplitManagerDialog::setSeed(quint64 seed)
+{
+    m_seed->setValue(int(std::min<quint64>(seed, quint64(m_seed->maximum()))));
+}
+
+void SplitManagerDialog::setKFold(int k, int testFold, double valPercent)
+{
+    m_k->setValue(k);
+    m_kTestFold->setValue(testFold);
+    m_kVal->setValue(valPercent);
+}
+
+void SplitManagerDialog::setHyperKvasir(int testFold, double valPercent)
+{
+    m_hkTestFold->setValue(testFold);
+    m_hkVal->setValue(valPercent);
+}
+
+void SplitManagerDialog::setLongTail(double factor, int valPerClass, int testPerClass, bool onlyTrainSplit)
+{
+    m_factor->setValue(factor);
+    m_ltVal->setValue(valPerClass);
+    m_ltTest->setValue(testPerClass);
+    m_ltOnlyTrain->setChecked(onlyTrainSplit);
+}
+
+void SplitManagerDialog::optionsChanged()
+{
+    m_stale = true;
+    m_apply->setEnabled(false);
+    m_status->setText(tr("Computing…"));
+    m_debounce->start();
+}
+
+void SplitManagerDialog::compute()
+{
+    m_debounce->stop();
+    m_stale = true;
+    m_apply->setEnabled(false);
+    m_status->setText(tr("Computing…"));
+    m_pool.clear(); // a queued computation for older options is dropped
+
+    Options o;
+    o.mode = mode();
+    o.fractions = {m_train->value(), m_val->value(), m_test->value()};
+    o.seed = quint64(m_seed->value());
+    switch (o.mode) {
+    case Mode::KFold:
+        o.k = m_k->value();
+        o.testFold = m_kTestFold->value() - 1;
+        o.valShare = m_kVal->value() / 100.0;
+        break;
+    case Mode::HyperKvasir:
+        o.k = 5;
+        o.testFold = m_hkTestFold->value() - 1;
+        o.valShare = m_hkVal->value() / 100.0;
+        break;
+    case Mode::LongTail:
+        o.longTail.factor = m_factor->value();
+        o.longTail.valPerClass = m_ltVal->value();
+        o.longTail.testPerClass = m_ltTest->value();
+        o.longTail.seed = o.seed;
+        o.longTail.onlyTrainSplit = m_ltOnlyTrain->isChecked();
+        break;
+    case Mode::Fractions: break;
+    }
+
+    // Descriptions are worded here (GUI thread, tr()) and carried to the worker as values.
+    QString description;
+    switch (o.mode) {
+    case Mode::Fractions: {
+        const double sum = o.fractions.train + o.fractions.val + o.fractions.test;
+        auto pct = [sum](double v) { return sum > 0 ? QString::number(qRound(100.0 * v / sum)) : QStringLiteral("0"); };
+        description = tr("Split %1/%2/%3 (seed %4)").arg(pct(o.fractions.train), pct(o.fractions.val), pct(o.fractions.test)).arg(o.seed);
+        break;
+    }
+    case Mode::KFold:
+        description = o.valShare > 0
+            ? tr("Split %1-fold, fold %2 as test, %3% of training as validation (seed %4)").arg(o.k).arg(o.testFold + 1).arg(qRound(o.valShare * 100)).arg(o.seed)
+            : tr("Split %1-fold, fold %2 as test (seed %3)").arg(o.k).arg(o.testFold + 1).arg(o.seed);
+        break;
+    case Mode::HyperKvasir:
+        description = o.valShare > 0
+            ? tr("Split HyperKvasir 5-fold, fold %1 as test, %2% of training as validation (seed %3)").arg(o.testFold + 1).arg(qRound(o.valShare * 100)).arg(o.seed)
+            : tr("Split HyperKvasir 5-fold, fold %1 as test").arg(o.testFold + 1);
+        break;
+    case Mode::LongTail:
+        description = tr("Long-tail sub-sampling, factor %1, %2 val and %3 test per class (seed %4)")
+                          .arg(o.longTail.factor).arg(o.longTail.valPerClass).arg(o.longTail.testPerClass).arg(o.seed);
+        break;
+    }
+
+    const quint64 generation = ++m_generation;
+    data::DatasetIndex before = m_doc->dataset(); // a copy: the worker never reads the document
+    m_watcher.setFuture(QtConcurrent::run(&m_pool, [before = std::move(before), o, description, generation]() {
+        auto p = std::make_shared<Proposal>();
+        p->generation = generation;
+        p->description = description;
+        try {
+            data::DatasetIndex after = before;
+            switch (o.mode) {
+            case Mode::Fractions: {
+                auto ok = data::assignSplits(after, o.fractions, o.seed);
+                if (!ok) p->error = ok.error().message();
+                break;
+            }
+            case Mode::KFold:
+            case Mode::HyperKvasir: {
+                auto folds = o.mode == Mode::KFold ? data::stratifiedGroupKFold(before, o.k, o.seed) : data::hyperKvasirFolds(before);
+                if (!folds) p->error = folds.error().message();
+                else after = data::foldIndex(before, *folds, o.testFold, o.valShare, o.seed);
+                break;
+            }
+            case Mode::LongTail: {
+                auto lt = data::makeLongTail(before, o.longTail);
+                if (!lt) {
+                    p->error = lt.error().message();
+                    break;
+                }
+                QHash<QString, Split> kept;
+                kept.reserve(qsizetype(lt->samples.size()));
+                for (const data::Sample &s : lt->samples) kept.insert(s.id(), s.split);
+                for (data::Sample &s : after.samples) {
+                    auto it = kept.constFind(s.id());
+                    if (it != kept.cend()) {
+                        s.split = *it;
+                    } else {
+                        if (data::DatasetIndex::isActive(s)) ++p->excluded;
+                        s.set(data::FlagExcluded, true);
+                        s.split = Split::None;
+                    }
+                }
+                break;
+            }
+            }
+            if (p->error.isEmpty()) {
+                p->edit.description = description;
+                for (std::size_t i = 0; i < before.samples.size(); ++i) {
+                    const data::SampleState b = stateOf(before.samples[i]);
+                    const data::SampleState a = stateOf(after.samples[i]);
+                    if (a == b) continue;
+                    p->edit.samples.push_back(int(i));
+                    p->edit.before.push_back(b);
+                    p->edit.after.push_back(a);
+                }
+                p->leaks = int(data::findGroupLeaks(after).size());
+                p->after = std::move(after);
+            }
+        } catch (const std::exception &e) {
+            p->error = QString::fromLocal8Bit(e.what());
+        } catch (...) {
+            p->error = QStringLiteral("unknown error");
+        }
+        return p;
+    }));
+}
+
+void SplitManagerDialog::onProposalFinished()
+{
+    if (m_watcher.future().isCanceled() || m_watcher.future().resultCount() == 0) return;
+    std::shared_ptr<Proposal> p = m_watcher.result();
+    if (!p || p->generation != m_generation) return; // older options: dropped
+    m_proposal = p;
+    m_stale = false;
+    // A duplicate report belongs to the previous proposal.
+    m_dupCancel->cancel();
+    m_dupSummary->clear();
+    m_dupDetails->clear();
+    showProposal();
+    Q_EMIT proposalReady(p->error.isEmpty());
+}
+
+void SplitManagerDialog::showProposal()
+{
+    const Proposal &p = *m_proposal;
+    m_apply->setEnabled(p.error.isEmpty() && !p.edit.isEmpty());
+    m_dupButton->setEnabled(p.error.isEmpty());
+    if (!p.error.isEmpty()) {
+        m_status->setText(tr("<b style=\"color:#a00000\">Cannot split:</b> %1").arg(p.error.toHtmlEscaped()));
+        m_table->setRowCount(0);
+        return;
+    }
+    const data::DatasetIndex &d = p.after;
+    const int classes = d.classCount();
+    // Columns: train, val, test, unassigned (active), excluded (inactive).
+    std::vector<std::array<int, 5>> counts(std::size_t(classes) + 1, std::array<int, 5>{0, 0, 0, 0, 0});
+    for (const data::Sample &s : d.samples) {
+        if (s.label < 0 || s.label >= classes) continue;
+        int col = 4;
+        if (data::DatasetIndex::isActive(s)) {
+            switch (s.split) {
+            case Split::Train: col = 0; break;
+            case Split::Val: col = 1; break;
+            case Split::Test: col = 2; break;
+            case Split::None: col = 3; break;
+            }
+        }
+        ++counts[std::size_t(s.label)][std::size_t(col)];
+        ++counts[std::size_t(classes)][std::size_t(col)];
+    }
+    m_table->setRowCount(classes + 1);
+    for (int r = 0; r <= classes; ++r) {
+        auto *name = new QTableWidgetItem(r < classes ? d.classes[r] : tr("All classes"));
+        if (r == classes) {
+            QFont f = name->font();
+            f.setBold(true);
+            name->setFont(f);
+        }
+        m_table->setItem(r, 0, name);
+        for (int c = 0; c < 5; ++c) {
+            auto *item = new QTableWidgetItem(QString::number(counts[std::size_t(r)][std::size_t(c)]));
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            if (r == classes) item->setFont(name->font());
+            m_table->setItem(r, c + 1, item);
+        }
+    }
+
+    QString text = tr("<b>%1</b> — %n image(s) change.", nullptr, int(p.edit.samples.size())).arg(p.description.toHtmlEscaped());
+    if (p.excluded > 0) text += QLatin1Char(' ') + tr("%n image(s) will be excluded.", nullptr, p.excluded);
+    text += QLatin1Char(' ') + (p.leaks == 0 ? tr("No group is in two splits.")
+                                             : tr("<b style=\"color:#a00000\">%n group(s) appear in more than one split.</b>", nullptr, p.leaks));
+    if (p.edit.samples.empty()) text += QLatin1Char(' ') + tr("The current splits already match: nothing to apply.");
+    m_status->setText(text);
+}
+
+data::CurationEdit SplitManagerDialog::proposedEdit() const
+{
+    return hasProposal() ? m_proposal->edit : data::CurationEdit{};
+}
+
+bool SplitManagerDialog::applyProposal()
+{
+    if (m_debounce->isActive() || !hasProposal()) return false;
+    if (m_proposal->edit.isEmpty()) return false;
+    const data::CurationEdit edit = m_proposal->edit; // copy: applying makes this dialog's proposal stale
+    m_doc->apply(edit);
+    return true;
+}
+
+void SplitManagerDialog::checkDuplicates()
+{
+    if (!hasProposal()) return;
+    m_dupCancel->cancel();
+    m_dupCancel = std::make_shared<CancelToken>();
+    m_dupButton->setEnabled(false);
+    m_dupSummary->setText(tr("Hashing images…"));
+    m_dupDetails->clear();
+
+    std::shared_ptr<const Proposal> p = m_proposal;
+    std::shared_ptr<CancelToken> cancel = m_dupCancel;
+    // Words used in the report, translated here on the GUI thread.
+    const QString exactWord = tr("exact");
+    const QString nearWord = tr("near");
+    const QString crossWord = tr("crosses splits");
+    const QString withinWord = tr("within one split");
+    const QString cantReadWord = tr("could not be read");
+    const QString summaryFormat = tr("%1 images checked: %2 exact and %3 near-duplicate clusters; %4 cross splits (leakage), %5 within one split.");
+    m_dupWatcher.setFuture(QtConcurrent::run(&m_dupPool, [p, cancel, exactWord, nearWord, crossWord, withinWord, cantReadWord, summaryFormat]() {
+        DuplicateResult r;
+        r.generation = p->generation;
+        try {
+            data::DuplicateOptions opt;
+            opt.threads = 2; // leaves the GUI thread and other work some room
+            auto rep = data::findDuplicates(p->after, opt, cancel.get());
+            if (!rep) {
+                r.error = rep.error().message();
+                return r;
+            }
+            const data::DatasetIndex &d = p->after;
+            r.summary = summaryFormat.arg(rep->samplesChecked).arg(rep->exactClusters).arg(rep->nearClusters)
+                            .arg(rep->crossSplitClusters).arg(rep->withinSplitClusters);
+            QStringList lines;
+            int shown = 0;
+            // Clusters that cross splits first: they are the leaks.
+            for (bool cross : {true, false}) {
+                for (const data::DuplicateCluster &c : rep->clusters) {
+                    if (c.crossSplit != cross) continue;
+                    if (++shown > 500) break;
+                    lines << QStringLiteral("[%1, %2]").arg(c.exact ? exactWord : nearWord, cross ? crossWord : withinWord);
+                    for (int i : c.samples) {
+                        const data::Sample &s = d.samples[std::size_t(i)];
+                        lines << QStringLiteral("    %1  (%2, %3)").arg(s.id(), s.label >= 0 && s.label < d.classCount() ? d.classes[s.label] : QStringLiteral("-"), data::splitName(s.split));
+                    }
+                }
+            }
+            for (const data::DuplicateProblem &pr : rep->problems)
+                lines << QStringLiteral("%1 %2: %3").arg(d.samples[std::size_t(pr.sample)].id(), cantReadWord, pr.reason);
+            r.details = lines.join(QLatin1Char('\n'));
+        } catch (const std::exception &e) {
+            r.error = QString::fromLocal8Bit(e.what());
+        }
+        return r;
+    }));
+}
+
+void SplitManagerDialog::onDuplicatesFinished()
+{
+    if (m_dupWatcher.future().resultCount() == 0) return;
+    const DuplicateResult r = m_dupWatcher.result();
+    if (!m_proposal || r.generation != m_proposal->generation) return; // for an older proposal
+    m_dupButton->setEnabled(hasProposal());
+    if (!r.error.isEmpty()) {
+        m_dupSummary->setText(tr("Duplicate check failed: %1").arg(r.error));
+        Q_EMIT duplicatesChecked(false);
+        return;
+    }
+    m_dupSummary->setText(r.summary);
+    m_dupDetails->setPlainText(r.details.isEmpty() ? tr("No duplicates found.") : r.details);
+    Q_EMIT duplicatesChecked(true);
+}
+
+QString SplitManagerDialog::duplicateReportText() const
+{
+    return m_dupSummary->text() + QLatin1Char('\n') + m_dupDetails->toPlainText();
+}
+
+} // namespace fopro::ui
