@@ -102,6 +102,16 @@ private Q_SLOTS:
         QVERIFY(shot.save(QStringLiteral("import_preview.png")));
         QVERIFY(distinctColours(shot) > 5);
 
+        // The class mapping edited in the preview: a rename, and a merge into an existing name.
+        dlg.setClassName(QStringLiteral("dermatofibroma"), QStringLiteral("DF"));
+        dlg.setClassName(QStringLiteral("melanoma"), QStringLiteral("nevus"));
+        QCOMPARE(dlg.classMapping().size(), 2);
+        auto mapped = dlg.mappedDataset();
+        QVERIFY2(mapped.ok(), qPrintable(mapped.error().message()));
+        QCOMPARE(mapped->classes, (QStringList{QStringLiteral("DF"), QStringLiteral("nevus")}));
+        QCOMPARE(mapped->classCounts(), (std::vector<int>{2, 13}));
+        for (const data::Sample &s : mapped->samples) QVERIFY(!s.has(data::FlagRelabelled));
+
         ui::ImportDialog bad(m_tmp.filePath(QStringLiteral("nothing-here")));
         QSignalSpy failed(&bad, &ui::ImportDialog::finished_);
         QVERIFY(failed.wait(20000));

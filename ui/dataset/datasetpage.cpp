@@ -79,6 +79,16 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     filters->addWidget(m_split);
     filters->addWidget(m_mark);
     filters->addWidget(m_search, 1);
+    auto *group = new QLineEdit(this);
+    group->setPlaceholderText(tr("Group (patient/lesion)"));
+    group->setToolTip(tr("Show only the images of one patient, lesion or video (exact id)"));
+    group->setClearButtonEnabled(true);
+    group->setMaximumWidth(170);
+    connect(group, &QLineEdit::editingFinished, this, [this, group] {
+        m_filter->setGroupFilter(group->text().trimmed());
+        scheduleRefresh();
+    });
+    filters->addWidget(group);
     filters->addWidget(m_sort);
     filters->addWidget(new QLabel(tr("Size"), this));
     filters->addWidget(m_tileSize);

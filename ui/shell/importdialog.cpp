@@ -1,5 +1,6 @@
 #include "ui/shell/importdialog.h"
 
+#include "core/data/curation.h"
 #include "core/data/longtail.h"
 
 #include <QtConcurrent/QtConcurrentRun>
@@ -24,7 +25,9 @@ ImportDialog::ImportDialog(const QString &path, QWidget *parent) : QDialog(paren
     m_classes->setHorizontalHeaderLabels({tr("Class"), tr("Images"), tr("Group")});
     m_classes->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_classes->verticalHeader()->setVisible(false);
-    m_classes->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // Class names are editable here: the mapping is applied on import (a name that already exists
+    // merges the two classes).
+    m_classes->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed | QAbstractItemView::SelectedClicked);
     m_problems = new QPlainTextEdit(this);
     m_problems->setReadOnly(true);
     m_problems->setMaximumHeight(140);
@@ -56,6 +59,43 @@ ImportDialog::ImportDialog(const QString &path, QWidget *parent) : QDialog(paren
     }));
 }
 
+QList<QPair<QString, QString>> ImportDialog::classMapping() const
+{
+    QList<QPair<QString, QString>> mapping;
+    for (int r = 0; r < m_classes->rowCount(); ++r) {
+        const QTableWidgetItem *item = m_classes->item(r, 0);
+        if (!item) continue;
+        const QString from = item->data(Qt::UserRole).toString(), to = item->text().trimmed();
+        if (!to.isEmpty() && to != from) mapping.append({from, to});
+    }
+    return mapping;
+}
+
+void ImportDialog::setClassName(const QString &from, const QString &to)
+{
+    for (int r = 0; r < m_classes->rowCount(); ++r)
+        if (QTableWidgetItem *item = m_classes->item(r, 0); item && item->data(Qt::UserRole).toString() == from) item->setText(to);
+}
+
+Result<data::DatasetIndex> ImportDialog::mappedDataset() const
+{
+    data::DatasetIndex d = m_result.index;
+    for (const auto &[from, to] : classMapping()) {
+        const int source = d.classIndex(from);
+        if (source < 0) continue;
+        const int target = d.classIndex(to);
+        auto edit = target >= 0 ? data::makeMergeClasses(d, {source}, target) : data::makeRenameClass(d, source, to);
+        if (!edit) return edit.error();
+        edit->apply(d);
+        // The imported labels follow the mapping: it is part of the import, not a relabel.
+        for (data::Sample &s : d.samples) {
+            s.originalLabel = s.label;
+            s.set(data::FlagRelabelled, false);
+        }
+    }
+    return d;
+}
+
 ImportDialog::~ImportDialog()
 {
     m_cancel.cancel();
@@ -80,11 +120,17 @@ void ImportDialog::done_(const Result<data::ImportResult> &r)
     m_classes->setRowCount(int(sum.sorted.size()));
     int row = 0;
     for (const data::ClassStat &c : sum.sorted) {
-        m_classes->setItem(row, 0, new QTableWidgetItem(c.name));
+        auto *name = new QTableWidgetItem(c.name);
+        name->setData(Qt::UserRole, c.name);
+        name->setToolTip(tr("Double-click to rename; a name that already exists merges the classes."));
+        m_classes->setItem(row, 0, name);
         auto *n = new QTableWidgetItem(QString::number(c.count));
+        n->setFlags(n->flags() & ~Qt::ItemIsEditable);
         n->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_classes->setItem(row, 1, n);
-        m_classes->setItem(row, 2, new QTableWidgetItem(c.count == 0 ? tr("empty") : data::tailGroupName(c.group)));
+        auto *g = new QTableWidgetItem(c.count == 0 ? tr("empty") : data::tailGroupName(c.group));
+        g->setFlags(g->flags() & ~Qt::ItemIsEditable);
+        m_classes->setItem(row, 2, g);
         ++row;
     }
     QString problems;

@@ -23,6 +23,12 @@ public:
     /// The imported dataset (valid after the dialog was accepted).
     const data::ImportResult &result() const { return m_result; }
     bool succeeded() const { return m_ok; }
+    /// Class renames made in the preview (old name → new name, in table order).
+    QList<QPair<QString, QString>> classMapping() const;
+    /// Renames a class in the preview table (what double-click editing does).
+    void setClassName(const QString &from, const QString &to);
+    /// The imported dataset with the class mapping applied (renames; merges when a name exists).
+    Result<data::DatasetIndex> mappedDataset() const;
 
 Q_SIGNALS:
     void finished_(bool ok); // emitted when the background import ends (tests wait on it)

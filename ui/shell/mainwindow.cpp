@@ -243,7 +243,12 @@ void MainWindow::importDataset(const QString &path)
     if (dlg.exec() != QDialog::Accepted || !dlg.succeeded()) return;
     project::Project p;
     p.name = QFileInfo(path).completeBaseName();
-    p.dataset = dlg.result().index;
+    auto mapped = dlg.mappedDataset();
+    if (!mapped) {
+        QMessageBox::warning(this, tr("Import dataset"), tr("The class mapping could not be applied:\n%1").arg(mapped.error().message()));
+        return;
+    }
+    p.dataset = std::move(mapped).value();
     p.history.append({QDateTime::currentDateTimeUtc(), tr("Imported %1 (%2)").arg(path, p.dataset.format)});
     m_doc->reset(std::move(p), true);
     Q_EMIT projectOpened();
