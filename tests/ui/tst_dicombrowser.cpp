@@ -6,6 +6,7 @@
 // are swept when present.
 #include "core/data/deidentify.h"
 #include "core/data/importer.h"
+#include "tests/support/dicomfixtures.h"
 #include "tests/support/testsupport.h"
 #include "ui/dataset/deidentifydialog.h"
 #include "ui/dataset/dicombrowser.h"
@@ -35,34 +36,13 @@ namespace {
 bool writeVl(const QString &path, const QString &patientId, const QString &patientName, const QString &studyUid,
              const QString &seriesUid, const QString &seriesDescription, const QString &bodyPart, int seed)
 {
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    const cv::Mat rgb = fopro::test::patternImage(64, 48, seed);
-    DcmFileFormat file;
-    DcmDataset *ds = file.getDataset();
-    auto put = [ds](const DcmTagKey &key, const QString &value) {
-        return ds->putAndInsertString(key, value.toLatin1().constData()).good();
-    };
-    char uid[100];
-    bool ok = put(DCM_SOPClassUID, QStringLiteral("1.2.840.10008.5.1.4.1.1.77.1.4")) &&
-              put(DCM_SOPInstanceUID, QString::fromLatin1(dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT))) &&
-              put(DCM_StudyInstanceUID, studyUid) && put(DCM_SeriesInstanceUID, seriesUid) &&
-              put(DCM_Modality, QStringLiteral("XC")) && put(DCM_PatientID, patientId) &&
-              put(DCM_PatientName, patientName) && put(DCM_StudyDate, QStringLiteral("20240115")) &&
-              put(DCM_SeriesDate, QStringLiteral("20240116")) &&
-              put(DCM_StudyDescription, QStringLiteral("Skin check")) &&
-              put(DCM_SeriesDescription, seriesDescription) && put(DCM_BodyPartExamined, bodyPart) &&
-              ds->putAndInsertUint16(DCM_SamplesPerPixel, 3).good() &&
-              put(DCM_PhotometricInterpretation, QStringLiteral("RGB")) &&
-              ds->putAndInsertUint16(DCM_PlanarConfiguration, 0).good() &&
-              ds->putAndInsertUint16(DCM_Rows, Uint16(rgb.rows)).good() &&
-              ds->putAndInsertUint16(DCM_Columns, Uint16(rgb.cols)).good() &&
-              ds->putAndInsertUint16(DCM_BitsAllocated, 8).good() && ds->putAndInsertUint16(DCM_BitsStored, 8).good() &&
-              ds->putAndInsertUint16(DCM_HighBit, 7).good() && ds->putAndInsertUint16(DCM_PixelRepresentation, 0).good();
-    const cv::Mat c = rgb.clone();
-    ok = ok &&
-         ds->putAndInsertUint8Array(DCM_PixelData, c.data, static_cast<unsigned long>(c.total() * c.elemSize())).good();
-    const QByteArray name = QFile::encodeName(path);
-    return ok && file.saveFile(OFFilename(name.constData()), EXS_LittleEndianExplicit).good();
+    return fopro::test::writeVlPhotographic(path,
+        {{QStringLiteral("StudyInstanceUID"), studyUid}, {QStringLiteral("SeriesInstanceUID"), seriesUid},
+         {QStringLiteral("Modality"), QStringLiteral("XC")}, {QStringLiteral("PatientID"), patientId},
+         {QStringLiteral("PatientName"), patientName}, {QStringLiteral("StudyDate"), QStringLiteral("20240115")},
+         {QStringLiteral("SeriesDate"), QStringLiteral("20240116")}, {QStringLiteral("StudyDescription"), QStringLiteral("Skin check")},
+         {QStringLiteral("SeriesDescription"), seriesDescription}, {QStringLiteral("BodyPartExamined"), bodyPart}},
+        fopro::test::patternImage(64, 48, seed));
 }
 
 QString newUid(const char *root)

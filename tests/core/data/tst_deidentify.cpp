@@ -5,6 +5,7 @@
 #include "core/data/deidentify.h"
 #include "core/data/dicomreader.h"
 #include "core/data/importer.h"
+#include "tests/support/dicomfixtures.h"
 #include "tests/support/testsupport.h"
 
 #include <QtCore/QDirIterator>
@@ -42,36 +43,21 @@ struct Written {
 bool writeVl(const QString &path, const Person &p, const QString &bodyPart, const cv::Mat &rgb, const QString &studyUid,
              Written *written)
 {
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    DcmFileFormat file;
-    DcmDataset *ds = file.getDataset();
-    auto put = [ds](const DcmTagKey &key, const QString &value) {
-        return ds->putAndInsertString(key, value.toLatin1().constData()).good();
-    };
     char uid[100];
     const QString series = QString::fromLatin1(dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
     const QString sop = QString::fromLatin1(dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
-    bool ok = put(DCM_SOPClassUID, QStringLiteral("1.2.840.10008.5.1.4.1.1.77.1.4")) && put(DCM_SOPInstanceUID, sop) &&
-              put(DCM_StudyInstanceUID, studyUid) && put(DCM_SeriesInstanceUID, series) &&
-              put(DCM_Modality, QStringLiteral("XC")) && put(DCM_PatientName, p.name) && put(DCM_PatientID, p.id) &&
-              put(DCM_PatientBirthDate, p.birthDate) && put(DCM_PatientSex, QStringLiteral("F")) &&
-              put(DCM_StudyDate, QStringLiteral("20240115")) && put(DCM_SeriesDate, QStringLiteral("20240116")) &&
-              put(DCM_StudyTime, QStringLiteral("101500")) &&
-              put(DCM_InstitutionName, QStringLiteral("Saint Elsewhere Clinic")) &&
-              put(DCM_AccessionNumber, QStringLiteral("ACC778899")) &&
-              put(DCM_ReferringPhysicianName, QStringLiteral("House^Gregory")) &&
-              put(DCM_StudyDescription, QStringLiteral("Mole check Jane")) && put(DCM_BodyPartExamined, bodyPart);
-    ok = ok && ds->putAndInsertUint16(DCM_SamplesPerPixel, 3).good() &&
-         put(DCM_PhotometricInterpretation, QStringLiteral("RGB")) &&
-         ds->putAndInsertUint16(DCM_PlanarConfiguration, 0).good() &&
-         ds->putAndInsertUint16(DCM_Rows, Uint16(rgb.rows)).good() &&
-         ds->putAndInsertUint16(DCM_Columns, Uint16(rgb.cols)).good() &&
-         ds->putAndInsertUint16(DCM_BitsAllocated, 8).good() && ds->putAndInsertUint16(DCM_BitsStored, 8).good() &&
-         ds->putAndInsertUint16(DCM_HighBit, 7).good() && ds->putAndInsertUint16(DCM_PixelRepresentation, 0).good();
-    const cv::Mat c = rgb.clone();
-    ok = ok && ds->putAndInsertUint8Array(DCM_PixelData, c.data, static_cast<unsigned long>(c.total() * c.elemSize())).good();
-    const QByteArray name = QFile::encodeName(path);
-    ok = ok && file.saveFile(OFFilename(name.constData()), EXS_LittleEndianExplicit).good();
+    const bool ok = fopro::test::writeVlPhotographic(path,
+        {{QStringLiteral("SOPInstanceUID"), sop}, {QStringLiteral("StudyInstanceUID"), studyUid},
+         {QStringLiteral("SeriesInstanceUID"), series}, {QStringLiteral("Modality"), QStringLiteral("XC")},
+         {QStringLiteral("PatientName"), p.name}, {QStringLiteral("PatientID"), p.id},
+         {QStringLiteral("PatientBirthDate"), p.birthDate}, {QStringLiteral("PatientSex"), QStringLiteral("F")},
+         {QStringLiteral("StudyDate"), QStringLiteral("20240115")}, {QStringLiteral("SeriesDate"), QStringLiteral("20240116")},
+         {QStringLiteral("StudyTime"), QStringLiteral("101500")},
+         {QStringLiteral("InstitutionName"), QStringLiteral("Saint Elsewhere Clinic")},
+         {QStringLiteral("AccessionNumber"), QStringLiteral("ACC778899")},
+         {QStringLiteral("ReferringPhysicianName"), QStringLiteral("House^Gregory")},
+         {QStringLiteral("StudyDescription"), QStringLiteral("Mole check Jane")}, {QStringLiteral("BodyPartExamined"), bodyPart}},
+        rgb);
     if (written) *written = {path, {studyUid, series, sop}};
     return ok;
 }
