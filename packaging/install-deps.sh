@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package FoPro-KD Studio needs to build, test and run its demo, and
 # extracts the data-only test assets (pydicom's DICOM files, scikit-image's sample images) into a
-# cache folder without installing Python.
+# cache folder without installing those Python packages. The only Python installed is Debian's
+# python3-torch (the same LibTorch 1.13), which the export test uses to check that a student
+# exported as TorchScript loads and computes the same logits in Python.
 #
 # Idempotent: when everything is present it only checks and returns.
 # Usage: packaging/install-deps.sh            (as root, or with sudo available)
@@ -17,7 +19,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   qt6-translations-l10n libqt6opengl6-dev libgl-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
-  libtorch-dev
+  libtorch-dev python3-torch
   libopencv-dev
   libdcmtk-dev dcmtk
   zlib1g-dev

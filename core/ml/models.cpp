@@ -249,6 +249,8 @@ class ResNetImpl : public torch::nn::Module {
 public:
     explicit ResNetImpl(const StudentConfig& config)
         : m_imagenetStem(config.architecture == "resnet18")
+        , m_cosine(config.cosineClassifier)
+        , m_cosineScale(config.cosineScale)
     {
         namespace nn = torch::nn;
         const double w = config.widthMultiplier;
@@ -295,11 +297,19 @@ public:
         return torch::adaptive_avg_pool2d(y, {1, 1}).flatten(1);
     }
 
-    torch::Tensor logits(const torch::Tensor& features) { return m_fc(features); }
+    torch::Tensor logits(const torch::Tensor& features)
+    {
+        if (!m_cosine) return m_fc(features);
+        namespace F = torch::nn::functional;
+        const auto opts = F::NormalizeFuncOptions().dim(1).eps(1e-12);
+        return m_cosineScale * torch::linear(F::normalize(features, opts), F::normalize(m_fc->weight, opts));
+    }
     int featureDim() const { return m_featureDim; }
 
 private:
     bool m_imagenetStem = true;
+    bool m_cosine = false;
+    double m_cosineScale = 30.0;
     int m_featureDim = 0;
     torch::nn::Conv2d m_conv1{nullptr};
     torch::nn::BatchNorm2d m_bn1{nullptr};
@@ -344,6 +354,8 @@ Result<void> validateStudentConfig(const StudentConfig& c)
         return bad("widthMultiplier must be in (0, 64]");
     if (c.numClasses < 1) return bad("numClasses must be at least 1");
     if (c.inputChannels < 1) return bad("inputChannels must be at least 1");
+    if (c.cosineClassifier && (!(c.cosineScale > 0.0) || !std::isfinite(c.cosineScale)))
+        return bad("cosineScale must be positive");
     if (c.architecture == "cifar_resnet" && *std::min_element(c.cifarBlocks.begin(), c.cifarBlocks.end()) < 1)
         return bad("cifarBlocks must be at least 1 per stage");
     return {};

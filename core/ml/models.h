@@ -45,6 +45,10 @@ struct StudentConfig {
     /// the same initial network (note: this resets torch's global CPU generator). < 0: use the
     /// global generator as it is.
     std::int64_t seed = 0;
+    /// Cosine classifier (LDAM's NormedLinear): logits = cosineScale · normalize(f)·normalize(W)ᵀ,
+    /// with fc.bias kept in the state but unused. Off: the plain fc (W f + b).
+    bool cosineClassifier = false;
+    double cosineScale = 30.0; ///< s of the cosine classifier (LDAM's s = 30)
 };
 
 /// What loadParameters does with the classifier fc.

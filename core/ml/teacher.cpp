@@ -564,6 +564,14 @@ Teacher::~Teacher() = default;
 int Teacher::featureDim() const { return m_impl->featureDim; }
 int Teacher::inputSize() const { return m_impl->inputSize; }
 std::string Teacher::description() const { return m_impl->description; }
+
+Teacher Teacher::withInputSize(int side) const
+{
+    auto impl = std::make_shared<Impl>(*m_impl); // the network handles are shared, not copied
+    impl->inputSize = std::max(0, side);
+    impl->dryRun();
+    return Teacher(std::move(impl));
+}
 double Teacher::secondsPerImage() const { return m_impl->secondsPerImage; }
 
 at::Tensor Teacher::forward(const at::Tensor &nchw01) const

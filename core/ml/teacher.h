@@ -63,6 +63,10 @@ public:
     int featureDim() const;
     /// Square input side the teacher declares (e.g. 224), 0 when it takes any size.
     int inputSize() const;
+    /// A teacher sharing this one's frozen network that resizes its input to `side`×`side` instead
+    /// (0 = take the input as it is). For convolutional teachers on small images (a run knob:
+    /// the teacher's input size); secondsPerImage() is measured again at the new size.
+    Teacher withInputSize(int side) const;
     /// One line for people: kind, file, output layer, layer count, input size, feature size.
     std::string description() const;
     /// Seconds per image of a forward pass at inputSize(), measured by the dry run at load time
