@@ -12,4 +12,10 @@ int datasetLongTail(const QStringList &args);
 int datasetDedup(const QStringList &args);
 int demo(const QStringList &args);
 
+int train(const QStringList &args);       // fopro train
+int evaluate(const QStringList &args);    // fopro eval
+int exportModel(const QStringList &args); // fopro export
+int predict(const QStringList &args);     // fopro predict
+int probe(const QStringList &args);       // fopro probe
+
 } // namespace fopro::cli

@@ -21,7 +21,14 @@ const char *kUsage =
     "  dataset split PATH       stratified, group-aware train/val/test or k-fold splits\n"
     "  dataset longtail PATH    long-tailed sub-sampling by imbalance factor (ISIC-2019-LT rule)\n"
     "  dataset dedup PATH       exact and near-duplicate images, within and across splits\n"
-    "  demo                     the headless demo on Debian's Fashion-MNIST (not medical data)\n"
+    "  train                    trains a student (any strategy: ce ... fopro_kd) into a run folder;\n"
+    "                           --resume RUN continues a stopped run\n"
+    "  eval RUN                 evaluates a run's best student on its test (or val) split\n"
+    "  export RUN               exports a run's best student as TorchScript + JSON sidecar\n"
+    "  predict MODEL IMAGES...  classifies images with an exported model, writes a CSV\n"
+    "  probe TEACHER DATASET    frequency preference probe of a teacher (radial bands)\n"
+    "  demo                     the headless demo on Debian's Fashion-MNIST (not medical data):\n"
+    "                           long tail, checks, and a short training run\n"
     "  version                  versions of the product and its libraries\n"
     "\n"
     "PATH is a dataset as it comes (a folder per class, HyperKvasir, ISIC 2019, ISIC-2019-LT split\n"
@@ -53,6 +60,11 @@ int main(int argc, char **argv)
     const QString command = args.takeFirst();
     if (command == QLatin1String("version") || command == QLatin1String("--version")) return version();
     if (command == QLatin1String("demo")) return demo(args);
+    if (command == QLatin1String("train")) return train(args);
+    if (command == QLatin1String("eval")) return evaluate(args);
+    if (command == QLatin1String("export")) return exportModel(args);
+    if (command == QLatin1String("predict")) return predict(args);
+    if (command == QLatin1String("probe")) return probe(args);
     if (command == QLatin1String("dataset")) {
         if (args.isEmpty() || args.front() == QLatin1String("--help") || args.front() == QLatin1String("-h")) {
             out() << "Usage: fopro dataset <inspect|split|longtail|dedup> PATH [options]\n"

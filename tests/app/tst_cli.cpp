@@ -1,9 +1,14 @@
-// The headless tool as a user runs it: help everywhere, one-line errors with non-zero exits, and
-// inspect / split / longtail / dedup on a dataset written here.
+// The headless tool as a user runs it: help everywhere, one-line errors with non-zero exits,
+// inspect / split / longtail / dedup on a dataset written here, and train / eval / export / predict
+// end to end on a tiny stripes dataset (plus Ctrl-C and resume).
 #include "core/data/datasetindex.h"
 #include "tests/support/testsupport.h"
 
 #include <QtTest/QtTest>
+
+#include <opencv2/core.hpp>
+
+#include <signal.h>
 
 using fopro::test::patternImage;
 using fopro::test::writeImage;
@@ -16,15 +21,56 @@ struct Run {
     QString err;
 };
 
-Run runCli(const QStringList &args)
+QString cliPath()
 {
     QString exe = qEnvironmentVariable("FOPRO_CLI");
     if (exe.isEmpty()) exe = QStringLiteral(FOPRO_BINARY_DIR "/app/fopro");
+    return exe;
+}
+
+Run runCli(const QStringList &args)
+{
     QProcess p;
-    p.start(exe, args);
+    p.start(cliPath(), args);
     if (!p.waitForFinished(120000)) return {};
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
+}
+
+/// A 16x16 RGB image of stripes: horizontal (class A) or vertical (class B); period, phase, levels
+/// and noise vary with `seed`, so no two images are alike.
+cv::Mat stripes(bool horizontal, int seed)
+{
+    cv::Mat m(16, 16, CV_8UC3);
+    cv::RNG rng(quint64(seed) + 1);
+    const int period = 2 + seed % 3, phase = seed % period;
+    const int high = 170 + seed % 60, low = 20 + (seed * 7) % 60;
+    for (int y = 0; y < m.rows; ++y)
+        for (int x = 0; x < m.cols; ++x) {
+            const int t = horizontal ? y : x;
+            const int level = ((t + phase) / period) % 2 == 0 ? high : low;
+            for (int c = 0; c < 3; ++c) m.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(level + rng.uniform(-15, 16) + c * 5);
+        }
+    return m;
+}
+
+int csvRows(const QString &file)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly)) return -1;
+    const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    return int(lines.size()) - 1; // without the header
+}
+
+/// The common training arguments of the end-to-end tests: a tiny CIFAR ResNet on 16 px images.
+QStringList tinyTraining(const QString &manifest, const QString &run, int epochs)
+{
+    return {QStringLiteral("train"), QStringLiteral("--dataset"), manifest, QStringLiteral("--run"), run, QStringLiteral("--strategy"),
+            QStringLiteral("ce"), QStringLiteral("--student"), QStringLiteral("cifar_resnet"), QStringLiteral("--width"), QStringLiteral("0.25"),
+            QStringLiteral("--blocks"), QStringLiteral("1,1,1,1"), QStringLiteral("--image-size"), QStringLiteral("16"), QStringLiteral("--epochs"),
+            QString::number(epochs), QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--lr"), QStringLiteral("0.001"),
+            QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--seed"),
+            QStringLiteral("0")};
 }
 
 } // namespace
@@ -33,6 +79,8 @@ class TestCli : public QObject {
     Q_OBJECT
     QTemporaryDir m_tmp;
     QString m_data;
+    QString m_stripes;  // folder per class: horizontal / vertical, 12 PNGs each
+    QString m_manifest; // its train/val/test split (6/3/3 per class)
 
 private Q_SLOTS:
     void initTestCase()
@@ -46,13 +94,32 @@ private Q_SLOTS:
             for (int i = 0; i < n; ++i)
                 QVERIFY(writeImage(QStringLiteral("%1/%2/%2_%3.png").arg(m_data, cls).arg(i), patternImage(64, 48, seed++)));
         QVERIFY(QFile::copy(m_data + QStringLiteral("/nevus/nevus_0.png"), m_data + QStringLiteral("/melanoma/copy_of_nevus_0.png")));
+
+        // Two classes of 16x16 stripes, split 50/25/25 by the tool itself.
+        m_stripes = m_tmp.filePath(QStringLiteral("stripes"));
+        for (int i = 0; i < 12; ++i) {
+            QVERIFY(writeImage(QStringLiteral("%1/horizontal/h_%2.png").arg(m_stripes).arg(i), stripes(true, i)));
+            QVERIFY(writeImage(QStringLiteral("%1/vertical/v_%2.png").arg(m_stripes).arg(i), stripes(false, 100 + i)));
+        }
+        const QString splitDir = m_tmp.filePath(QStringLiteral("stripes-split"));
+        const Run r = runCli({QStringLiteral("dataset"), QStringLiteral("split"), m_stripes, QStringLiteral("--out"), splitDir,
+                             QStringLiteral("--train"), QStringLiteral("0.5"), QStringLiteral("--val"), QStringLiteral("0.25"),
+                             QStringLiteral("--test"), QStringLiteral("0.25")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        m_manifest = splitDir + QStringLiteral("/split.json");
+        auto split = fopro::data::DatasetIndex::load(m_manifest);
+        QVERIFY(split.ok());
+        QCOMPARE(split->classCounts(fopro::data::Split::Train), (std::vector<int>{6, 6}));
+        QCOMPARE(split->classCounts(fopro::data::Split::Test), (std::vector<int>{3, 3}));
     }
 
     void helpEverywhere()
     {
         for (const QStringList &args : {QStringList{"--help"}, QStringList{"dataset", "inspect", "--help"},
                                         QStringList{"dataset", "split", "--help"}, QStringList{"dataset", "longtail", "--help"},
-                                        QStringList{"dataset", "dedup", "--help"}, QStringList{"demo", "--help"}}) {
+                                        QStringList{"dataset", "dedup", "--help"}, QStringList{"demo", "--help"},
+                                        QStringList{"train", "--help"}, QStringList{"eval", "--help"}, QStringList{"export", "--help"},
+                                        QStringList{"predict", "--help"}, QStringList{"probe", "--help"}}) {
             const Run r = runCli(args);
             QVERIFY2(r.code == 0, qPrintable(args.join(QLatin1Char(' ')) + QStringLiteral(": ") + r.err));
             QVERIFY(r.out.contains(QLatin1String("Usage")) || r.out.contains(QLatin1String("Options")));
@@ -136,6 +203,244 @@ private Q_SLOTS:
         r = runCli({QStringLiteral("dataset"), QStringLiteral("dedup"), m_data, QStringLiteral("--exact-only")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QLatin1String("copy_of_nevus_0.png")));
+    }
+
+    // ---- ML commands: argument errors (no training needed) -------------------------------------
+
+    void trainArgumentErrors()
+    {
+        // Unknown strategy: a usage error naming it.
+        Run r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"), QStringLiteral("frobnicate")});
+        QCOMPARE(r.code, 2);
+        QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        QVERIFY2(r.err.contains(QLatin1String("frobnicate")), qPrintable(r.err));
+        QVERIFY(r.err.contains(QLatin1String("fopro_kd"))); // lists the valid ones
+        // Missing configuration file: a failure naming the file.
+        const QString missing = m_tmp.filePath(QStringLiteral("no-such-config.json"));
+        r = runCli({QStringLiteral("train"), QStringLiteral("--config"), missing});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        QVERIFY2(r.err.contains(missing), qPrintable(r.err));
+        // Nothing to train on.
+        r = runCli({QStringLiteral("train")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QLatin1String("--dataset")));
+        // --resume takes only --epochs.
+        r = runCli({QStringLiteral("train"), QStringLiteral("--resume"), m_tmp.path(), QStringLiteral("--lr"), QStringLiteral("0.1")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QLatin1String("--lr")));
+        // Bad numbers and choices name the option.
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--epochs"), QStringLiteral("zero")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QLatin1String("--epochs")));
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--student"), QStringLiteral("vgg")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QLatin1String("vgg")));
+        // A misspelt configuration key is an error naming it, never a silent default.
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"), QStringLiteral("ce"),
+                    QStringLiteral("--set"), QStringLiteral("prompt.alhpa=0.3")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("prompt.alhpa")), qPrintable(r.err));
+        // A teacher strategy without a teacher says what is missing.
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"), QStringLiteral("ekd")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("teacher")), qPrintable(r.err));
+        // A dataset as it comes (not a manifest): says how to make one.
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_stripes, QStringLiteral("--strategy"), QStringLiteral("ce")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(m_stripes) && r.err.contains(QLatin1String("fopro dataset split")), qPrintable(r.err));
+        // A missing dataset names it.
+        const QString noData = m_tmp.filePath(QStringLiteral("no-such-dataset.json"));
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), noData, QStringLiteral("--strategy"), QStringLiteral("ce")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(noData), qPrintable(r.err));
+    }
+
+    void trainPrintsTheResultingConfiguration()
+    {
+        // A configuration file with relative paths (relative to the file), overridden on the command line.
+        const QString dir = m_tmp.filePath(QStringLiteral("configs"));
+        QVERIFY(QDir().mkpath(dir));
+        const QString relative = QDir(dir).relativeFilePath(m_manifest);
+        QVERIFY(fopro::test::writeText(dir + QStringLiteral("/exp.json"),
+                                       QStringLiteral("{\"dataset\": \"%1\", \"strategy\": \"focal\", \"epochs\": 7, \"student\": {\"architecture\": \"cifar_resnet\"}}")
+                                           .arg(relative).toUtf8()));
+        const Run r = runCli({QStringLiteral("train"), QStringLiteral("--config"), dir + QStringLiteral("/exp.json"), QStringLiteral("--strategy"),
+                             QStringLiteral("bsm"), QStringLiteral("--blocks"), QStringLiteral("1,2,1,1"), QStringLiteral("--set"),
+                             QStringLiteral("augment.verticalFlip=true"), QStringLiteral("--run"), m_tmp.filePath(QStringLiteral("unused-run")),
+                             QStringLiteral("--print-config")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(o.value(QStringLiteral("strategy")).toString(), QStringLiteral("bsm"));
+        QCOMPARE(o.value(QStringLiteral("epochs")).toInt(), 7);
+        QCOMPARE(QFileInfo(o.value(QStringLiteral("dataset")).toString()).canonicalFilePath(), QFileInfo(m_manifest).canonicalFilePath());
+        QCOMPARE(o.value(QStringLiteral("student")).toObject().value(QStringLiteral("architecture")).toString(), QStringLiteral("cifar_resnet"));
+        QCOMPARE(o.value(QStringLiteral("student")).toObject().value(QStringLiteral("cifarBlocks")).toArray().at(1).toInt(), 2);
+        QCOMPARE(o.value(QStringLiteral("augment")).toObject().value(QStringLiteral("verticalFlip")).toBool(), true);
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("unused-run"))));
+    }
+
+    void evalExportPredictArgumentErrors()
+    {
+        // A folder that is not a run: a failure naming it.
+        Run r = runCli({QStringLiteral("eval"), m_data});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        QVERIFY2(r.err.contains(m_data), qPrintable(r.err));
+        r = runCli({QStringLiteral("eval"), m_data, QStringLiteral("--split"), QStringLiteral("everything")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QLatin1String("everything")));
+        r = runCli({QStringLiteral("export"), m_data});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(m_data), qPrintable(r.err));
+        r = runCli({QStringLiteral("train"), QStringLiteral("--resume"), m_data});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(m_data), qPrintable(r.err));
+        // A model that does not exist.
+        const QString model = m_tmp.filePath(QStringLiteral("no-such-model.pt"));
+        r = runCli({QStringLiteral("predict"), model, m_stripes, QStringLiteral("--csv"), m_tmp.filePath(QStringLiteral("p.csv"))});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(model), qPrintable(r.err));
+        // predict needs --csv and at least one image argument.
+        r = runCli({QStringLiteral("predict"), model, m_stripes});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QLatin1String("--csv")));
+        r = runCli({QStringLiteral("predict"), model});
+        QCOMPARE(r.code, 2);
+        // probe: a missing teacher is named.
+        const QString teacher = m_tmp.filePath(QStringLiteral("no-such-teacher/model.json"));
+        r = runCli({QStringLiteral("probe"), teacher, m_manifest});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(teacher), qPrintable(r.err));
+    }
+
+    // ---- ML commands end to end ----------------------------------------------------------------
+
+    void trainExportPredict()
+    {
+        const QString run = m_tmp.filePath(QStringLiteral("runs/ce"));
+        Run r = runCli(tinyTraining(m_manifest, run, 2));
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        QVERIFY(QFile::exists(run + QStringLiteral("/config.json")));
+        QCOMPARE(csvRows(run + QStringLiteral("/epochs.csv")), 2);
+        QVERIFY(QFile::exists(run + QStringLiteral("/results/test_predictions.csv")));
+        QVERIFY2(r.out.contains(QLatin1String("Finished")), qPrintable(r.out));
+        // Not a terminal: plain progress lines, no carriage returns.
+        QVERIFY(!r.err.contains(QLatin1Char('\r')));
+        // The run folder is not reused.
+        Run again = runCli(tinyTraining(m_manifest, run, 2));
+        QCOMPARE(again.code, 1);
+        QVERIFY2(again.err.contains(run), qPrintable(again.err));
+
+        // Evaluation prints a summary and writes the results again.
+        r = runCli({QStringLiteral("eval"), run, QStringLiteral("--split"), QStringLiteral("val")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains(QLatin1String("horizontal")) && r.out.contains(QLatin1String("vertical")));
+        QVERIFY(QFile::exists(run + QStringLiteral("/results/val_predictions.csv")));
+
+        // Export, then classify the test images.
+        const QString exportDir = m_tmp.filePath(QStringLiteral("exported"));
+        r = runCli({QStringLiteral("export"), run, QStringLiteral("--out"), exportDir});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QStringList models = QDir(exportDir).entryList({QStringLiteral("*.pt")}, QDir::Files);
+        QCOMPARE(models.size(), 1);
+        const QString model = QDir(exportDir).filePath(models.front());
+        QVERIFY(r.out.contains(model));
+
+        auto split = fopro::data::DatasetIndex::load(m_manifest);
+        QVERIFY(split.ok());
+        QStringList testImages;
+        for (const auto &s : split->samples)
+            if (s.split == fopro::data::Split::Test) testImages << split->absolutePath(s);
+        QCOMPARE(testImages.size(), 6);
+        const QString csv = m_tmp.filePath(QStringLiteral("predictions/test.csv"));
+        r = runCli(QStringList{QStringLiteral("predict"), model} + testImages + QStringList{QStringLiteral("--csv"), csv, QStringLiteral("--top"), QStringLiteral("2")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(csvRows(csv), 6);
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.front(), QStringLiteral("file,predicted,confidence,p_horizontal,p_vertical"));
+        for (const QString &line : lines.mid(1)) {
+            const QStringList cells = line.split(QLatin1Char(','));
+            QCOMPARE(cells.size(), 5);
+            QVERIFY(testImages.contains(cells[0]));
+            QVERIFY(cells[1] == QLatin1String("horizontal") || cells[1] == QLatin1String("vertical"));
+            QVERIFY(qAbs(cells[3].toDouble() + cells[4].toDouble() - 1.0) < 1e-3);
+            QCOMPARE(cells[2].toDouble(), qMax(cells[3].toDouble(), cells[4].toDouble()));
+        }
+
+        // A folder (searched recursively) with a broken image and a path that needs quoting: the broken
+        // file is named on stderr and skipped, the others are classified, the exit code is 1.
+        const QString mixed = m_tmp.filePath(QStringLiteral("mixed"));
+        QVERIFY(writeImage(mixed + QStringLiteral("/sub, with comma/a.png"), stripes(true, 50)));
+        QVERIFY(writeImage(mixed + QStringLiteral("/b.png"), stripes(false, 51)));
+        QVERIFY(fopro::test::writeText(mixed + QStringLiteral("/broken.png"), "this is not a PNG file"));
+        QVERIFY(fopro::test::writeText(mixed + QStringLiteral("/notes.txt"), "ignored: not an image"));
+        const QString mixedCsv = m_tmp.filePath(QStringLiteral("predictions/mixed.csv"));
+        r = runCli({QStringLiteral("predict"), exportDir, mixed, QStringLiteral("--csv"), mixedCsv});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("broken.png")), qPrintable(r.err));
+        QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        QCOMPARE(csvRows(mixedCsv), 2);
+        QFile m(mixedCsv);
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        QVERIFY(QString::fromUtf8(m.readAll()).contains(QStringLiteral("\"%1/sub, with comma/a.png\"").arg(mixed)));
+
+        // The exported model is a TorchScript file with a sidecar, so it also serves as a teacher for
+        // the frequency probe (its logits are the features).
+        const QString probeCsv = m_tmp.filePath(QStringLiteral("probe/exported.csv"));
+        r = runCli({QStringLiteral("probe"), model, m_manifest, QStringLiteral("--bands"), QStringLiteral("4"), QStringLiteral("--images"),
+                    QStringLiteral("6"), QStringLiteral("--csv"), probeCsv});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QLatin1String("6 from")), qPrintable(r.out));
+        QCOMPARE(csvRows(probeCsv), 4);
+    }
+
+    void probeDemoTeacher()
+    {
+        const QString teacher = fopro::test::assetsDir() + QStringLiteral("/teachers/mobilenet_v2/model.json");
+        if (!QFile::exists(teacher)) QSKIP("the demo teacher is not installed (packaging/install-deps.sh fetches it)");
+        const QString csv = m_tmp.filePath(QStringLiteral("probe/demo-teacher.csv"));
+        const Run r = runCli({QStringLiteral("probe"), teacher, m_manifest, QStringLiteral("--layer"), QStringLiteral("block_10_project_BN"),
+                             QStringLiteral("--bands"), QStringLiteral("2"), QStringLiteral("--images"), QStringLiteral("2"),
+                             QStringLiteral("--csv"), csv});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QLatin1String("96 features")), qPrintable(r.out)); // the ImageNet part, pooled
+        QCOMPARE(csvRows(csv), 2);
+        // Two images, one per class.
+        QVERIFY2(r.out.contains(QLatin1String("2 classes")), qPrintable(r.out));
+    }
+
+    void cancelAndResume()
+    {
+        // Ctrl-C (SIGINT) stops at the next batch with exit code 130 and says how to resume.
+        const QString run = m_tmp.filePath(QStringLiteral("runs/cancelled"));
+        QProcess p;
+        p.start(cliPath(), tinyTraining(m_manifest, run, 2000));
+        QVERIFY(p.waitForStarted());
+        QString err;
+        QElapsedTimer clock;
+        clock.start();
+        while (!err.contains(QLatin1String("epoch 2/")) && clock.elapsed() < 120000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            err += QString::fromUtf8(p.readAllStandardError());
+        }
+        QVERIFY2(err.contains(QLatin1String("epoch 2/")), qPrintable(err));
+        QVERIFY(::kill(pid_t(p.processId()), SIGINT) == 0);
+        QVERIFY(p.waitForFinished(60000));
+        err += QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains(QStringLiteral("cancelled; resume with: fopro train --resume %1").arg(run)), qPrintable(err));
+        const int done = csvRows(run + QStringLiteral("/epochs.csv"));
+        QVERIFY2(done >= 1 && done < 2000, qPrintable(QString::number(done)));
+
+        // Resume with fewer epochs in total: one more than were done.
+        const Run r = runCli({QStringLiteral("train"), QStringLiteral("--resume"), run, QStringLiteral("--epochs"), QString::number(done + 1)});
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        QCOMPARE(csvRows(run + QStringLiteral("/epochs.csv")), done + 1);
+        QVERIFY(QFile::exists(run + QStringLiteral("/results/test_predictions.csv")));
     }
 };
 
