@@ -128,15 +128,9 @@ const QStringList kPathKeys[] = {{QStringLiteral("dataset")}, {QStringLiteral("r
 /// Reads a configuration file (or a run's config.json) as JSON, paths made absolute against its folder.
 Result<QJsonObject> readConfigJson(const QString &file)
 {
-    QFile f(file);
-    if (!f.exists()) return makeError(ErrorCode::NotFound, file, QStringLiteral("configuration file not found"));
-    if (!f.open(QIODevice::ReadOnly)) return makeError(ErrorCode::Unreadable, file, f.errorString());
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
-    if (doc.isNull() || !doc.isObject())
-        return makeError(ErrorCode::Malformed, file, QStringLiteral("not a JSON object: %1 at offset %2").arg(pe.errorString()).arg(pe.offset));
-    QJsonObject o = doc.object();
-    if (o.value(QStringLiteral("format")).toString() == QLatin1String("fopro-run")) o = o.value(QStringLiteral("config")).toObject();
+    auto read = ml::TrainConfig::readJson(file);
+    if (!read) return read.error();
+    QJsonObject o = std::move(read).value();
     const QString base = QFileInfo(file).absolutePath();
     for (const QStringList &key : kPathKeys) resolvePath(o, key, base);
     return o;

@@ -10,23 +10,14 @@
 #include <cmath>
 #include <limits>
 
+#include "core/ml/errortext.h"
+
 namespace fopro::ml {
 
 namespace {
 
-QString qs(const std::string& s)
-{
-    return QString::fromStdString(s);
-}
-
-/// The first non-empty line of an exception's message (TorchScript's start with a line break).
-std::string firstLine(const std::exception& e)
-{
-    const std::string what = e.what();
-    const auto begin = what.find_first_not_of(" \t\r\n");
-    if (begin == std::string::npos) return {};
-    return what.substr(begin, what.find('\n', begin) - begin);
-}
+using detail::firstLine;
+using detail::qs;
 
 Error invalid(const QString& detail)
 {

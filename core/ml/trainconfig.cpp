@@ -329,7 +329,7 @@ Result<TrainConfig> TrainConfig::fromJson(const QJsonObject &object, const QStri
     return c;
 }
 
-Result<TrainConfig> TrainConfig::load(const QString &file)
+Result<QJsonObject> TrainConfig::readJson(const QString &file)
 {
     QFile f(file);
     if (!f.exists()) return makeError(ErrorCode::NotFound, file, QStringLiteral("configuration file not found"));
@@ -341,7 +341,14 @@ Result<TrainConfig> TrainConfig::load(const QString &file)
     QJsonObject o = doc.object();
     // A run folder's config.json wraps the configuration.
     if (o.value(QStringLiteral("format")).toString() == QLatin1String("fopro-run")) o = o.value(QStringLiteral("config")).toObject();
-    return fromJson(o, file);
+    return o;
+}
+
+Result<TrainConfig> TrainConfig::load(const QString &file)
+{
+    auto o = readJson(file);
+    if (!o) return o.error();
+    return fromJson(o.value(), file);
 }
 
 Result<void> TrainConfig::validate() const

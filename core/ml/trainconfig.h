@@ -130,6 +130,9 @@ struct TrainConfig {
     /// Reads the JSON form; `file` names the source in errors.
     static Result<TrainConfig> fromJson(const QJsonObject &object, const QString &file = {});
     static Result<TrainConfig> load(const QString &file);
+    /// The JSON object of a configuration file, or of a run's config.json (unwrapped), without
+    /// checking its keys or values (fromJson does that): for callers that change it first.
+    static Result<QJsonObject> readJson(const QString &file);
     /// Checks values and combinations; InvalidArgument naming the field.
     Result<void> validate() const;
 };
