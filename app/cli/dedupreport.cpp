@@ -26,20 +26,13 @@ Result<DedupReport> runDedup(const DatasetIndex &index, int threads, const Dedup
     o.nearDuplicates = settings.near;
     o.threads = threads;
     const bool tty = isatty(fileno(stderr));
-    QElapsedTimer clock;
-    clock.start();
-    std::mutex mutex;
-    qint64 lastShown = -1000;
-    if (tty) {
-        o.progress = [&](int done, int total) {
-            std::lock_guard<std::mutex> lock(mutex);
-            if (clock.elapsed() - lastShown < 100 && done != total) return; // <= 10 updates per second
-            lastShown = clock.elapsed();
-            std::fprintf(stderr, "\rChecking images: %d / %d", done, total);
-            if (done == total) std::fprintf(stderr, "\r\033[K");
-            std::fflush(stderr);
-        };
-    }
+    // At most ten updates per second; the throttle serialises the worker threads' reports.
+    ProgressThrottle throttle([](const Progress &p) {
+        std::fprintf(stderr, "\rChecking images: %lld / %lld", p.done, p.total);
+        if (p.done == p.total) std::fprintf(stderr, "\r\033[K");
+        std::fflush(stderr);
+    });
+    if (tty) o.progress = throttle.sink();
     auto r = findDuplicates(index, o);
     if (!r) return r.error();
     DedupReport rep;

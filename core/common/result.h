@@ -20,6 +20,7 @@ enum class ErrorCode {
     InvalidArgument, // a caller's option is out of range
     WriteFailed,     // could not write an output file
     Cancelled,       // the user stopped the work
+    Internal,        // an unexpected failure inside the work (an exception caught by the job layer)
 };
 
 struct Error {

@@ -62,7 +62,7 @@ public:
         return fi.isFile() && fi.suffix().compare(QLatin1String("csv"), Qt::CaseInsensitive) == 0 ? 20 : 0;
     }
 
-    Result<ImportResult> run(const QString &path, const ImportOptions &options, const CancelToken *cancel) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &options, JobControl *cancel) const override
     {
         auto table = readCsv(path);
         if (!table) return table.error();

@@ -1,11 +1,12 @@
 #include "core/data/datasetindex.h"
 
+#include "core/common/fileio.h"
+
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
-#include <QtCore/QSaveFile>
 
 namespace fopro::data {
 
@@ -143,26 +144,14 @@ Result<DatasetIndex> DatasetIndex::fromJson(const QJsonObject &o, const QString 
 
 Result<void> DatasetIndex::save(const QString &file) const
 {
-    const QString dir = QFileInfo(file).absolutePath();
-    QSaveFile out(file);
-    if (!out.open(QIODevice::WriteOnly))
-        return makeError(ErrorCode::WriteFailed, file, out.errorString());
-    out.write(QJsonDocument(toJson(dir)).toJson(QJsonDocument::Indented));
-    if (!out.commit()) return makeError(ErrorCode::WriteFailed, file, out.errorString());
-    return {};
+    return fileio::writeJson(file, toJson(QFileInfo(file).absolutePath()));
 }
 
 Result<DatasetIndex> DatasetIndex::load(const QString &file)
 {
-    QFile in(file);
-    if (!in.exists()) return makeError(ErrorCode::NotFound, file, QStringLiteral("file does not exist"));
-    if (!in.open(QIODevice::ReadOnly)) return makeError(ErrorCode::Unreadable, file, in.errorString());
-    QJsonParseError perr;
-    const QJsonDocument doc = QJsonDocument::fromJson(in.readAll(), &perr);
-    if (perr.error != QJsonParseError::NoError)
-        return makeError(ErrorCode::Malformed, file, QStringLiteral("invalid JSON at byte %1: %2").arg(perr.offset).arg(perr.errorString()));
-    if (!doc.isObject()) return makeError(ErrorCode::Malformed, file, QStringLiteral("the manifest is not a JSON object"));
-    return fromJson(doc.object(), QFileInfo(file).absolutePath(), file);
+    const auto object = fileio::readJsonObject(file);
+    if (!object) return object.error();
+    return fromJson(*object, QFileInfo(file).absolutePath(), file);
 }
 
 } // namespace fopro::data

@@ -50,7 +50,7 @@ Result<cv::Mat> DecodePool::decodeOne(const DatasetIndex &index, int sampleIndex
 }
 
 std::vector<Result<cv::Mat>> DecodePool::decodeMany(const DatasetIndex &index, const std::vector<int> &sampleIndices,
-                                                    ResizeSpec spec, ImageCache *cache, const CancelToken *cancel,
+                                                    ResizeSpec spec, ImageCache *cache, JobControl *cancel,
                                                     const ItemDone &itemDone)
 {
     const int n = int(sampleIndices.size());

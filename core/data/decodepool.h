@@ -26,7 +26,7 @@
 #include "core/data/datasetindex.h"
 #include "core/data/imagecache.h"
 #include "core/data/imageloader.h"
-#include "core/jobs/canceltoken.h"
+#include "core/jobs/jobcontrol.h"
 
 #include <QtCore/QThreadPool>
 
@@ -65,7 +65,7 @@ public:
     /// position in `sampleIndices`; it may cancel `cancel` (e.g. after the first error).
     std::vector<Result<cv::Mat>> decodeMany(const DatasetIndex &index, const std::vector<int> &sampleIndices,
                                             ResizeSpec spec, ImageCache *cache = nullptr,
-                                            const CancelToken *cancel = nullptr, const ItemDone &itemDone = {});
+                                            JobControl *cancel = nullptr, const ItemDone &itemDone = {});
 
     /// Queues one sample; `done(sampleIndex, result)` is called on a worker thread unless the
     /// request went stale first (see cancelPending()).

@@ -1,5 +1,6 @@
 #include "core/data/deidentify.h"
 
+#include "core/common/fileio.h"
 #include "core/data/imageloader.h"
 
 #include <QtCore/QDate>
@@ -8,7 +9,7 @@
 #include <QtCore/QHash>
 #include <QtCore/QMessageAuthenticationCode>
 #include <QtCore/QRegularExpression>
-#include <QtCore/QSaveFile>
+
 #include <QtCore/QSet>
 
 #include <opencv2/imgcodecs.hpp>
@@ -182,26 +183,7 @@ QString safeFolderName(const QString &name, int classIndex)
     return out;
 }
 
-QString csvField(const QString &value)
-{
-    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) && !value.contains(QLatin1Char('\n')) &&
-        !value.contains(QLatin1Char('\r')))
-        return value;
-    QString v = value;
-    v.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + v + QLatin1Char('"');
-}
 
-Result<void> writeFileAtomically(const QString &path, const QByteArray &bytes)
-{
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        return makeError(ErrorCode::WriteFailed, path, QStringLiteral("cannot open for writing: ") + f.errorString());
-    if (f.write(bytes) != bytes.size())
-        return makeError(ErrorCode::WriteFailed, path, QStringLiteral("cannot write: ") + f.errorString());
-    if (!f.commit()) return makeError(ErrorCode::WriteFailed, path, QStringLiteral("cannot save: ") + f.errorString());
-    return {};
-}
 
 bool isInside(const QString &path, const QString &folder)
 {
@@ -256,7 +238,7 @@ QStringList confidentialityProfileKeywords()
 }
 
 Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOptions &options,
-                                   const CancelToken *cancel, const ExportProgress &progress)
+                                   JobControl *cancel, const ProgressSink &progress)
 {
     if (options.outputDir.trimmed().isEmpty())
         return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("no output folder given"));
@@ -327,13 +309,20 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
     QSet<QString> createdFolders;
 
     int done = 0;
-    if (progress) progress(0, total);
+    const auto tell = [&](int doneCount) {
+        Progress p;
+        p.phase = QStringLiteral("Exporting");
+        p.done = doneCount;
+        p.total = total;
+        fopro::report(progress, p);
+    };
+    tell(0);
     for (const int i : active) {
         if (isCancelled(cancel)) return makeError(ErrorCode::Cancelled, QString(), QStringLiteral("export cancelled"));
         const Sample &s = index.samples[std::size_t(i)];
         const auto finishOne = [&] {
             ++done;
-            if (progress) progress(done, total);
+            tell(done);
         };
 
         Result<cv::Mat> img = loadImage(index, s);
@@ -372,7 +361,7 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
         if (!isInside(target, out))
             return makeError(ErrorCode::WriteFailed, target, QStringLiteral("would be written outside the output folder"));
         Result<void> written =
-            writeFileAtomically(target, QByteArray(reinterpret_cast<const char *>(png.data()), qsizetype(png.size())));
+            fileio::writeAtomically(target, QByteArray(reinterpret_cast<const char *>(png.data()), qsizetype(png.size())));
         if (!written) return written.error();
 
         Row row;
@@ -431,17 +420,17 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
     QString csv;
     QStringList header;
     for (const QString &c : report.columns)
-        header << csvField(c);
+        header << fileio::csvField(c);
     csv += header.join(QLatin1Char(',')) + QLatin1Char('\n');
     std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.file < b.file; });
     for (const Row &r : rows) {
-        QStringList fields{csvField(r.file), csvField(r.cls), csvField(r.split), csvField(r.group)};
+        QStringList fields{fileio::csvField(r.file), fileio::csvField(r.cls), fileio::csvField(r.split), fileio::csvField(r.group)};
         for (const QString &k : keys)
-            fields << csvField(r.meta.value(k));
+            fields << fileio::csvField(r.meta.value(k));
         csv += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
     }
     if (isCancelled(cancel)) return makeError(ErrorCode::Cancelled, QString(), QStringLiteral("export cancelled"));
-    Result<void> written = writeFileAtomically(report.manifestFile, csv.toUtf8());
+    Result<void> written = fileio::writeAtomically(report.manifestFile, csv.toUtf8());
     if (!written) return written.error();
 
     report.patients = int(groups.size());

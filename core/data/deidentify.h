@@ -32,7 +32,8 @@
 
 #include "core/common/result.h"
 #include "core/data/datasetindex.h"
-#include "core/jobs/canceltoken.h"
+#include "core/jobs/jobcontrol.h"
+#include "core/jobs/progress.h"
 
 #include <QtCore/QByteArray>
 #include <QtCore/QString>
@@ -71,16 +72,13 @@ struct ExportReport {
     std::vector<ExportProblem> problems;
 };
 
-/// Progress: `done` of `total` active samples handled. Called from the exporting thread.
-using ExportProgress = std::function<void(int done, int total)>;
-
 /// Writes the export. Errors: InvalidArgument (no output folder, secret shorter than 16 bytes, a
 /// non-empty output folder without overwrite, the output folder is the dataset root), WriteFailed (a
 /// file or folder that cannot be written, naming it), Cancelled (files written so far stay; no
 /// manifest is written). Unreadable samples are not errors: they are
 /// listed in ExportReport::problems and the export goes on.
 Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOptions &options,
-                                   const CancelToken *cancel = nullptr, const ExportProgress &progress = {});
+                                   JobControl *cancel = nullptr, const ProgressSink &progress = {});
 
 /// "P-" + 12 hex digits of HMAC-SHA256(secret, id).
 QString pseudonym(const QString &id, const QByteArray &secret);

@@ -7,6 +7,7 @@
 
 #include "core/data/csvreader.h"
 #include "core/data/dicomreader.h"
+#include "core/data/dicomscan.h"
 #include "core/data/importers.h"
 #include "core/data/importhelpers.h"
 
@@ -23,31 +24,6 @@ namespace fopro::data {
 namespace {
 
 constexpr int kProbeFiles = 50;
-
-bool isDicomDirName(const QString &fileName)
-{
-    return fileName.compare(QLatin1String("DICOMDIR"), Qt::CaseInsensitive) == 0;
-}
-
-bool hasDicomSuffix(const QString &fileName)
-{
-    return fileName.endsWith(QLatin1String(".dcm"), Qt::CaseInsensitive) ||
-           fileName.endsWith(QLatin1String(".dicom"), Qt::CaseInsensitive);
-}
-
-/// Files that commonly sit beside DICOM data (label tables, notes) and say nothing about the format.
-bool isSideFileName(const QString &fileName)
-{
-    static const QStringList side = {QStringLiteral("csv"),  QStringLiteral("tsv"), QStringLiteral("txt"),
-                                     QStringLiteral("json"), QStringLiteral("md"),  QStringLiteral("xml")};
-    const int dot = int(fileName.lastIndexOf(QLatin1Char('.')));
-    return dot >= 0 && side.contains(fileName.mid(dot + 1).toLower());
-}
-
-bool looksLikeDicom(const QString &absolutePath, const QString &fileName)
-{
-    return hasDicomSuffix(fileName) || hasDicomMagic(absolutePath);
-}
 
 QString normalisedRelative(const QString &path)
 {
@@ -162,7 +138,7 @@ public:
     }
 
     Result<ImportResult> run(const QString &path, const ImportOptions &options,
-                             const CancelToken *cancel) const override
+                             JobControl *cancel) const override
     {
         const QFileInfo fi(path);
         if (!fi.exists()) return makeError(ErrorCode::NotFound, path, QStringLiteral("no such file or folder"));
@@ -181,28 +157,15 @@ public:
             extra << options.dicomLabelAttribute;
         }
 
-        // The files, in a stable order.
-        QStringList files;
-        int skipped = 0;
-        if (walkFolder) {
-            QDirIterator it(d.root, QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
-            int visited = 0;
-            while (it.hasNext()) {
-                it.next();
-                if ((++visited & 255) == 0 && isCancelled(cancel))
-                    return makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
-                const QString name = it.fileName();
-                if (isDicomDirName(name)) continue; // the directory record, not an image
-                if (looksLikeDicom(it.filePath(), name))
-                    files << QDir::cleanPath(it.filePath());
-                else
-                    ++skipped;
-            }
-            std::sort(files.begin(), files.end());
-        } else {
-            files << QDir::cleanPath(fi.absoluteFilePath());
+        // The files, in a stable order, with their headers (the walk the DICOM browser uses too).
+        Result<DicomScan> scan = scanDicom(walkFolder ? d.root : QDir::cleanPath(fi.absoluteFilePath()), extra, cancel);
+        if (!scan) {
+            if (scan.error().code == ErrorCode::Cancelled)
+                return makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
+            return scan.error();
         }
-        if (files.isEmpty())
+        const int skipped = scan->otherFiles;
+        if (scan->entries.empty())
             return makeError(ErrorCode::NotFound, path,
                              QStringLiteral("no DICOM files found (.dcm files or files with a DICOM header)"));
 
@@ -213,17 +176,17 @@ public:
         }
 
         int imported = 0;
-        for (const QString &file : files) {
+        for (const DicomScanEntry &entry : scan->entries) {
             if (isCancelled(cancel)) return makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
-            const QString rel = d.storedPath(file);
+            const QString rel = d.storedPath(entry.file);
             SidecarLabels::Entry *listed = sidecar.isEmpty() ? nullptr : sidecar.find(rel);
             if (listed) listed->used = true;
 
-            Result<DicomInfo> info = readDicomInfo(file, extra);
-            if (!info) {
-                r.problems.push_back({rel, info.error().detail + QStringLiteral("; skipped")});
+            if (!entry.ok) {
+                r.problems.push_back({rel, entry.reason + QStringLiteral("; skipped")});
                 continue;
             }
+            const DicomInfo *info = &entry.info;
             ++imported;
 
             QString labelText;
@@ -270,7 +233,7 @@ public:
         detail::sortClassesNaturally(d);
 
         if (!walkFolder) d.info.insert(QStringLiteral("file"), d.storedPath(QDir::cleanPath(fi.absoluteFilePath())));
-        d.info.insert(QStringLiteral("dicomFiles"), int(files.size()));
+        d.info.insert(QStringLiteral("dicomFiles"), int(scan->entries.size()));
         d.info.insert(QStringLiteral("importedFiles"), imported);
         if (skipped > 0) d.info.insert(QStringLiteral("otherFilesSkipped"), skipped);
         if (!extra.isEmpty()) d.info.insert(QStringLiteral("labelAttribute"), options.dicomLabelAttribute);

@@ -277,7 +277,7 @@ void hashOne(const DatasetIndex &index, const DuplicateOptions &options, HashJob
 } // namespace
 
 Result<DuplicateReport> findDuplicates(const DatasetIndex &index, const DuplicateOptions &options,
-                                       const CancelToken *cancel)
+                                       JobControl *cancel)
 {
     if (options.threshold < 0 || options.threshold > 64)
         return makeError(ErrorCode::InvalidArgument, QString(),
@@ -302,7 +302,13 @@ Result<DuplicateReport> findDuplicates(const DatasetIndex &index, const Duplicat
         if (isCancelled(cancel)) return;
         hashOne(index, options, job);
         const int d = done.fetch_add(1, std::memory_order_relaxed) + 1;
-        if (options.progress) options.progress(d, total);
+        if (options.progress) {
+            Progress p;
+            p.phase = QStringLiteral("Hashing");
+            p.done = d;
+            p.total = total;
+            options.progress(p);
+        }
     });
     if (isCancelled(cancel))
         return makeError(ErrorCode::Cancelled, QString(), QStringLiteral("the duplicate search was cancelled"));

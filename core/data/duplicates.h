@@ -9,7 +9,8 @@
 
 #include "core/common/result.h"
 #include "core/data/datasetindex.h"
-#include "core/jobs/canceltoken.h"
+#include "core/jobs/jobcontrol.h"
+#include "core/jobs/progress.h"
 
 #include <QtCore/QByteArray>
 
@@ -69,8 +70,8 @@ struct DuplicateOptions {
     bool nearDuplicates = true; // false: exact duplicates only (image files are then not decoded)
     bool includeExcluded = false; // also look at samples flagged excluded (missing ones never)
     int threads = 0;            // worker threads for hashing; 0 = QThread::idealThreadCount()
-    /// Called after each sample is hashed, from worker threads: (done, total). May be empty.
-    std::function<void(int, int)> progress;
+    /// Called after each sample is hashed, from worker threads (done/total samples). May be empty.
+    ProgressSink progress;
 };
 
 /// A sample that could not be read or decoded; it is left out of the comparisons it needs.
@@ -97,6 +98,6 @@ struct DuplicateReport {
 /// rest goes on. Polls `cancel` per sample. Errors: InvalidArgument for a threshold outside 0..64,
 /// Cancelled when cancelled.
 Result<DuplicateReport> findDuplicates(const DatasetIndex &index, const DuplicateOptions &options = {},
-                                       const CancelToken *cancel = nullptr);
+                                       JobControl *cancel = nullptr);
 
 } // namespace fopro::data

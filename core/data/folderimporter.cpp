@@ -60,7 +60,7 @@ public:
         return 10;
     }
 
-    Result<ImportResult> run(const QString &path, const ImportOptions &, const CancelToken *cancel) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &, JobControl *cancel) const override
     {
         const QFileInfo rootInfo(path);
         if (!rootInfo.isDir()) return makeError(ErrorCode::NotFound, path, QStringLiteral("not a folder"));

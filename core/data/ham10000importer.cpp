@@ -27,7 +27,7 @@ public:
         return detail::fileBesideOrInside(path, kMetadata).isEmpty() ? 0 : 95;
     }
 
-    Result<ImportResult> run(const QString &path, const ImportOptions &options, const CancelToken *cancel) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &options, JobControl *cancel) const override
     {
         const QString metaFile = QFileInfo(path).isFile() ? QFileInfo(path).absoluteFilePath() : detail::fileBesideOrInside(path, kMetadata);
         if (metaFile.isEmpty()) return makeError(ErrorCode::NotFound, path, QStringLiteral("%1 not found").arg(kMetadata));

@@ -65,7 +65,7 @@ public:
 
     int probe(const QString &path) const override { return idxImageFiles(path).isEmpty() ? 0 : 90; }
 
-    Result<ImportResult> run(const QString &path, const ImportOptions &, const CancelToken *cancel) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &, JobControl *cancel) const override
     {
         const QStringList files = idxImageFiles(path);
         if (files.isEmpty())

@@ -9,7 +9,7 @@
 
 #include "core/common/result.h"
 #include "core/data/datasetindex.h"
-#include "core/jobs/canceltoken.h"
+#include "core/jobs/jobcontrol.h"
 
 #include <QtCore/QByteArray>
 

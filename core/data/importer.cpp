@@ -21,7 +21,7 @@ public:
         if (!f.open(QIODevice::ReadOnly)) return 0;
         return f.read(65536).contains("\"fopro-dataset\"") ? 100 : 0;
     }
-    Result<ImportResult> run(const QString &path, const ImportOptions &, const CancelToken *) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &, JobControl *) const override
     {
         auto index = DatasetIndex::load(path);
         if (!index) return index.error();
@@ -69,7 +69,7 @@ const Importer *detectImporter(const QString &path)
 }
 
 Result<ImportResult> importDataset(const QString &path, const ImportOptions &options,
-                                   const CancelToken *cancel)
+                                   JobControl *cancel)
 {
     if (!QFileInfo::exists(path))
         return makeError(ErrorCode::NotFound, path, QStringLiteral("no such file or folder"));

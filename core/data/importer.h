@@ -6,7 +6,7 @@
 
 #include "core/common/result.h"
 #include "core/data/datasetindex.h"
-#include "core/jobs/canceltoken.h"
+#include "core/jobs/jobcontrol.h"
 
 #include <memory>
 #include <vector>
@@ -51,7 +51,7 @@ public:
     /// higher = more specific. Must be cheap (names, a header line), never decode images.
     virtual int probe(const QString &path) const = 0;
     virtual Result<ImportResult> run(const QString &path, const ImportOptions &options,
-                                     const CancelToken *cancel = nullptr) const = 0;
+                                     JobControl *cancel = nullptr) const = 0;
 };
 
 /// Every importer the product knows, most specific first.
@@ -61,7 +61,7 @@ const Importer *importerById(const QString &id);
 const Importer *detectImporter(const QString &path);
 /// Autodetects (or uses options.format) and runs the import.
 Result<ImportResult> importDataset(const QString &path, const ImportOptions &options = {},
-                                   const CancelToken *cancel = nullptr);
+                                   JobControl *cancel = nullptr);
 
 /// File name suffixes (lower case, no dot) of raster images the product decodes with OpenCV.
 bool isImageFileName(const QString &fileName);

@@ -41,7 +41,7 @@ public:
         return detail::fileBesideOrInside(path, kGroundTruth).isEmpty() ? 0 : 95;
     }
 
-    Result<ImportResult> run(const QString &path, const ImportOptions &options, const CancelToken *cancel) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &options, JobControl *cancel) const override
     {
         const QString gtFile = QFileInfo(path).isFile() ? QFileInfo(path).absoluteFilePath()
                                                         : detail::fileBesideOrInside(path, kGroundTruth);

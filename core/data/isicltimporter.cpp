@@ -45,7 +45,7 @@ public:
         return 0;
     }
 
-    Result<ImportResult> run(const QString &path, const ImportOptions &options, const CancelToken *cancel) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &options, JobControl *cancel) const override
     {
         const QFileInfo fi(path);
         const QDir dir = fi.isDir() ? QDir(fi.absoluteFilePath()) : fi.absoluteDir();

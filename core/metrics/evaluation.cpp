@@ -1,5 +1,6 @@
 #include "core/metrics/evaluation.h"
 
+#include "core/common/fileio.h"
 #include "core/metrics/scores.h"
 
 #include <QtCore/QJsonArray>
@@ -18,22 +19,8 @@ QJsonValue number(double v)
     return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null);
 }
 
-QString csvNumber(double v)
-{
-    if (std::isnan(v))
-        return QStringLiteral("nan");
-    return QString::number(v, 'g', QLocale::FloatingPointShortest);
-}
-
-QString csvField(const QString &text)
-{
-    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n'))
-        && !text.contains(QLatin1Char('\r')))
-        return text;
-    QString quoted = text;
-    quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
-    return QLatin1Char('"') + quoted + QLatin1Char('"');
-}
+using fileio::csvField;
+using fileio::csvNumber;
 
 QJsonArray intArray(const std::vector<int> &values)
 {

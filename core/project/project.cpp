@@ -1,12 +1,13 @@
 #include "core/project/project.h"
 
+#include "core/common/fileio.h"
+
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
-#include <QtCore/QSaveFile>
 
 namespace fopro::project {
 
@@ -45,24 +46,17 @@ Result<void> Project::save() const
     for (const HistoryEntry &e : history)
         h.append(QJsonObject{{QStringLiteral("time"), e.time.toUTC().toString(Qt::ISODate)}, {QStringLiteral("action"), e.description}});
     o[QStringLiteral("history")] = h;
-    QSaveFile f(projectFile());
-    if (!f.open(QIODevice::WriteOnly)) return makeError(ErrorCode::WriteFailed, projectFile(), f.errorString());
-    f.write(QJsonDocument(o).toJson(QJsonDocument::Indented));
-    if (!f.commit()) return makeError(ErrorCode::WriteFailed, projectFile(), f.errorString());
-    return {};
+    o[QStringLiteral("thresholds")] = QJsonObject{{QStringLiteral("many"), thresholds.many}, {QStringLiteral("few"), thresholds.few}};
+    return fileio::writeJson(projectFile(), o);
 }
 
 Result<Project> Project::open(const QString &folderOrFile)
 {
     const QString file = projectFileFor(folderOrFile);
-    QFile f(file);
-    if (!f.exists()) return makeError(ErrorCode::NotFound, file, QStringLiteral("no project file here"));
-    if (!f.open(QIODevice::ReadOnly)) return makeError(ErrorCode::Unreadable, file, f.errorString());
-    QJsonParseError perr;
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &perr);
-    if (perr.error != QJsonParseError::NoError || !doc.isObject())
-        return makeError(ErrorCode::Malformed, file, QStringLiteral("invalid JSON: %1").arg(perr.errorString()));
-    const QJsonObject o = doc.object();
+    if (!QFileInfo::exists(file)) return makeError(ErrorCode::NotFound, file, QStringLiteral("no project file here"));
+    const auto read = fileio::readJsonObject(file);
+    if (!read) return read.error();
+    const QJsonObject &o = *read;
     if (o.value(QStringLiteral("kind")).toString() != kKind)
         return makeError(ErrorCode::Malformed, file, QStringLiteral("not a project file"));
     if (o.value(QStringLiteral("version")).toInt() > kVersion)
@@ -71,6 +65,10 @@ Result<Project> Project::open(const QString &folderOrFile)
     p.folder = QFileInfo(file).absolutePath();
     p.name = o.value(QStringLiteral("name")).toString();
     p.demo = o.value(QStringLiteral("demo")).toBool();
+    if (const QJsonObject t = o.value(QStringLiteral("thresholds")).toObject(); !t.isEmpty()) {
+        p.thresholds.many = t.value(QStringLiteral("many")).toInt(p.thresholds.many);
+        p.thresholds.few = t.value(QStringLiteral("few")).toInt(p.thresholds.few);
+    }
     const QString datasetName = o.value(QStringLiteral("dataset")).toString(QStringLiteral("dataset.json"));
     auto d = data::DatasetIndex::load(QDir(p.folder).filePath(datasetName));
     if (!d) return d.error();

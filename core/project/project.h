@@ -5,6 +5,7 @@
 
 #include "core/common/result.h"
 #include "core/data/datasetindex.h"
+#include "core/data/longtail.h"
 
 #include <QtCore/QDateTime>
 
@@ -21,6 +22,8 @@ public:
     QString name;
     bool demo = false;           // the built-in demo project (not medical data)
     data::DatasetIndex dataset;
+    /// Head / medium / tail thresholds on training counts, used by every view of the project.
+    data::TailThresholds thresholds = data::TailThresholds::defaults();
     QList<HistoryEntry> history;
 
     QString projectFile() const; // <folder>/project.json

@@ -354,7 +354,7 @@ private Q_SLOTS:
         ExportOptions o;
         o.outputDir = m_tmp.filePath(QStringLiteral("partial"));
         o.secret = kSecret;
-        Result<ExportReport> r = exportDataset(d, o, nullptr, [&seen](int done, int) { seen.push_back(done); });
+        Result<ExportReport> r = exportDataset(d, o, nullptr, [&seen](const fopro::Progress &p) { seen.push_back(int(p.done)); });
         QVERIFY2(r, qPrintable(r.error().message()));
         QCOMPARE(r->exported, 3);
         QCOMPARE(r->skipped, 1);
@@ -363,7 +363,7 @@ private Q_SLOTS:
         QVERIFY(!r->problems.front().reason.isEmpty());
         QCOMPARE(seen.back(), 4);
 
-        fopro::CancelToken cancel;
+        fopro::JobControl cancel;
         cancel.cancel();
         o.outputDir = m_tmp.filePath(QStringLiteral("cancelled"));
         r = exportDataset(d, o, &cancel);

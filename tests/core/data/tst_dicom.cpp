@@ -3,6 +3,7 @@
 // truncated copy) and checked against hand-computed pixel values. pydicom's test files, when
 // extracted into the assets folder, are swept for crashes and checked for known facts.
 #include "core/data/dicomreader.h"
+#include "core/data/dicomscan.h"
 #include "core/data/importer.h"
 #include "core/data/importers.h"
 #include "tests/support/testsupport.h"
@@ -634,7 +635,7 @@ private Q_SLOTS:
         one = importDataset(fixture(QStringLiteral("multi.dcm")), options);
         QCOMPARE(int(one->index.samples.size()), 1);
 
-        fopro::CancelToken cancel;
+        fopro::JobControl cancel;
         cancel.cancel();
         auto cancelled = makeDicomImporter()->run(m_root, options, &cancel);
         QVERIFY(!cancelled.ok());
@@ -935,6 +936,48 @@ private Q_SLOTS:
             QVERIFY(QFileInfo(s.path).fileName() != QLatin1String("DICOMDIR"));
             QVERIFY(QFileInfo::exists(r->index.absolutePath(s)));
         }
+    }
+
+    void scanFolder()
+    {
+        // The one walk of the importer and the browser: candidates sorted, DICOMDIR passed over,
+        // other files counted, every header read, unusable files with their reason.
+        std::vector<fopro::Progress> reports;
+        fopro::Result<DicomScan> scan = scanDicom(m_root, {}, nullptr, [&reports](const fopro::Progress &p) { reports.push_back(p); });
+        QVERIFY2(scan.ok(), qPrintable(scan.error().message()));
+        QCOMPARE(scan->root, QDir::cleanPath(m_root));
+        QVERIFY(!scan->singleFile);
+        QStringList files;
+        for (const DicomScanEntry &e : scan->entries) files << QDir(m_root).relativeFilePath(e.file);
+        QCOMPARE(files, (QStringList{QStringLiteral("broken.dcm"), QStringLiteral("multi.dcm"), QStringLiteral("patientA/photo1.dcm"),
+                                     QStringLiteral("patientA/photo2.dcm"), QStringLiteral("patientB/ct.dcm"),
+                                     QStringLiteral("patientB/mr_minmax.dcm"), QStringLiteral("patientB/truncated.dcm")}));
+        QCOMPARE(scan->otherFiles, 1); // notes.txt; DICOMDIR is neither an image nor "other"
+        QCOMPARE(scan->readableCount(), 5);
+        for (const DicomScanEntry &e : scan->entries) {
+            const bool bad = e.file.endsWith(QLatin1String("broken.dcm")) || e.file.endsWith(QLatin1String("truncated.dcm"));
+            QCOMPARE(e.ok, !bad);
+            QCOMPARE(e.reason.isEmpty(), !bad);
+            if (e.ok) QVERIFY(e.info.rows > 0 && e.info.columns > 0);
+        }
+        QCOMPARE(scan->entries[2].info.patientId, QStringLiteral("PA"));
+        // Progress: listing, then one report per header with the total known.
+        QVERIFY(reports.size() >= 2 + scan->entries.size());
+        QCOMPARE(reports.back().done, qint64(scan->entries.size()));
+        QCOMPARE(reports.back().total, qint64(scan->entries.size()));
+
+        // Extra attributes are read per file; a single file is scanned as itself.
+        scan = scanDicom(fixture(QStringLiteral("patientB/ct.dcm")), {QStringLiteral("BodyPartExamined")});
+        QVERIFY(scan.ok());
+        QVERIFY(scan->singleFile);
+        QCOMPARE(int(scan->entries.size()), 1);
+        QCOMPARE(scan->entries[0].info.requested.value(QStringLiteral("BodyPartExamined")), QStringLiteral("CHEST"));
+
+        // Missing path, cancellation.
+        QCOMPARE(scanDicom(m_tmp.filePath(QStringLiteral("nothing-here"))).error().code, ErrorCode::NotFound);
+        fopro::JobControl control;
+        control.cancel();
+        QCOMPARE(scanDicom(m_root, {}, &control).error().code, ErrorCode::Cancelled);
     }
 };
 

@@ -305,7 +305,10 @@ private Q_SLOTS:
         std::atomic<int> calls{0};
         DuplicateOptions o;
         o.threads = 2;
-        o.progress = [&](int, int) { ++calls; };
+        o.progress = [&](const fopro::Progress &p) {
+            ++calls;
+            QVERIFY(p.done >= 1 && p.done <= p.total);
+        };
         auto r = findDuplicates(m_index, o);
         QVERIFY2(r.ok(), qPrintable(r.error().message()));
         QCOMPARE(r->samplesChecked, 17); // all but the excluded and the missing sample
@@ -364,19 +367,19 @@ private Q_SLOTS:
         QCOMPARE(findDuplicates(m_index, o).error().code, fopro::ErrorCode::InvalidArgument);
         o.threshold = -1;
         QCOMPARE(findDuplicates(m_index, o).error().code, fopro::ErrorCode::InvalidArgument);
-        fopro::CancelToken token;
+        fopro::JobControl token;
         token.cancel();
         auto r = findDuplicates(m_index, {}, &token);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, fopro::ErrorCode::Cancelled);
         // Cancelling half-way stops the work.
-        fopro::CancelToken midway;
+        fopro::JobControl midway;
         DuplicateOptions p;
         p.threads = 1;
         std::atomic<int> seen{0};
-        p.progress = [&](int done, int) {
+        p.progress = [&](const fopro::Progress &progress) {
             ++seen;
-            if (done == 3) midway.cancel();
+            if (progress.done == 3) midway.cancel();
         };
         r = findDuplicates(m_index, p, &midway);
         QCOMPARE(r.error().code, fopro::ErrorCode::Cancelled);

@@ -797,7 +797,7 @@ void TestImagePipeline::decodeManyCancelStopsEarly()
 
     for (int threads : {1, 2}) {
         DecodePool pool(threads);
-        CancelToken token;
+        JobControl token;
         std::atomic<int> seen{0};
         const auto results = pool.decodeMany(index, all, spec, nullptr, &token, [&](int, const Result<cv::Mat> &) {
             if (++seen == 5) token.cancel();
@@ -819,7 +819,7 @@ void TestImagePipeline::decodeManyCancelStopsEarly()
 
     // Cancelled before the start: nothing is decoded.
     DecodePool pool(2);
-    CancelToken token;
+    JobControl token;
     token.cancel();
     ImageCache cache(1 << 20);
     const auto none = pool.decodeMany(index, all, spec, &cache, &token);
