@@ -4,11 +4,14 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
 #include "app/cli/dedupreport.h"
+#include "core/common/fileio.h"
 #include "core/data/importer.h"
 #include "core/data/longtail.h"
 #include "core/data/splits.h"
 #include "app/cli/trainrunner.h"
 #include "core/ml/trainconfig.h"
+#include "core/project/runfolder.h"
+#include "core/ml/teacher.h"
 #include "core/project/demo.h"
 
 #include <QtCore/QCommandLineParser>
@@ -18,7 +21,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
-#include <QtCore/QSaveFile>
+
 #include <QtCore/QStandardPaths>
 
 namespace fopro::cli {
@@ -192,11 +195,7 @@ Result<ImportResult> openDataset(const QString &path, const ImportOptions &optio
 
 Result<void> writeFile(const QString &file, const QByteArray &content)
 {
-    QSaveFile f(file);
-    if (!f.open(QIODevice::WriteOnly)) return makeError(ErrorCode::WriteFailed, file, f.errorString());
-    f.write(content);
-    if (!f.commit()) return makeError(ErrorCode::WriteFailed, file, f.errorString());
-    return {};
+    return fileio::writeAtomically(file, content);
 }
 
 Result<void> makeOutDir(const QString &dir)
@@ -506,14 +505,13 @@ int demo(const QStringList &args)
     c.threads = threads;
     c.maxTrainBatches = maxBatches;
     if (!teacher.isEmpty()) {
-        c.teacher.path = teacher;
-        c.teacher.kind = teacher.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) ? QStringLiteral("tfjs") : QStringLiteral("torchscript");
+        const auto source = ml::resolveTeacher(teacher); // the one place a teacher's kind is decided
+        if (!source) return fail(source.error().message());
+        c.teacher.path = source->file;
+        c.teacher.kind = ml::teacherKindName(source->kind);
         c.teacher.outputLayer = p.value(QStringLiteral("teacher-layer"));
     }
-    const QString runBase = QDir::cleanPath(QFileInfo(QDir(outDir).filePath(QStringLiteral("runs/%1-%2").arg(
-        QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")), ml::strategyName(strategy)))).absoluteFilePath());
-    c.runDir = runBase;
-    for (int n = 2; QFileInfo::exists(c.runDir); ++n) c.runDir = runBase + QStringLiteral("-%1").arg(n);
+    c.runDir = project::RunFolder::uniqueDir(QDir(outDir).filePath(QStringLiteral("runs")), ml::strategyName(strategy));
     if (auto ok = c.validate(); !ok) return fail(ok.error().message());
     out() << "\n5. Training a small student (" << epochs << " epoch(s)"
           << (maxBatches > 0 ? QStringLiteral(" of at most %1 batches").arg(maxBatches) : QString())

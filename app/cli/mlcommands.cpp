@@ -4,32 +4,28 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
 #include "app/cli/trainrunner.h"
-#include "core/data/dicomreader.h"
-#include "core/data/imageloader.h"
-#include "core/data/importer.h"
+#include "core/common/fileio.h"
+#include "core/data/imagefiles.h"
 #include "core/ml/export.h"
 #include "core/ml/probe.h"
+#include "core/ml/runevaluation.h"
+#include "core/ml/strategies.h"
 #include "core/ml/teacher.h"
 #include "core/ml/trainconfig.h"
 #include "core/ml/trainer.h"
 #include "core/project/project.h"
+#include "core/project/runfolder.h"
 
 #include <QtCore/QCommandLineParser>
-#include <QtCore/QDateTime>
 #include <QtCore/QDir>
-#include <QtCore/QDirIterator>
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QFileInfo>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
-#include <QtCore/QSaveFile>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <map>
-#include <random>
 
 #include <unistd.h>
 
@@ -37,51 +33,40 @@ namespace fopro::cli {
 
 namespace {
 
-QString absolutePath(const QString &path) { return QDir::cleanPath(QFileInfo(path).absoluteFilePath()); }
+QString absolutePath(const QString &path)
+{
+    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+}
 
-QString native(const QString &path) { return QDir::toNativeSeparators(path); }
+QString native(const QString &path)
+{
+    return QDir::toNativeSeparators(path);
+}
 
 QString strategyList()
 {
-    QStringList names;
-    for (int i = 0; i <= int(ml::Strategy::FoProKd); ++i) names << ml::strategyName(ml::Strategy(i));
-    return names.join(QStringLiteral(", "));
+    return ml::strategyIds().join(QStringLiteral(", "));
 }
 
-/// A run folder written by `fopro train`: a folder with a config.json of format "fopro-run".
+/// The strategies for `fopro train --help`: id, display name and help text of each, from the registry.
+QString strategyHelp()
+{
+    int width = 0;
+    for (const ml::StrategyInfo &s : ml::strategies())
+        width = std::max(width, int(s.id.size()));
+    QString text = QStringLiteral("Strategies (--strategy):\n");
+    for (const ml::StrategyInfo &s : ml::strategies())
+        text += QStringLiteral("  %1  %2: %3%4\n")
+                    .arg(s.id, -width)
+                    .arg(s.displayName, s.help, s.needsTeacher ? QStringLiteral(" Needs --teacher.") : QString());
+    return text;
+}
+
+/// A run folder written by `fopro train` (project::RunFolder decides), or the error saying why not.
 Result<void> checkRunFolder(const QString &dir)
 {
-    const QFileInfo fi(dir);
-    if (!fi.exists()) return makeError(ErrorCode::NotFound, dir, QStringLiteral("no such run folder"));
-    if (!fi.isDir()) return makeError(ErrorCode::InvalidArgument, dir, QStringLiteral("not a run folder (runs are folders made by 'fopro train')"));
-    const QString config = QDir(dir).filePath(QStringLiteral("config.json"));
-    QFile f(config);
-    if (!f.exists())
-        return makeError(ErrorCode::NotFound, dir, QStringLiteral("not a training run (no config.json; runs are made by 'fopro train')"));
-    if (!f.open(QIODevice::ReadOnly)) return makeError(ErrorCode::Unreadable, config, f.errorString());
-    const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
-    if (o.value(QStringLiteral("format")).toString() != QLatin1String("fopro-run"))
-        return makeError(ErrorCode::Malformed, config, QStringLiteral("not the configuration of a training run (no \"format\": \"fopro-run\")"));
-    return {};
-}
-
-/// CSV field quoting of RFC 4180: fields holding a comma, a quote or a line break are quoted, quotes doubled.
-QByteArray csvField(const QString &text)
-{
-    QString s = text;
-    if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) || s.contains(QLatin1Char('\n')) || s.contains(QLatin1Char('\r')))
-        s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
-    return s.toUtf8();
-}
-
-Result<void> writeFileAtomically(const QString &file, const QByteArray &content)
-{
-    const QString dir = QFileInfo(file).absolutePath();
-    if (!QDir().mkpath(dir)) return makeError(ErrorCode::WriteFailed, dir, QStringLiteral("cannot create the folder"));
-    QSaveFile f(file);
-    if (!f.open(QIODevice::WriteOnly)) return makeError(ErrorCode::WriteFailed, file, f.errorString());
-    f.write(content);
-    if (!f.commit()) return makeError(ErrorCode::WriteFailed, file, f.errorString());
+    auto run = project::RunFolder::open(dir);
+    if (!run) return run.error();
     return {};
 }
 
@@ -101,7 +86,8 @@ void setJsonPath(QJsonObject &root, const QStringList &path, const QJsonValue &v
 QJsonValue jsonPathValue(const QJsonObject &root, const QStringList &path)
 {
     QJsonValue v = root;
-    for (const QString &key : path) v = v.toObject().value(key);
+    for (const QString &key : path)
+        v = v.toObject().value(key);
     return v;
 }
 
@@ -122,7 +108,9 @@ void resolvePath(QJsonObject &root, const QStringList &path, const QString &base
     setJsonPath(root, path, QDir::cleanPath(QDir(base).absoluteFilePath(v.toString())));
 }
 
-const QStringList kPathKeys[] = {{QStringLiteral("dataset")}, {QStringLiteral("runDir")}, {QStringLiteral("studentInit")},
+const QStringList kPathKeys[] = {{QStringLiteral("dataset")},
+                                 {QStringLiteral("runDir")},
+                                 {QStringLiteral("studentInit")},
                                  {QStringLiteral("teacher"), QStringLiteral("path")}};
 
 /// Reads a configuration file (or a run's config.json) as JSON, paths made absolute against its folder.
@@ -132,7 +120,8 @@ Result<QJsonObject> readConfigJson(const QString &file)
     if (!read) return read.error();
     QJsonObject o = std::move(read).value();
     const QString base = QFileInfo(file).absolutePath();
-    for (const QStringList &key : kPathKeys) resolvePath(o, key, base);
+    for (const QStringList &key : kPathKeys)
+        resolvePath(o, key, base);
     return o;
 }
 
@@ -188,33 +177,50 @@ bool applyOverrides(const QCommandLineParser &p, QJsonObject &json)
         case Override::Number: {
             const double v = text.toDouble(&ok);
             if (!ok || !std::isfinite(v) || v < o.min) {
-                fail(QStringLiteral("--%1 expects a number %2 %3, got '%4'").arg(option, o.min > 0 ? QStringLiteral(">") : QStringLiteral(">="))
-                         .arg(o.min > 0 ? 0 : o.min).arg(text), 2);
+                fail(QStringLiteral("--%1 expects a number %2 %3, got '%4'")
+                         .arg(option, o.min > 0 ? QStringLiteral(">") : QStringLiteral(">="))
+                         .arg(o.min > 0 ? 0 : o.min)
+                         .arg(text),
+                     2);
                 return false;
             }
             setJsonPath(json, key, v);
             break;
         }
-        case Override::Text: setJsonPath(json, key, text); break;
-        case Override::Path: setJsonPath(json, key, absolutePath(text)); break;
+        case Override::Text:
+            setJsonPath(json, key, text);
+            break;
+        case Override::Path:
+            setJsonPath(json, key, absolutePath(text));
+            break;
         }
     }
     QString choice;
     if (p.isSet(QStringLiteral("strategy"))) {
         ml::Strategy s;
         if (!ml::parseStrategy(p.value(QStringLiteral("strategy")), &s)) {
-            fail(QStringLiteral("--strategy: unknown strategy '%1' (expected one of %2)").arg(p.value(QStringLiteral("strategy")), strategyList()), 2);
+            fail(QStringLiteral("--strategy: unknown strategy '%1' (expected one of %2)")
+                     .arg(p.value(QStringLiteral("strategy")), strategyList()),
+                 2);
             return false;
         }
         setJsonPath(json, {QStringLiteral("strategy")}, ml::strategyName(s));
     }
-    if (!readChoice(p, QStringLiteral("student"), {QStringLiteral("resnet18"), QStringLiteral("cifar_resnet")}, {}, &choice)) return false;
+    if (!readChoice(p, QStringLiteral("student"), {QStringLiteral("resnet18"), QStringLiteral("cifar_resnet")}, {},
+                    &choice))
+        return false;
     if (!choice.isEmpty()) setJsonPath(json, {QStringLiteral("student"), QStringLiteral("architecture")}, choice);
-    if (!readChoice(p, QStringLiteral("sampler"), {QStringLiteral("shuffle"), QStringLiteral("class_balanced")}, {}, &choice)) return false;
+    if (!readChoice(p, QStringLiteral("sampler"), {QStringLiteral("shuffle"), QStringLiteral("class_balanced")}, {},
+                    &choice))
+        return false;
     if (!choice.isEmpty()) setJsonPath(json, {QStringLiteral("sampler")}, choice);
-    if (!readChoice(p, QStringLiteral("prompt"), {QStringLiteral("global"), QStringLiteral("conditional")}, {}, &choice)) return false;
+    if (!readChoice(p, QStringLiteral("prompt"), {QStringLiteral("global"), QStringLiteral("conditional")}, {},
+                    &choice))
+        return false;
     if (!choice.isEmpty()) setJsonPath(json, {QStringLiteral("prompt"), QStringLiteral("mode")}, choice);
-    if (!readChoice(p, QStringLiteral("prompt-update"), {QStringLiteral("akd"), QStringLiteral("explore")}, {}, &choice)) return false;
+    if (!readChoice(p, QStringLiteral("prompt-update"), {QStringLiteral("akd"), QStringLiteral("explore")}, {},
+                    &choice))
+        return false;
     if (!choice.isEmpty()) setJsonPath(json, {QStringLiteral("prompt"), QStringLiteral("update")}, choice);
     if (p.isSet(QStringLiteral("blocks"))) {
         const QStringList parts = p.value(QStringLiteral("blocks")).split(QLatin1Char(','));
@@ -225,18 +231,24 @@ bool applyOverrides(const QCommandLineParser &p, QJsonObject &json)
             if (ok && n >= 1) blocks.append(n);
         }
         if (parts.size() != 4 || blocks.size() != 4) {
-            fail(QStringLiteral("--blocks expects four whole numbers >= 1 like 1,1,1,1, got '%1'").arg(p.value(QStringLiteral("blocks"))), 2);
+            fail(QStringLiteral("--blocks expects four whole numbers >= 1 like 1,1,1,1, got '%1'")
+                     .arg(p.value(QStringLiteral("blocks"))),
+                 2);
             return false;
         }
         setJsonPath(json, {QStringLiteral("student"), QStringLiteral("cifarBlocks")}, blocks);
     }
     if (p.isSet(QStringLiteral("teacher"))) {
-        const QString path = absolutePath(p.value(QStringLiteral("teacher")));
-        setJsonPath(json, {QStringLiteral("teacher"), QStringLiteral("path")}, path);
-        setJsonPath(json, {QStringLiteral("teacher"), QStringLiteral("kind")},
-                    path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) ? QStringLiteral("tfjs") : QStringLiteral("torchscript"));
+        auto source = ml::resolveTeacher(absolutePath(p.value(QStringLiteral("teacher"))));
+        if (!source) {
+            fail(source.error().message());
+            return false;
+        }
+        setJsonPath(json, {QStringLiteral("teacher"), QStringLiteral("path")}, source->file);
+        setJsonPath(json, {QStringLiteral("teacher"), QStringLiteral("kind")}, ml::teacherKindName(source->kind));
     }
-    if (p.isSet(QStringLiteral("no-augment"))) setJsonPath(json, {QStringLiteral("augment"), QStringLiteral("enabled")}, false);
+    if (p.isSet(QStringLiteral("no-augment")))
+        setJsonPath(json, {QStringLiteral("augment"), QStringLiteral("enabled")}, false);
     for (const QString &assignment : p.values(QStringLiteral("set"))) {
         const int eq = int(assignment.indexOf(QLatin1Char('=')));
         const QString key = assignment.left(eq).trimmed();
@@ -249,30 +261,74 @@ bool applyOverrides(const QCommandLineParser &p, QJsonObject &json)
     return true;
 }
 
-QString defaultRunDir(const QString &strategy)
-{
-    const QString base = QDir::current().filePath(QStringLiteral("runs/%1-%2").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")), strategy));
-    QString dir = base;
-    for (int n = 2; QFileInfo::exists(dir); ++n) dir = base + QStringLiteral("-%1").arg(n);
-    return QDir::cleanPath(dir);
-}
-
 // ---- predict ---------------------------------------------------------------------------------------
 
-const QStringList kImageSuffixes = {QStringLiteral("jpg"), QStringLiteral("jpeg"), QStringLiteral("png"), QStringLiteral("bmp"),
-                                    QStringLiteral("tif"), QStringLiteral("tiff"), QStringLiteral("webp"), QStringLiteral("dcm"),
-                                    QStringLiteral("dicom")};
+/// The predictions of `fopro predict`: the CSV (every image) and the table shown (the first rows).
+struct PredictionTable {
+    PredictionTable(const QStringList &classNames, int topK, int maxRows)
+        : classes(classNames), top(topK), rows(maxRows),
+          table(topK > 1
+                    ? QStringList{QStringLiteral("file"), QStringLiteral("predicted"), QStringLiteral("confidence"),
+                                  QStringLiteral("top %1").arg(topK)}
+                    : QStringList{QStringLiteral("file"), QStringLiteral("predicted"), QStringLiteral("confidence")}),
+          perClass(std::size_t(classNames.size()), 0)
+    {
+        QStringList header{QStringLiteral("file"), QStringLiteral("predicted"), QStringLiteral("confidence")};
+        for (const QString &c : classes)
+            header << QStringLiteral("p_") + c;
+        csv = fileio::csvRow(header);
+        table.setRightAligned(2);
+    }
 
-bool isDicomPath(const QString &path)
-{
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    return suffix == QLatin1String("dcm") || suffix == QLatin1String("dicom") || data::hasDicomMagic(path);
-}
+    void add(const QString &file, const std::vector<float> &prob)
+    {
+        std::vector<int> order(prob.size());
+        for (std::size_t k = 0; k < order.size(); ++k)
+            order[k] = int(k);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int a, int b) { return prob[std::size_t(a)] > prob[std::size_t(b)]; });
+        const int best = order.front();
+        ++perClass[std::size_t(best)];
+        QStringList line{file, classes[best], QString::number(prob[std::size_t(best)], 'f', 6)};
+        for (float v : prob)
+            line << QString::number(v, 'f', 6);
+        csv += fileio::csvRow(line);
+        if (predicted++ >= rows) return;
+        QStringList row{native(file), classes[best], percent(prob[std::size_t(best)])};
+        if (top > 1) {
+            QStringList alternatives;
+            for (int k = 0; k < top; ++k)
+                alternatives << QStringLiteral("%1 %2").arg(classes[order[std::size_t(k)]],
+                                                            percent(prob[std::size_t(order[std::size_t(k)])]));
+            row << alternatives.join(QStringLiteral(", "));
+        }
+        table.addRow(row);
+    }
 
-Result<cv::Mat> decodeForPrediction(const QString &path)
+    QStringList classes;
+    int top = 1, rows = 20;
+    TextTable table;
+    std::vector<int> perClass;
+    int predicted = 0;
+    QString csv;
+};
+
+/// Decodes `files`; the decoded ones' names go to `names`, each failure is reported and counted.
+std::vector<cv::Mat> decodeImages(const QStringList &files, QStringList *names, int *failures)
 {
-    if (isDicomPath(path)) return data::decodeDicomFrame(path, 0);
-    return data::loadImageFile(path);
+    std::vector<cv::Mat> images;
+    for (const QString &file : files) {
+        auto image = data::decodeImageFile(file);
+        if (!image) {
+            fail(image.error().file.isEmpty() ? file + QStringLiteral(": ") + image.error().detail
+                                              : image.error().message());
+            ++*failures;
+            continue;
+        }
+        images.push_back(std::move(image).value());
+        *names << file;
+    }
+    return images;
 }
 
 /// The model file an argument names: the file itself, or the one exported model (a .pt with its
@@ -287,47 +343,48 @@ Result<QString> resolveModel(const QString &arg)
             if (QFileInfo::exists(ml::exportSidecarPath(pt.filePath()))) found << pt.filePath();
     if (found.size() == 1) return found.front();
     if (found.isEmpty())
-        return makeError(ErrorCode::NotFound, arg, QStringLiteral("no exported model in this folder (a .pt file with its .json sidecar; make one with 'fopro export RUN')"));
-    return makeError(ErrorCode::Ambiguous, arg, QStringLiteral("several exported models (%1); name the file").arg(found.join(QStringLiteral(", "))));
+        return makeError(ErrorCode::NotFound, arg,
+                         QStringLiteral("no exported model in this folder (a .pt file with its .json sidecar; make one "
+                                        "with 'fopro export RUN')"));
+    return makeError(
+        ErrorCode::Ambiguous, arg,
+        QStringLiteral("several exported models (%1); name the file").arg(found.join(QStringLiteral(", "))));
 }
 
-// ---- probe ----------------------------------------------------------------------------------------
-
-Result<data::DatasetIndex> openDatasetForProbe(const QString &path)
+/// `fopro train --resume RUN [--epochs N]`.
+int resumeTraining(const QCommandLineParser &p)
 {
-    if (project::Project::isProject(path)) {
-        auto p = project::Project::open(path);
-        if (!p) return p.error();
-        return std::move(p.value().dataset);
-    }
-    auto r = data::importDataset(absolutePath(path));
-    if (!r) return r.error();
-    return std::move(r.value().index);
+    for (const QString &name : p.optionNames())
+        if (name != QLatin1String("resume") && name != QLatin1String("epochs"))
+            return fail(
+                QStringLiteral(
+                    "--resume continues a run with its own configuration; only --epochs may be given with it, not --%1")
+                    .arg(name),
+                2);
+    int epochs = 0;
+    if (!readInt(p, QStringLiteral("epochs"), 0, 1, &epochs)) return 2;
+    const QString run = absolutePath(p.value(QStringLiteral("resume")));
+    if (auto ok = checkRunFolder(run); !ok) return fail(ok.error().message());
+    return runTraining(nullptr, run, epochs);
 }
 
-/// Up to `count` samples of `split` (all splits when null), evenly across classes: each class in a
-/// shuffled order (fixed seed), then one per class in turn until enough are taken.
-std::vector<int> pickEvenly(const data::DatasetIndex &d, const std::optional<data::Split> &split, int count, quint64 seed)
+/// The dataset is a manifest or a project, and the run folder is free (the detail says what to do).
+Result<void> checkBeforeTraining(const ml::TrainConfig &config)
 {
-    std::vector<std::vector<int>> perClass(std::size_t(d.classCount()));
-    for (std::size_t i = 0; i < d.samples.size(); ++i) {
-        const data::Sample &s = d.samples[i];
-        if (!data::DatasetIndex::isActive(s) || (split && s.split != *split)) continue;
-        perClass[std::size_t(s.label)].push_back(int(i));
-    }
-    std::mt19937_64 rng(seed);
-    for (auto &members : perClass) std::shuffle(members.begin(), members.end(), rng);
-    std::vector<int> picked;
-    for (std::size_t round = 0; int(picked.size()) < count; ++round) {
-        bool any = false;
-        for (const auto &members : perClass)
-            if (round < members.size() && int(picked.size()) < count) {
-                picked.push_back(members[round]);
-                any = true;
-            }
-        if (!any) break;
-    }
-    return picked;
+    const QFileInfo dataset(config.dataset);
+    const auto bad = [](const QString &detail) { return makeError(ErrorCode::InvalidArgument, {}, detail); };
+    if (!dataset.exists())
+        return bad(QStringLiteral("%1: no such dataset manifest or project folder").arg(config.dataset));
+    if (dataset.isDir() && !project::Project::isProject(config.dataset))
+        return bad(QStringLiteral(
+                       "%1: a folder but not a project; training takes a dataset manifest with train/val/test splits: "
+                       "make one with 'fopro dataset split %2 --out DIR' and train on DIR/split.json")
+                       .arg(config.dataset, shellQuote(config.dataset)));
+    if (QDir(config.runDir).exists() && !QDir(config.runDir).isEmpty())
+        return bad(QStringLiteral("%1: the run folder exists and is not empty (choose another --run, or continue it "
+                                  "with 'fopro train --resume %2')")
+                       .arg(config.runDir, shellQuote(config.runDir)));
+    return {};
 }
 
 } // namespace
@@ -337,64 +394,79 @@ std::vector<int> pickEvenly(const data::DatasetIndex &d, const std::optional<dat
 int train(const QStringList &args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral(
-        "Trains a student on a dataset manifest and writes a run folder (config.json, status.json, log.txt,\n"
-        "epochs.csv, checkpoints/, results/). The configuration is --config FILE (JSON with the keys of a run's\n"
-        "config.json; missing keys keep their defaults; a run's config.json works too), or the defaults when\n"
-        "only --dataset is given; the options below override it. Relative paths in FILE are relative to FILE's\n"
-        "folder, those on the command line to the current folder.\n"
-        "Ctrl-C stops after the current batch (exit code 130); 'fopro train --resume RUN' continues.\n"
-        "\n"
-        "  fopro train --config experiment.json\n"
-        "  fopro train --dataset split.json --strategy bsm --student cifar_resnet --image-size 32 --epochs 30\n"
-        "  fopro train --resume runs/20250101-120000-bsm [--epochs 60]"));
+    p.setApplicationDescription(
+        QStringLiteral(
+            "Trains a student on a dataset manifest and writes a run folder (config.json, status.json, log.txt,\n"
+            "epochs.csv, checkpoints/, results/). The configuration is --config FILE (JSON with the keys of a run's\n"
+            "config.json; missing keys keep their defaults; a run's config.json works too), or the defaults when\n"
+            "only --dataset is given; the options below override it. Relative paths in FILE are relative to FILE's\n"
+            "folder, those on the command line to the current folder.\n"
+            "Ctrl-C stops after the current batch (exit code 130); 'fopro train --resume RUN' continues.\n"
+            "\n"
+            "  fopro train --config experiment.json\n"
+            "  fopro train --dataset split.json --strategy bsm --student cifar_resnet --image-size 32 --epochs 30\n"
+            "  fopro train --resume runs/20250101-120000-bsm [--epochs 60]\n\n") +
+        strategyHelp().trimmed());
     p.addOptions({
         {QStringLiteral("config"), QStringLiteral("Run configuration (JSON)."), QStringLiteral("file")},
-        {QStringLiteral("dataset"), QStringLiteral("Dataset manifest (e.g. written by 'fopro dataset split') or project folder."), QStringLiteral("path")},
-        {QStringLiteral("run"), QStringLiteral("Run folder to create (default: runs/<date>-<time>-<strategy> here)."), QStringLiteral("dir")},
-        {QStringLiteral("resume"), QStringLiteral("Continue the run in this folder from its last finished epoch (only --epochs may change)."), QStringLiteral("run")},
+        {QStringLiteral("dataset"),
+         QStringLiteral("Dataset manifest (e.g. written by 'fopro dataset split') or project folder."),
+         QStringLiteral("path")},
+        {QStringLiteral("run"), QStringLiteral("Run folder to create (default: runs/<date>-<time>-<strategy> here)."),
+         QStringLiteral("dir")},
+        {QStringLiteral("resume"),
+         QStringLiteral("Continue the run in this folder from its last finished epoch (only --epochs may change)."),
+         QStringLiteral("run")},
         {QStringLiteral("strategy"), QStringLiteral("Objective: %1.").arg(strategyList()), QStringLiteral("name")},
         {QStringLiteral("epochs"), QStringLiteral("Number of epochs."), QStringLiteral("N")},
         {QStringLiteral("batch"), QStringLiteral("Batch size (>= 2)."), QStringLiteral("N")},
         {QStringLiteral("lr"), QStringLiteral("Learning rate."), QStringLiteral("X")},
         {QStringLiteral("optimizer"), QStringLiteral("adam or sgd."), QStringLiteral("name")},
-        {QStringLiteral("schedule"), QStringLiteral("Learning-rate schedule: constant, cosine or step."), QStringLiteral("name")},
+        {QStringLiteral("schedule"), QStringLiteral("Learning-rate schedule: constant, cosine or step."),
+         QStringLiteral("name")},
         {QStringLiteral("weight-decay"), QStringLiteral("Weight decay."), QStringLiteral("X")},
         {QStringLiteral("image-size"), QStringLiteral("Input side in pixels."), QStringLiteral("N")},
-        {QStringLiteral("resize"), QStringLiteral("Resize policy: crop, stretch or letterbox."), QStringLiteral("policy")},
+        {QStringLiteral("resize"), QStringLiteral("Resize policy: crop, stretch or letterbox."),
+         QStringLiteral("policy")},
         {QStringLiteral("no-augment"), QStringLiteral("No data augmentation.")},
         {QStringLiteral("sampler"), QStringLiteral("shuffle or class_balanced."), QStringLiteral("name")},
-        {QStringLiteral("student"), QStringLiteral("Student network: resnet18 or cifar_resnet (small images)."), QStringLiteral("arch")},
+        {QStringLiteral("student"), QStringLiteral("Student network: resnet18 or cifar_resnet (small images)."),
+         QStringLiteral("arch")},
         {QStringLiteral("width"), QStringLiteral("Student width multiplier (e.g. 0.5)."), QStringLiteral("W")},
-        {QStringLiteral("blocks"), QStringLiteral("cifar_resnet blocks per stage, e.g. 1,1,1,1."), QStringLiteral("a,b,c,d")},
-        {QStringLiteral("init"), QStringLiteral("Initial student weights (TorchScript or saved parameters)."), QStringLiteral("file")},
-        {QStringLiteral("teacher"), QStringLiteral("Teacher: a TF.js model.json or a TorchScript file (kd, ekd, fopro_kd)."), QStringLiteral("path")},
-        {QStringLiteral("teacher-layer"), QStringLiteral("TF.js teacher: the layer giving the feature."), QStringLiteral("name")},
-        {QStringLiteral("teacher-size"), QStringLiteral("Teacher input side: -1 its own, 0 the student's, or pixels."), QStringLiteral("N")},
+        {QStringLiteral("blocks"), QStringLiteral("cifar_resnet blocks per stage, e.g. 1,1,1,1."),
+         QStringLiteral("a,b,c,d")},
+        {QStringLiteral("init"), QStringLiteral("Initial student weights (TorchScript or saved parameters)."),
+         QStringLiteral("file")},
+        {QStringLiteral("teacher"),
+         QStringLiteral("Teacher: a TF.js model.json or a TorchScript file (kd, ekd, fopro_kd)."),
+         QStringLiteral("path")},
+        {QStringLiteral("teacher-layer"), QStringLiteral("TF.js teacher: the layer giving the feature."),
+         QStringLiteral("name")},
+        {QStringLiteral("teacher-size"), QStringLiteral("Teacher input side: -1 its own, 0 the student's, or pixels."),
+         QStringLiteral("N")},
         {QStringLiteral("lambda"), QStringLiteral("Weight of the feature loss (ekd, fopro_kd)."), QStringLiteral("X")},
-        {QStringLiteral("prompt"), QStringLiteral("Fourier prompt mode: global or conditional."), QStringLiteral("mode")},
-        {QStringLiteral("prompt-update"), QStringLiteral("Prompt step: akd (adversarial) or explore."), QStringLiteral("name")},
+        {QStringLiteral("prompt"), QStringLiteral("Fourier prompt mode: global or conditional."),
+         QStringLiteral("mode")},
+        {QStringLiteral("prompt-update"), QStringLiteral("Prompt step: akd (adversarial) or explore."),
+         QStringLiteral("name")},
         {QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("N")},
-        {QStringLiteral("threads"), QStringLiteral("Torch threads (0 = one per core)."), QStringLiteral("N")},
+        {QStringLiteral("threads"), QStringLiteral("Torch threads (0 = every core)."), QStringLiteral("N")},
         {QStringLiteral("workers"), QStringLiteral("Image decoding threads."), QStringLiteral("N")},
-        {QStringLiteral("max-batches"), QStringLiteral("Stop every epoch after N batches (quick trials; 0 = all)."), QStringLiteral("N")},
-        {QStringLiteral("set"), QStringLiteral("Any configuration key, e.g. --set prompt.alpha=0.3 --set augment.verticalFlip=true (repeatable)."), QStringLiteral("key=value")},
-        {QStringLiteral("print-config"), QStringLiteral("Print the resulting configuration as JSON and stop (a start for --config files).")},
+        {QStringLiteral("max-batches"), QStringLiteral("Stop every epoch after N batches (quick trials; 0 = all)."),
+         QStringLiteral("N")},
+        {QStringLiteral("set"),
+         QStringLiteral(
+             "Any configuration key, e.g. --set prompt.alpha=0.3 --set augment.verticalFlip=true (repeatable)."),
+         QStringLiteral("key=value")},
+        {QStringLiteral("print-config"),
+         QStringLiteral("Print the resulting configuration as JSON and stop (a start for --config files).")},
     });
     if (int rc = parseArgs(p, args, QStringLiteral("train"), 0); rc >= 0) return rc;
 
-    if (p.isSet(QStringLiteral("resume"))) {
-        for (const QString &name : p.optionNames())
-            if (name != QLatin1String("resume") && name != QLatin1String("epochs"))
-                return fail(QStringLiteral("--resume continues a run with its own configuration; only --epochs may be given with it, not --%1").arg(name), 2);
-        int epochs = 0;
-        if (!readInt(p, QStringLiteral("epochs"), 0, 1, &epochs)) return 2;
-        const QString run = absolutePath(p.value(QStringLiteral("resume")));
-        if (auto ok = checkRunFolder(run); !ok) return fail(ok.error().message());
-        return runTraining(nullptr, run, epochs);
-    }
+    if (p.isSet(QStringLiteral("resume"))) return resumeTraining(p);
     if (!p.isSet(QStringLiteral("config")) && !p.isSet(QStringLiteral("dataset")))
-        return fail(QStringLiteral("give --config FILE or --dataset PATH (or --resume RUN); see 'fopro train --help'"), 2);
+        return fail(QStringLiteral("give --config FILE or --dataset PATH (or --resume RUN); see 'fopro train --help'"),
+                    2);
 
     QJsonObject json;
     QString source;
@@ -413,23 +485,18 @@ int train(const QStringList &args)
         return fail(message);
     }
     ml::TrainConfig config = std::move(parsed).value();
-    if (config.dataset.isEmpty()) return fail(QStringLiteral("no dataset: give --dataset PATH or set \"dataset\" in the configuration"), 2);
-    if (config.runDir.isEmpty()) config.runDir = defaultRunDir(ml::strategyName(config.strategy));
+    if (config.dataset.isEmpty())
+        return fail(QStringLiteral("no dataset: give --dataset PATH or set \"dataset\" in the configuration"), 2);
+    if (config.runDir.isEmpty())
+        config.runDir = project::RunFolder::uniqueDir(QDir::current().filePath(QStringLiteral("runs")),
+                                                      ml::strategyName(config.strategy));
     config.runDir = absolutePath(config.runDir);
 
     if (p.isSet(QStringLiteral("print-config"))) {
         out() << QJsonDocument(config.toJson()).toJson(QJsonDocument::Indented);
         return 0;
     }
-    const QFileInfo dataset(config.dataset);
-    if (!dataset.exists()) return fail(QStringLiteral("%1: no such dataset manifest or project folder").arg(config.dataset));
-    if (dataset.isDir() && !project::Project::isProject(config.dataset))
-        return fail(QStringLiteral("%1: a folder but not a project; training takes a dataset manifest with train/val/test splits: "
-                                   "make one with 'fopro dataset split %2 --out DIR' and train on DIR/split.json")
-                        .arg(config.dataset, shellQuote(config.dataset)));
-    if (QDir(config.runDir).exists() && !QDir(config.runDir).isEmpty())
-        return fail(QStringLiteral("%1: the run folder exists and is not empty (choose another --run, or continue it with 'fopro train --resume %2')")
-                        .arg(config.runDir, shellQuote(config.runDir)));
+    if (auto ok = checkBeforeTraining(config); !ok) return fail(ok.error().detail);
     out() << describeConfig(config) << "\n";
     return runTraining(&config);
 }
@@ -445,27 +512,26 @@ int evaluate(const QStringList &args)
     p.addOption({QStringLiteral("split"), QStringLiteral("test (default) or val."), QStringLiteral("name")});
     if (int rc = parseArgs(p, args, QStringLiteral("eval"), 1); rc >= 0) return rc;
     QString split;
-    if (!readChoice(p, QStringLiteral("split"), {QStringLiteral("test"), QStringLiteral("val")}, QStringLiteral("test"), &split)) return 2;
+    if (!readChoice(p, QStringLiteral("split"), {QStringLiteral("test"), QStringLiteral("val")}, QStringLiteral("test"),
+                    &split))
+        return 2;
     const QString run = absolutePath(p.positionalArguments().front());
     if (auto ok = checkRunFolder(run); !ok) return fail(ok.error().message());
 
-    CancelToken cancel;
-    Result<QString> summary = makeError(ErrorCode::Cancelled, run, QStringLiteral("not started"));
-    {
-        CancelOnSignal guard(&cancel);
-        ProgressPrinter progress;
-        summary = ml::evaluateRun(run, split, progress.callback(), &cancel);
-        progress.finish();
-    }
-    if (cancel.isCancelled() || (!summary && summary.error().code == ErrorCode::Cancelled)) {
+    JobControl control;
+    ProgressPrinter progress;
+    const auto evaluation =
+        runWithSignals(ml::evaluateJob(run, split), control, progress, QStringLiteral("evaluation"));
+    if (control.isCancelled() || (!evaluation && evaluation.error().code == ErrorCode::Cancelled)) {
         err() << "cancelled" << Qt::endl;
         return kCancelledExitCode;
     }
-    if (!summary) return fail(summary.error().message());
+    if (!evaluation) return fail(evaluation.error().message());
+    const project::RunFolder folder(run);
     out() << "Run         " << native(run) << "\n"
           << "Split       " << split << "\n\n"
-          << summary->trimmed() << "\n\n"
-          << "Wrote       " << native(QDir(run).filePath(QStringLiteral("results/%1_*").arg(split))) << "\n";
+          << evaluationSummary(*evaluation).trimmed() << "\n\n"
+          << "Wrote       " << native(QDir(folder.resultsDir()).filePath(QStringLiteral("%1_*").arg(split))) << "\n";
     return 0;
 }
 
@@ -498,12 +564,16 @@ int predict(const QStringList &args)
         "jpg, jpeg, png, bmp, tif, tiff, webp and DICOM (.dcm) files. Writes a CSV with the columns\n"
         "file,predicted,confidence,p_<class>... (one row per image) and prints a short table. An image that\n"
         "cannot be decoded is reported on stderr and skipped; the others are still classified (exit code 1)."));
-    p.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("Exported model (.pt with its .json sidecar), or a folder holding one."));
-    p.addPositionalArgument(QStringLiteral("IMAGES"), QStringLiteral("Image files, or folders searched recursively."), QStringLiteral("IMAGES_OR_FOLDER..."));
+    p.addPositionalArgument(QStringLiteral("MODEL"),
+                            QStringLiteral("Exported model (.pt with its .json sidecar), or a folder holding one."));
+    p.addPositionalArgument(QStringLiteral("IMAGES"), QStringLiteral("Image files, or folders searched recursively."),
+                            QStringLiteral("IMAGES_OR_FOLDER..."));
     p.addOptions({
         {QStringLiteral("csv"), QStringLiteral("CSV file to write (required)."), QStringLiteral("file")},
-        {QStringLiteral("top"), QStringLiteral("Show the K most probable classes per image in the table (default 1)."), QStringLiteral("K")},
-        {QStringLiteral("rows"), QStringLiteral("Show at most N rows in the table (default 20; the CSV has all)."), QStringLiteral("N")},
+        {QStringLiteral("top"), QStringLiteral("Show the K most probable classes per image in the table (default 1)."),
+         QStringLiteral("K")},
+        {QStringLiteral("rows"), QStringLiteral("Show at most N rows in the table (default 20; the CSV has all)."),
+         QStringLiteral("N")},
     });
     if (int rc = parseArgs(p, args, QStringLiteral("predict"), 2, -1); rc >= 0) return rc;
     const QString csvFile = p.value(QStringLiteral("csv"));
@@ -519,79 +589,26 @@ int predict(const QStringList &args)
     const QStringList classes = model->classNames();
     top = std::min(top, int(classes.size()));
 
-    int failures = 0;
-    QStringList files;
-    for (const QString &arg : positionals.mid(1)) {
-        const QFileInfo fi(arg);
-        if (!fi.exists()) {
-            fail(QStringLiteral("%1: no such file or folder").arg(arg));
-            ++failures;
-        } else if (fi.isDir()) {
-            QStringList found;
-            QDirIterator it(arg, QDir::Files | QDir::Readable, QDirIterator::Subdirectories | QDirIterator::FollowSymlinks);
-            while (it.hasNext()) {
-                const QString f = it.next();
-                if (kImageSuffixes.contains(QFileInfo(f).suffix().toLower())) found << f;
-            }
-            if (found.isEmpty()) {
-                fail(QStringLiteral("%1: no images in this folder (%2)").arg(arg, kImageSuffixes.join(QStringLiteral(", "))));
-                ++failures;
-            }
-            found.sort();
-            files << found;
-        } else {
-            files << arg;
-        }
-    }
+    const data::ImageFileList found = data::collectImageFiles(positionals.mid(1));
+    int failures = int(found.problems.size());
+    for (const Error &problem : found.problems)
+        fail(problem.message());
+    const QStringList &files = found.files;
 
-    QByteArray csv = "file,predicted,confidence";
-    for (const QString &c : classes) csv += ',' + csvField(QStringLiteral("p_") + c);
-    csv += '\n';
-    TextTable table(top > 1 ? QStringList{QStringLiteral("file"), QStringLiteral("predicted"), QStringLiteral("confidence"), QStringLiteral("top %1").arg(top)}
-                            : QStringList{QStringLiteral("file"), QStringLiteral("predicted"), QStringLiteral("confidence")});
-    table.setRightAligned(2);
-    std::vector<int> perClass(std::size_t(classes.size()), 0);
-    int predicted = 0;
+    PredictionTable results(classes, top, rows);
     constexpr int kChunk = 64; // images decoded and classified at a time
     const bool tty = isatty(fileno(stderr));
     for (int start = 0; start < files.size(); start += kChunk) {
-        std::vector<cv::Mat> images;
         QStringList names;
-        for (int i = start; i < std::min<int>(start + kChunk, int(files.size())); ++i) {
-            auto image = decodeForPrediction(files[i]);
-            if (!image) {
-                fail(image.error().file.isEmpty() ? files[i] + QStringLiteral(": ") + image.error().detail : image.error().message());
-                ++failures;
-                continue;
-            }
-            images.push_back(std::move(image).value());
-            names << files[i];
-        }
+        const std::vector<cv::Mat> images = decodeImages(files.mid(start, kChunk), &names, &failures);
         if (images.empty()) continue;
         auto probabilities = model->predictProbabilities(images);
         if (!probabilities) return fail(probabilities.error().message());
-        for (int i = 0; i < int(names.size()); ++i) {
-            const std::vector<float> &prob = (*probabilities)[std::size_t(i)];
-            std::vector<int> order(prob.size());
-            for (std::size_t k = 0; k < order.size(); ++k) order[k] = int(k);
-            std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return prob[std::size_t(a)] > prob[std::size_t(b)]; });
-            const int best = order.front();
-            ++perClass[std::size_t(best)];
-            csv += csvField(names[i]) + ',' + csvField(classes[best]) + ',' + QByteArray::number(prob[std::size_t(best)], 'f', 6);
-            for (float v : prob) csv += ',' + QByteArray::number(v, 'f', 6);
-            csv += '\n';
-            if (predicted++ < rows) {
-                QStringList row{native(names[i]), classes[best], percent(prob[std::size_t(best)])};
-                if (top > 1) {
-                    QStringList alternatives;
-                    for (int k = 0; k < top; ++k) alternatives << QStringLiteral("%1 %2").arg(classes[order[std::size_t(k)]], percent(prob[std::size_t(order[std::size_t(k)])]));
-                    row << alternatives.join(QStringLiteral(", "));
-                }
-                table.addRow(row);
-            }
-        }
+        for (int i = 0; i < int(names.size()); ++i)
+            results.add(names[i], (*probabilities)[std::size_t(i)]);
         if (tty) {
-            std::fprintf(stderr, "\rClassifying: %d / %d", std::min<int>(start + kChunk, int(files.size())), int(files.size()));
+            std::fprintf(stderr, "\rClassifying: %d / %d", std::min<int>(start + kChunk, int(files.size())),
+                         int(files.size()));
             std::fflush(stderr);
         }
     }
@@ -599,17 +616,22 @@ int predict(const QStringList &args)
         std::fprintf(stderr, "\r\033[K");
         std::fflush(stderr);
     }
-    if (auto ok = writeFileAtomically(csvFile, csv); !ok) return fail(ok.error().message());
+    const QString &csv = results.csv;
+    const std::vector<int> &perClass = results.perClass;
+    const int predicted = results.predicted;
+    TextTable &table = results.table;
+    if (auto ok = fileio::writeAtomically(csvFile, csv.toUtf8()); !ok) return fail(ok.error().message());
 
-    out() << "Model       " << native(*modelPath) << " (" << model->architecture() << ", " << classes.size() << " classes, "
-          << model->inputSize() << " px)\n"
+    out() << "Model       " << native(*modelPath) << " (" << model->architecture() << ", " << classes.size()
+          << " classes, " << model->inputSize() << " px)\n"
           << "Images      " << predicted << " classified";
     if (failures) out() << ", " << failures << " failed (see the errors above)";
     out() << "\n";
     if (predicted > 0) {
         QStringList counts;
         for (int c = 0; c < int(classes.size()); ++c)
-            if (perClass[std::size_t(c)]) counts << QStringLiteral("%1 %2").arg(classes[c]).arg(perClass[std::size_t(c)]);
+            if (perClass[std::size_t(c)])
+                counts << QStringLiteral("%1 %2").arg(classes[c]).arg(perClass[std::size_t(c)]);
         out() << "Predicted   " << counts.join(QStringLiteral(" · ")) << "\n\n" << table.render();
         if (predicted > rows) out() << "  ... " << (predicted - rows) << " more in the CSV\n";
     }
@@ -625,119 +647,90 @@ int probe(const QStringList &args)
         "of each image is split into K radial bands; for each band the image is low-pass, high-pass and\n"
         "band-stop filtered and the cosine similarity of the teacher's features of the filtered and the original\n"
         "image is averaged over the images (1 = the teacher does not notice the filter)."));
-    p.addPositionalArgument(QStringLiteral("TEACHER"), QStringLiteral("TF.js model.json, or a TorchScript file (with an optional .json sidecar)."));
-    p.addPositionalArgument(QStringLiteral("DATASET"), QStringLiteral("Dataset manifest, project folder or any dataset 'fopro dataset inspect' reads."));
+    p.addPositionalArgument(
+        QStringLiteral("TEACHER"),
+        QStringLiteral("TF.js model.json, or a TorchScript file (with an optional .json sidecar)."));
+    p.addPositionalArgument(
+        QStringLiteral("DATASET"),
+        QStringLiteral("Dataset manifest, project folder or any dataset 'fopro dataset inspect' reads."));
     p.addOptions({
         {QStringLiteral("bands"), QStringLiteral("Number of radial bands K (default 8)."), QStringLiteral("K")},
-        {QStringLiteral("images"), QStringLiteral("At most N images, evenly across classes (default 64)."), QStringLiteral("N")},
-        {QStringLiteral("size"), QStringLiteral("Image side in pixels (default: the teacher's input size, else 224)."), QStringLiteral("N")},
-        {QStringLiteral("split"), QStringLiteral("Images from this split: train (default), val, test or all."), QStringLiteral("name")},
-        {QStringLiteral("layer"), QStringLiteral("TF.js teacher: the layer giving the feature (default: the model's output; the demo teacher's ImageNet part ends at block_10_project_BN)."), QStringLiteral("name")},
+        {QStringLiteral("images"), QStringLiteral("At most N images, evenly across classes (default 64)."),
+         QStringLiteral("N")},
+        {QStringLiteral("size"), QStringLiteral("Image side in pixels (default: the teacher's input size, else 224)."),
+         QStringLiteral("N")},
+        {QStringLiteral("split"), QStringLiteral("Images from this split: train (default), val, test or all."),
+         QStringLiteral("name")},
+        {QStringLiteral("layer"),
+         QStringLiteral("TF.js teacher: the layer giving the feature (default: the model's output; the demo teacher's "
+                        "ImageNet part ends at block_10_project_BN)."),
+         QStringLiteral("name")},
         {QStringLiteral("seed"), QStringLiteral("Seed of the image choice (default 0)."), QStringLiteral("N")},
         {QStringLiteral("batch"), QStringLiteral("Images per teacher call (default 16)."), QStringLiteral("N")},
-        {QStringLiteral("csv"), QStringLiteral("Write the bands as CSV (band,rho_low,rho_high,low_pass,high_pass,band_stop)."), QStringLiteral("file")},
+        {QStringLiteral("csv"),
+         QStringLiteral("Write the bands as CSV (band,rho_low,rho_high,low_pass,high_pass,band_stop)."),
+         QStringLiteral("file")},
     });
     if (int rc = parseArgs(p, args, QStringLiteral("probe"), 2); rc >= 0) return rc;
     int bands = 8, images = 64, size = 0, seed = 0, batch = 16;
     QString splitName;
-    if (!readInt(p, QStringLiteral("bands"), 8, 1, &bands) || !readInt(p, QStringLiteral("images"), 64, 1, &images)
-        || !readInt(p, QStringLiteral("size"), 0, 8, &size) || !readInt(p, QStringLiteral("seed"), 0, 0, &seed)
-        || !readInt(p, QStringLiteral("batch"), 16, 1, &batch)
-        || !readChoice(p, QStringLiteral("split"), {QStringLiteral("train"), QStringLiteral("val"), QStringLiteral("test"), QStringLiteral("all")},
-                       QStringLiteral("train"), &splitName))
+    if (!readInt(p, QStringLiteral("bands"), 8, 1, &bands) || !readInt(p, QStringLiteral("images"), 64, 1, &images) ||
+        !readInt(p, QStringLiteral("size"), 0, 8, &size) || !readInt(p, QStringLiteral("seed"), 0, 0, &seed) ||
+        !readInt(p, QStringLiteral("batch"), 16, 1, &batch) ||
+        !readChoice(p, QStringLiteral("split"),
+                    {QStringLiteral("train"), QStringLiteral("val"), QStringLiteral("test"), QStringLiteral("all")},
+                    QStringLiteral("train"), &splitName))
         return 2;
-    const QString teacherPath = p.positionalArguments().at(0);
-    const QString datasetPath = p.positionalArguments().at(1);
-    const bool tfjs = teacherPath.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
-    if (!tfjs && p.isSet(QStringLiteral("layer")))
-        return fail(QStringLiteral("--layer applies to TF.js teachers (model.json) only"), 2);
-
-    if (!QFileInfo::exists(teacherPath)) return fail(QStringLiteral("%1: teacher not found").arg(teacherPath));
-    Result<ml::Teacher> teacher = makeError(ErrorCode::NotFound, teacherPath, QStringLiteral("not loaded"));
-    if (tfjs) {
-        teacher = ml::Teacher::loadTfjs(teacherPath.toStdString(), p.value(QStringLiteral("layer")).toStdString());
-    } else {
-        const QString sidecar = ml::exportSidecarPath(teacherPath);
-        teacher = ml::Teacher::loadTorchScript(teacherPath.toStdString(), size, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f},
-                                               QFileInfo::exists(sidecar) ? sidecar.toStdString() : std::string());
-    }
-    if (!teacher) return fail(teacher.error().message());
-
-    auto dataset = openDatasetForProbe(datasetPath);
-    if (!dataset) return fail(dataset.error().message());
-    std::optional<data::Split> split;
+    ml::ProbeRequest request;
+    request.teacher = p.positionalArguments().at(0);
+    request.dataset = p.positionalArguments().at(1);
+    request.outputLayer = p.value(QStringLiteral("layer"));
+    request.images = images;
+    request.seed = quint64(seed);
+    request.options.bands = bands;
+    request.options.batchSize = batch;
+    request.options.imageSize = size;
+    request.split.reset();
     if (splitName != QLatin1String("all")) {
         data::Split s;
         data::parseSplit(splitName, &s);
-        split = s;
+        request.split = s;
     }
-    const std::vector<int> picked = pickEvenly(*dataset, split, images, quint64(seed));
-    if (picked.empty())
-        return fail(QStringLiteral("%1: no labelled images in the %2 split%3")
-                        .arg(datasetPath, splitName, split ? QStringLiteral(" (try --split all)") : QString()));
+    auto source = ml::resolveTeacher(request.teacher);
+    if (!source) return fail(source.error().message());
+    if (source->kind != ml::TeacherKind::TfjsLayers && p.isSet(QStringLiteral("layer")))
+        return fail(QStringLiteral("--layer applies to TF.js teachers (model.json) only"), 2);
 
-    const int side = size > 0 ? size : teacher->inputSize() > 0 ? teacher->inputSize() : 224;
-    const data::ResizeSpec spec{side, data::ResizePolicy::ShorterSideCrop};
-    std::vector<cv::Mat> rgb;
-    std::map<int, int> perClass;
-    int failures = 0;
-    for (int i : picked) {
-        const data::Sample &s = dataset->samples[std::size_t(i)];
-        auto image = data::loadResized(*dataset, s, spec);
-        if (!image) {
-            fail(image.error().message());
-            ++failures;
-            continue;
-        }
-        rgb.push_back(std::move(image).value());
-        ++perClass[s.label];
-    }
-    if (rgb.empty()) return fail(QStringLiteral("%1: none of the chosen images could be decoded").arg(datasetPath));
-
-    ml::ProbeOptions options;
-    options.bands = bands;
-    options.batchSize = batch;
-    options.imageSize = side;
-    options.resizePolicy = spec.policy;
-    out() << "Teacher     " << QString::fromStdString(teacher->description()) << "\n"
-          << "Images      " << rgb.size() << " from " << native(datasetPath) << " (" << splitName << " split, "
-          << perClass.size() << " classes, seed " << seed << "), " << side << "x" << side << " px\n";
-    out().flush();
-
-    CancelToken cancel;
-    Result<ml::ProbeResult> result = makeError(ErrorCode::Cancelled, teacherPath, QStringLiteral("not started"));
-    {
-        CancelOnSignal guard(&cancel);
-        const bool tty = isatty(fileno(stderr));
-        QElapsedTimer clock;
-        clock.start();
-        qint64 last = -1000000;
-        result = ml::runFrequencyProbe(*teacher, rgb, options, &cancel, [&](int done, int total) {
-            const qint64 now = clock.elapsed();
-            if (done < total && now - last < (tty ? 100 : 5000)) return;
-            last = now;
-            const QString line = QStringLiteral("probing: %1/%2 teacher calls").arg(done).arg(total);
-            std::fprintf(stderr, tty ? "\r%s\033[K" : "%s\n", line.toLocal8Bit().constData());
-            std::fflush(stderr);
-        });
-        if (tty) {
-            std::fprintf(stderr, "\r\033[K");
-            std::fflush(stderr);
-        }
-    }
-    if (cancel.isCancelled() || (!result && result.error().code == ErrorCode::Cancelled)) {
+    JobControl control;
+    ProgressPrinter progress;
+    const auto report = runWithSignals(ml::probeJob(request), control, progress, QStringLiteral("frequency probe"));
+    if (control.isCancelled() || (!report && report.error().code == ErrorCode::Cancelled)) {
         err() << "cancelled" << Qt::endl;
         return kCancelledExitCode;
     }
-    if (!result) return fail(result.error().message());
+    if (!report) {
+        const bool noImages =
+            report.error().code == ErrorCode::InvalidArgument && report.error().file == request.dataset;
+        return fail(report.error().message() +
+                    (noImages && request.split ? QStringLiteral(" (try --split all)") : QString()));
+    }
+    for (const Error &skipped : report->skipped)
+        fail(skipped.message());
+    const ml::ProbeResult *result = &report->result;
+    out() << "Teacher     " << report->teacherDescription << "\n"
+          << "Images      " << result->imageCount << " from " << native(request.dataset) << " (" << splitName
+          << " split, " << report->classesUsed << " classes, seed " << seed << "), " << report->imageSide << "x"
+          << report->imageSide << " px\n";
 
-    TextTable t({QStringLiteral("band"), QStringLiteral("radius (x Nyquist)"), QStringLiteral("low-pass"), QStringLiteral("high-pass"),
-                 QStringLiteral("band-stop")});
-    for (int c : {0, 2, 3, 4}) t.setRightAligned(c);
+    TextTable t({QStringLiteral("band"), QStringLiteral("radius (x Nyquist)"), QStringLiteral("low-pass"),
+                 QStringLiteral("high-pass"), QStringLiteral("band-stop")});
+    for (int c : {0, 2, 3, 4})
+        t.setRightAligned(c);
     const auto fmt = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 4) : QStringLiteral("-"); };
     const ml::ProbeBand *reliedOn = nullptr;
     for (const ml::ProbeBand &b : result->bands) {
-        t.addRow({QString::number(b.band), QStringLiteral("%1-%2").arg(b.lowerRho, 0, 'f', 3).arg(b.upperRho, 0, 'f', 3), fmt(b.lowPass),
+        t.addRow({QString::number(b.band),
+                  QStringLiteral("%1-%2").arg(b.lowerRho, 0, 'f', 3).arg(b.upperRho, 0, 'f', 3), fmt(b.lowPass),
                   fmt(b.highPass), fmt(b.bandStop)});
         if (std::isfinite(b.bandStop) && (!reliedOn || b.bandStop < reliedOn->bandStop)) reliedOn = &b;
     }
@@ -748,10 +741,11 @@ int probe(const QStringList &args)
               << fmt(reliedOn->bandStop) << ").\n";
     if (p.isSet(QStringLiteral("csv"))) {
         const QString csvFile = p.value(QStringLiteral("csv"));
-        if (auto ok = writeFileAtomically(csvFile, ml::probeToCsv(*result).toUtf8()); !ok) return fail(ok.error().message());
+        if (auto ok = fileio::writeAtomically(csvFile, ml::probeToCsv(*result).toUtf8()); !ok)
+            return fail(ok.error().message());
         out() << "\nWrote " << native(csvFile) << "\n";
     }
-    return failures ? 1 : 0;
+    return report->skipped.empty() ? 0 : 1;
 }
 
 } // namespace fopro::cli

@@ -3,7 +3,9 @@
 // Ctrl-C handling (SIGINT/SIGTERM cancel the work at the next batch; a second one ends the process),
 // and training with both, shared by `fopro train` and `fopro demo`.
 
-#include "core/jobs/canceltoken.h"
+#include "core/jobs/jobcontrol.h"
+#include "core/jobs/progress.h"
+#include "core/ml/runevaluation.h"
 #include "core/ml/trainer.h"
 
 #include <QtCore/QElapsedTimer>
@@ -15,8 +17,8 @@
 
 namespace fopro::cli {
 
-/// Shows ml::TrainProgress on stderr. On a terminal: one status line (phase, epoch, a bar, batch,
-/// images/s, ETA, running losses) redrawn in place with '\r' at most ten times a second, with the
+/// Shows the fopro::Progress of training, evaluation and the probe on stderr. On a terminal: one status line (phase,
+/// epoch, a bar, batch, images/s, ETA, running losses) redrawn in place with '\r' at most ten times a second, with the
 /// trainer's epoch summaries printed above it (its other messages label the status line).
 /// Otherwise (a log file, a pipe): every message of the trainer on its own line, plus a plain status
 /// line at the end of every epoch and at most one every five seconds in between.
@@ -29,14 +31,15 @@ public:
     ProgressPrinter(const ProgressPrinter &) = delete;
     ProgressPrinter &operator=(const ProgressPrinter &) = delete;
 
-    void update(const ml::TrainProgress &progress);
-    ml::ProgressCallback callback();
+    void update(const Progress &progress);
+    /// A sink calling update() (for runBlocking and the core's functions).
+    ProgressSink sink();
     /// Removes the status line from the terminal, so that what follows starts on a clean line.
     void finish();
 
     /// The status line of `progress` (without the bar when `bar` is false); `label` replaces the
     /// name of the phase.
-    static QString statusLine(const ml::TrainProgress &progress, bool bar, const QString &label = {});
+    static QString statusLine(const Progress &progress, bool bar, const QString &label = {});
 
 private:
     void clearLine();
@@ -48,7 +51,7 @@ private:
     bool m_lineShown = false;
     QString m_lastMessage;
     QString m_label;
-    int m_lastPhase = -1;
+    QString m_lastPhase;
     int m_lastEpoch = -1;
     int m_epochLineFor = -1;
 };
@@ -58,7 +61,7 @@ private:
 /// at once. The previous handlers are restored on destruction. One instance at a time.
 class CancelOnSignal {
 public:
-    explicit CancelOnSignal(CancelToken *token);
+    explicit CancelOnSignal(JobControl *token);
     ~CancelOnSignal();
     CancelOnSignal(const CancelOnSignal &) = delete;
     CancelOnSignal &operator=(const CancelOnSignal &) = delete;
@@ -88,5 +91,23 @@ int runTraining(const ml::TrainConfig *config, const QString &resumeDir = {}, in
 
 /// One paragraph describing a configuration (strategy, student, data, optimisation) for people.
 QString describeConfig(const ml::TrainConfig &config);
+
+/// The per-class table of an evaluation (class, training count, head/medium/tail group, support,
+/// recall, precision, F1) and its main metrics, for people.
+QString evaluationSummary(const ml::SplitEvaluation &evaluation);
+
+/// Runs a job of the core on a worker with Ctrl-C cancelling it and `printer` showing its progress
+/// (the same JobFunction the GUI submits to its JobManager).
+template <typename T>
+Result<T> runWithSignals(const JobFunction<T> &job, JobControl &control, ProgressPrinter &printer, const QString &what)
+{
+    Result<T> result = makeError(ErrorCode::Cancelled, {}, QStringLiteral("not started"));
+    {
+        CancelOnSignal guard(&control);
+        result = runBlocking(job, control, printer.sink(), what);
+        printer.finish();
+    }
+    return result;
+}
 
 } // namespace fopro::cli

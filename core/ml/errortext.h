@@ -8,7 +8,10 @@
 
 namespace fopro::ml::detail {
 
-inline QString qs(const std::string &s) { return QString::fromStdString(s); }
+inline QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
 
 /// The first non-empty line of an exception's message (TorchScript's start with a line break).
 inline std::string firstLine(const std::exception &e)

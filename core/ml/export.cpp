@@ -31,9 +31,10 @@ namespace {
 using detail::firstLine;
 using detail::qs;
 
-std::optional<data::ResizePolicy> parseResizePolicy(const QString& name)
+std::optional<data::ResizePolicy> parseResizePolicy(const QString &name)
 {
-    for (const auto policy : {data::ResizePolicy::Stretch, data::ResizePolicy::ShorterSideCrop, data::ResizePolicy::Letterbox})
+    for (const auto policy :
+         {data::ResizePolicy::Stretch, data::ResizePolicy::ShorterSideCrop, data::ResizePolicy::Letterbox})
         if (data::resizePolicyName(policy) == name) return policy;
     return std::nullopt;
 }
@@ -45,12 +46,9 @@ std::optional<data::ResizePolicy> parseResizePolicy(const QString& name)
 /// Python's scripting of distinct instances.
 class ScriptBuilder {
 public:
-    explicit ScriptBuilder(std::map<std::string, torch::Tensor> state)
-        : m_state(std::move(state))
-    {
-    }
+    explicit ScriptBuilder(std::map<std::string, torch::Tensor> state) : m_state(std::move(state)) {}
 
-    torch::jit::Module module(const std::string& className)
+    torch::jit::Module module(const std::string &className)
     {
         torch::jit::Module m(c10::QualifiedName("__torch__.fopro." + className), m_cu, /*shouldMangle=*/true);
         m.register_attribute("training", c10::BoolType::get(), false);
@@ -58,7 +56,7 @@ public:
     }
 
     /// Takes `key` out of the state (a copy that owns its memory) and registers it on `m` as `name`.
-    void take(torch::jit::Module& m, const std::string& key, const std::string& name, bool buffer)
+    void take(torch::jit::Module &m, const std::string &key, const std::string &name, bool buffer)
     {
         const auto it = m_state.find(key);
         if (it == m_state.end()) throw std::runtime_error("the student has no state entry '" + key + "'");
@@ -68,20 +66,21 @@ public:
         m_state.erase(it);
     }
 
-    bool has(const std::string& key) const { return m_state.count(key) > 0; }
-    const torch::Tensor& tensor(const std::string& key) const { return m_state.at(key); }
+    bool has(const std::string &key) const { return m_state.count(key) > 0; }
+    const torch::Tensor &tensor(const std::string &key) const { return m_state.at(key); }
 
-    torch::jit::Module conv(const std::string& key, int stride, int padding)
+    torch::jit::Module conv(const std::string &key, int stride, int padding)
     {
         auto m = module("Conv2d");
         take(m, key + ".weight", "weight", false);
         const std::string s = std::to_string(stride), p = std::to_string(padding);
         m.define("def forward(self, x):\n"
-                 "    return torch.conv2d(x, self.weight, None, [" + s + ", " + s + "], [" + p + ", " + p + "])\n");
+                 "    return torch.conv2d(x, self.weight, None, [" +
+                 s + ", " + s + "], [" + p + ", " + p + "])\n");
         return m;
     }
 
-    torch::jit::Module batchNorm(const std::string& key)
+    torch::jit::Module batchNorm(const std::string &key)
     {
         auto m = module("BatchNorm2d");
         take(m, key + ".weight", "weight", false);
@@ -96,7 +95,7 @@ public:
     }
 
     /// torchvision's BasicBlock under `key` (e.g. "layer2.0").
-    torch::jit::Module basicBlock(const std::string& key, int stride)
+    torch::jit::Module basicBlock(const std::string &key, int stride)
     {
         auto m = module("BasicBlock");
         m.register_module("conv1", conv(key + ".conv1", stride, 1));
@@ -121,7 +120,7 @@ public:
         return m;
     }
 
-    torch::jit::Module stage(const std::string& key, int blocks, int firstStride)
+    torch::jit::Module stage(const std::string &key, int blocks, int firstStride)
     {
         auto m = module("Sequential");
         std::string src = "def forward(self, x):\n";
@@ -147,17 +146,19 @@ public:
         }
         m.register_attribute("scale", c10::FloatType::get(), scale);
         // F.normalize(t, dim=1, eps=1e-12) = t / max(‖t‖₂ over dim 1, eps); fc.bias is unused.
-        m.define("def forward(self, x):\n"
-                 "    f = x / torch.clamp_min(x.norm(2.0, [1], True), 1e-12).expand_as(x)\n"
-                 "    w = self.weight / torch.clamp_min(self.weight.norm(2.0, [1], True), 1e-12).expand_as(self.weight)\n"
-                 "    return self.scale * torch.linear(f, w)\n");
+        m.define(
+            "def forward(self, x):\n"
+            "    f = x / torch.clamp_min(x.norm(2.0, [1], True), 1e-12).expand_as(x)\n"
+            "    w = self.weight / torch.clamp_min(self.weight.norm(2.0, [1], True), 1e-12).expand_as(self.weight)\n"
+            "    return self.scale * torch.linear(f, w)\n");
         return m;
     }
 
     std::vector<std::string> leftover() const
     {
         std::vector<std::string> out;
-        for (const auto& entry : m_state) out.push_back(entry.first);
+        for (const auto &entry : m_state)
+            out.push_back(entry.first);
         return out;
     }
 
@@ -166,11 +167,12 @@ private:
     std::map<std::string, torch::Tensor> m_state;
 };
 
-torch::jit::Module buildScript(Student& student)
+torch::jit::Module buildScript(Student &student)
 {
-    const StudentConfig& config = student.config();
+    const StudentConfig &config = student.config();
     std::map<std::string, torch::Tensor> state;
-    for (auto& [name, tensor] : student.namedState()) state[name] = tensor.to(torch::kCPU);
+    for (auto &[name, tensor] : student.namedState())
+        state[name] = tensor.to(torch::kCPU);
     ScriptBuilder b(std::move(state));
 
     const bool imagenet = config.architecture == "resnet18";
@@ -186,7 +188,8 @@ torch::jit::Module buildScript(Student& student)
     const auto rest = b.leftover();
     if (!rest.empty()) {
         std::string names;
-        for (const auto& n : rest) names += (names.empty() ? "" : ", ") + n;
+        for (const auto &n : rest)
+            names += (names.empty() ? "" : ", ") + n;
         throw std::runtime_error("state entries the exporter does not know: " + names);
     }
     root.define(std::string("def features(self, x):\n"
@@ -205,7 +208,7 @@ torch::jit::Module buildScript(Student& student)
     return root;
 }
 
-QJsonArray floats(const std::array<float, 3>& v)
+QJsonArray floats(const std::array<float, 3> &v)
 {
     // The shortest decimal that reads back as the same float, so the JSON shows 0.485, not
     // 0.48500001430511475.
@@ -224,7 +227,7 @@ QJsonArray floats(const std::array<float, 3>& v)
     return a;
 }
 
-void removeQuietly(const std::string& path)
+void removeQuietly(const std::string &path)
 {
     std::error_code ec;
     std::filesystem::remove(path, ec);
@@ -233,12 +236,13 @@ void removeQuietly(const std::string& path)
 // ------------------------------------------------------------------------------------------------
 // Sidecar reading.
 
-Result<QJsonObject> readSidecar(const QString& side)
+Result<QJsonObject> readSidecar(const QString &side)
 {
     if (!QFileInfo::exists(side))
         return makeError(ErrorCode::NotFound, side, QStringLiteral("the export's sidecar JSON is missing"));
     QFile f(side);
-    if (!f.open(QIODevice::ReadOnly)) return makeError(ErrorCode::Unreadable, side, QStringLiteral("cannot read the file"));
+    if (!f.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Unreadable, side, QStringLiteral("cannot read the file"));
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &parseError);
     if (parseError.error != QJsonParseError::NoError)
@@ -247,7 +251,7 @@ Result<QJsonObject> readSidecar(const QString& side)
     return doc.object();
 }
 
-Result<std::array<float, 3>> readTriple(const QJsonObject& o, const QString& key, const QString& side, bool positive)
+Result<std::array<float, 3>> readTriple(const QJsonObject &o, const QString &key, const QString &side, bool positive)
 {
     const QJsonValue v = o.value(key);
     const QJsonArray a = v.toArray();
@@ -257,7 +261,8 @@ Result<std::array<float, 3>> readTriple(const QJsonObject& o, const QString& key
     for (int i = 0; i < 3; ++i) {
         if (!a.at(i).isDouble() || !std::isfinite(a.at(i).toDouble()) || (positive && !(a.at(i).toDouble() > 0.0)))
             return makeError(ErrorCode::Malformed, side,
-                             QStringLiteral("\"%1\" must hold 3 %2numbers").arg(key, positive ? QStringLiteral("positive ") : QString()));
+                             QStringLiteral("\"%1\" must hold 3 %2numbers")
+                                 .arg(key, positive ? QStringLiteral("positive ") : QString()));
         out[size_t(i)] = float(a.at(i).toDouble());
     }
     return out;
@@ -268,41 +273,46 @@ Result<std::array<float, 3>> readTriple(const QJsonObject& o, const QString& key
 // ---------------------------------------------------------------------------------------------------
 // Export
 
-QString exportSidecarPath(const QString& modelPath)
+QString exportSidecarPath(const QString &modelPath)
 {
     const QFileInfo info(modelPath);
     const QString base = info.completeBaseName().isEmpty() ? info.fileName() : info.completeBaseName();
     return QDir(info.path()).filePath(base + QStringLiteral(".json"));
 }
 
-Result<void> exportTorchScript(Student& student, const ExportInfo& info, const QString& modelPath)
+Result<void> exportTorchScript(Student &student, const ExportInfo &info, const QString &modelPath)
 {
-    const StudentConfig& config = student.config();
-    const auto bad = [&](const QString& detail) { return makeError(ErrorCode::InvalidArgument, modelPath, detail); };
+    const StudentConfig &config = student.config();
+    const auto bad = [&](const QString &detail) { return makeError(ErrorCode::InvalidArgument, modelPath, detail); };
     if (modelPath.isEmpty()) return bad(QStringLiteral("no output path given"));
     const QString sidePath = exportSidecarPath(modelPath);
     if (QFileInfo(sidePath).absoluteFilePath() == QFileInfo(modelPath).absoluteFilePath())
         return bad(QStringLiteral("the model file must not end in .json (that name is taken by the sidecar)"));
     if (info.classNames.size() != config.numClasses)
-        return bad(QStringLiteral("%1 class names given for a student with %2 outputs").arg(info.classNames.size()).arg(config.numClasses));
+        return bad(QStringLiteral("%1 class names given for a student with %2 outputs")
+                       .arg(info.classNames.size())
+                       .arg(config.numClasses));
     if (info.inputSize <= 0) return bad(QStringLiteral("the input size must be positive"));
     for (int c = 0; c < 3; ++c) {
-        if (!std::isfinite(info.mean[size_t(c)]) || !std::isfinite(info.std[size_t(c)]) || !(info.std[size_t(c)] > 0.0f))
+        if (!std::isfinite(info.mean[size_t(c)]) || !std::isfinite(info.std[size_t(c)]) ||
+            !(info.std[size_t(c)] > 0.0f))
             return bad(QStringLiteral("normalisation mean must be finite and std positive"));
     }
     if (!parseResizePolicy(info.resizePolicy))
-        return bad(QStringLiteral("unknown resize policy \"%1\" (expected stretch, crop or letterbox)").arg(info.resizePolicy));
+        return bad(QStringLiteral("unknown resize policy \"%1\" (expected stretch, crop or letterbox)")
+                       .arg(info.resizePolicy));
     if (config.inputChannels != 3) return bad(QStringLiteral("only 3-channel (RGB) students can be exported"));
 
     torch::jit::Module script;
     try {
         script = buildScript(student);
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         return makeError(ErrorCode::Unsupported, modelPath, qs("cannot build the TorchScript module: " + firstLine(e)));
     }
 
     QJsonArray names;
-    for (const QString& n : info.classNames) names.append(n);
+    for (const QString &n : info.classNames)
+        names.append(n);
     QJsonObject side{
         {QStringLiteral("format"), QString::fromLatin1(kExportFormat)},
         {QStringLiteral("formatVersion"), kExportFormatVersion},
@@ -336,7 +346,7 @@ Result<void> exportTorchScript(Student& student, const ExportInfo& info, const Q
     try {
         torch::jit::ExtraFilesMap extra{{"fopro.json", json.toStdString()}};
         script.save(modelTemp, extra);
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         removeQuietly(modelTemp);
         return makeError(ErrorCode::WriteFailed, modelPath, qs("cannot write the TorchScript file: " + firstLine(e)));
     }
@@ -346,7 +356,8 @@ Result<void> exportTorchScript(Student& student, const ExportInfo& info, const Q
             f.close();
             removeQuietly(sideTemp);
             removeQuietly(modelTemp);
-            return makeError(ErrorCode::WriteFailed, sidePath, QStringLiteral("cannot write the sidecar: ") + f.errorString());
+            return makeError(ErrorCode::WriteFailed, sidePath,
+                             QStringLiteral("cannot write the sidecar: ") + f.errorString());
         }
         f.close();
     }
@@ -380,7 +391,7 @@ struct ExportedModel::Impl {
     QString architecture;
     mutable torch::jit::Module module;
 
-    torch::Tensor run(const torch::Tensor& x) const
+    torch::Tensor run(const torch::Tensor &x) const
     {
         torch::NoGradGuard noGrad;
         torch::jit::IValue out = module.forward({x});
@@ -389,14 +400,14 @@ struct ExportedModel::Impl {
     }
 
     /// Resized, normalised batch of images [begin, end).
-    Result<torch::Tensor> preprocess(const std::vector<cv::Mat>& images, std::size_t begin, std::size_t end) const
+    Result<torch::Tensor> preprocess(const std::vector<cv::Mat> &images, std::size_t begin, std::size_t end) const
     {
         const auto s = int64_t(inputSize);
         torch::Tensor batch = torch::empty({int64_t(end - begin), 3, s, s});
         const torch::Tensor m = torch::tensor({mean[0], mean[1], mean[2]}).view({3, 1, 1});
         const torch::Tensor d = torch::tensor({std[0], std[1], std[2]}).view({3, 1, 1});
         for (std::size_t i = begin; i < end; ++i) {
-            const cv::Mat& image = images[i];
+            const cv::Mat &image = images[i];
             if (image.empty() || image.type() != CV_8UC3)
                 return makeError(ErrorCode::InvalidArgument, modelPath,
                                  QStringLiteral("image %1 is %2, expected 8-bit RGB (CV_8UC3)")
@@ -404,14 +415,16 @@ struct ExportedModel::Impl {
                                      .arg(image.empty() ? QStringLiteral("empty") : QStringLiteral("of another type")));
             const cv::Mat resized = data::resizeImage(image, data::ResizeSpec{inputSize, resizePolicy});
             if (resized.empty() || resized.rows != inputSize || resized.cols != inputSize || !resized.isContinuous())
-                return makeError(ErrorCode::InvalidArgument, modelPath, QStringLiteral("image %1 could not be resized").arg(i));
-            const torch::Tensor hwc = torch::from_blob(const_cast<uchar*>(resized.ptr<uchar>()), {s, s, 3}, torch::kUInt8);
+                return makeError(ErrorCode::InvalidArgument, modelPath,
+                                 QStringLiteral("image %1 could not be resized").arg(i));
+            const torch::Tensor hwc =
+                torch::from_blob(const_cast<uchar *>(resized.ptr<uchar>()), {s, s, 3}, torch::kUInt8);
             batch[int64_t(i - begin)].copy_((hwc.permute({2, 0, 1}).to(torch::kFloat32) / 255.0f - m) / d);
         }
         return batch;
     }
 
-    Result<std::vector<std::vector<float>>> predict(const std::vector<cv::Mat>& images, bool softmax) const
+    Result<std::vector<std::vector<float>>> predict(const std::vector<cv::Mat> &images, bool softmax) const
     {
         std::vector<std::vector<float>> out;
         out.reserve(images.size());
@@ -423,61 +436,66 @@ struct ExportedModel::Impl {
             torch::Tensor y;
             try {
                 y = run(batch.value());
-            } catch (const std::exception& e) {
+            } catch (const std::exception &e) {
                 return makeError(ErrorCode::Malformed, modelPath, qs("the model failed to run: " + firstLine(e)));
             }
             if (y.dim() != 2 || y.size(0) != int64_t(end - begin) || y.size(1) != classNames.size())
-                return makeError(ErrorCode::Malformed, modelPath, QStringLiteral("the model returned an unexpected shape"));
+                return makeError(ErrorCode::Malformed, modelPath,
+                                 QStringLiteral("the model returned an unexpected shape"));
             if (softmax) y = torch::softmax(y.to(torch::kFloat32), 1);
             y = y.to(torch::kFloat32).contiguous();
-            const float* p = y.data_ptr<float>();
-            for (int64_t r = 0; r < y.size(0); ++r) out.emplace_back(p + r * y.size(1), p + (r + 1) * y.size(1));
+            const float *p = y.data_ptr<float>();
+            for (int64_t r = 0; r < y.size(0); ++r)
+                out.emplace_back(p + r * y.size(1), p + (r + 1) * y.size(1));
         }
         return out;
     }
 };
 
-ExportedModel::ExportedModel(std::shared_ptr<Impl> impl)
-    : m_impl(std::move(impl))
-{
-}
+ExportedModel::ExportedModel(std::shared_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 ExportedModel::~ExportedModel() = default;
 
-Result<ExportedModel> ExportedModel::load(const QString& modelPath)
+Result<ExportedModel> ExportedModel::load(const QString &modelPath)
 {
     if (!QFileInfo::exists(modelPath))
         return makeError(ErrorCode::NotFound, modelPath, QStringLiteral("exported model file not found"));
     auto impl = std::make_shared<Impl>();
     impl->modelPath = modelPath;
     impl->sidecarPath = exportSidecarPath(modelPath);
-    const QString& side = impl->sidecarPath;
+    const QString &side = impl->sidecarPath;
     auto read = readSidecar(side);
     if (!read) return read.error();
     const QJsonObject o = read.value();
-    const auto malformed = [&](const QString& detail) { return makeError(ErrorCode::Malformed, side, detail); };
+    const auto malformed = [&](const QString &detail) { return makeError(ErrorCode::Malformed, side, detail); };
 
     if (o.value(QStringLiteral("format")).toString() != QLatin1String(kExportFormat))
-        return malformed(QStringLiteral("not a FoPro-KD export sidecar (\"format\" is not \"%1\")").arg(QLatin1String(kExportFormat)));
+        return malformed(QStringLiteral("not a FoPro-KD export sidecar (\"format\" is not \"%1\")")
+                             .arg(QLatin1String(kExportFormat)));
     const QJsonValue version = o.value(QStringLiteral("formatVersion"));
     if (!version.isDouble() || version.toDouble() != std::floor(version.toDouble()) || version.toDouble() < 1)
         return malformed(QStringLiteral("\"formatVersion\" must be a positive integer"));
     if (version.toInt() > kExportFormatVersion)
         return makeError(ErrorCode::Unsupported, side,
-                         QStringLiteral("format version %1 is newer than this program reads (%2)").arg(version.toInt()).arg(kExportFormatVersion));
+                         QStringLiteral("format version %1 is newer than this program reads (%2)")
+                             .arg(version.toInt())
+                             .arg(kExportFormatVersion));
 
     const QJsonValue names = o.value(QStringLiteral("classNames"));
-    if (!names.isArray() || names.toArray().isEmpty()) return malformed(QStringLiteral("\"classNames\" must be a non-empty array of strings"));
-    for (const QJsonValue& n : names.toArray()) {
+    if (!names.isArray() || names.toArray().isEmpty())
+        return malformed(QStringLiteral("\"classNames\" must be a non-empty array of strings"));
+    for (const QJsonValue &n : names.toArray()) {
         if (!n.isString()) return malformed(QStringLiteral("\"classNames\" must be a non-empty array of strings"));
         impl->classNames.append(n.toString());
     }
-    if (o.contains(QStringLiteral("numClasses")) && o.value(QStringLiteral("numClasses")).toInt(-1) != impl->classNames.size())
+    if (o.contains(QStringLiteral("numClasses")) &&
+        o.value(QStringLiteral("numClasses")).toInt(-1) != impl->classNames.size())
         return malformed(QStringLiteral("\"numClasses\" (%1) differs from the %2 class names")
                              .arg(o.value(QStringLiteral("numClasses")).toVariant().toString())
                              .arg(impl->classNames.size()));
     const QJsonValue size = o.value(QStringLiteral("inputSize"));
-    if (!size.isDouble() || size.toDouble() != std::floor(size.toDouble()) || size.toDouble() < 1 || size.toDouble() > 65536)
+    if (!size.isDouble() || size.toDouble() != std::floor(size.toDouble()) || size.toDouble() < 1 ||
+        size.toDouble() > 65536)
         return malformed(QStringLiteral("\"inputSize\" must be a positive integer"));
     impl->inputSize = size.toInt();
     auto mean = readTriple(o, QStringLiteral("mean"), side, false);
@@ -496,14 +514,15 @@ Result<ExportedModel> ExportedModel::load(const QString& modelPath)
     try {
         impl->module = torch::jit::load(QFile::encodeName(modelPath).toStdString(), torch::kCPU);
         impl->module.eval();
-        for (auto p : impl->module.parameters()) p.requires_grad_(false);
-    } catch (const std::exception& e) {
+        for (auto p : impl->module.parameters())
+            p.requires_grad_(false);
+    } catch (const std::exception &e) {
         return makeError(ErrorCode::Malformed, modelPath, qs("not a loadable TorchScript file: " + firstLine(e)));
     }
     torch::Tensor y;
     try {
         y = impl->run(torch::zeros({1, 3, impl->inputSize, impl->inputSize}));
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         return makeError(ErrorCode::Malformed, modelPath,
                          qs("the module does not run on a 1x3x" + std::to_string(impl->inputSize) + "x" +
                             std::to_string(impl->inputSize) + " input: " + firstLine(e)));
@@ -513,34 +532,65 @@ Result<ExportedModel> ExportedModel::load(const QString& modelPath)
         shape << y.sizes();
         return makeError(ErrorCode::Malformed, modelPath,
                          qs("the module returns shape " + shape.str() + " for one image, but the sidecar " +
-                            QFileInfo(side).fileName().toStdString() + " lists " + std::to_string(impl->classNames.size()) +
-                            " classes"));
+                            QFileInfo(side).fileName().toStdString() + " lists " +
+                            std::to_string(impl->classNames.size()) + " classes"));
     }
     return ExportedModel(std::move(impl));
 }
 
-QString ExportedModel::modelPath() const { return m_impl->modelPath; }
-QString ExportedModel::sidecarPath() const { return m_impl->sidecarPath; }
-QJsonObject ExportedModel::sidecar() const { return m_impl->sidecar; }
-QStringList ExportedModel::classNames() const { return m_impl->classNames; }
-int ExportedModel::numClasses() const { return int(m_impl->classNames.size()); }
-int ExportedModel::inputSize() const { return m_impl->inputSize; }
-std::array<float, 3> ExportedModel::mean() const { return m_impl->mean; }
-std::array<float, 3> ExportedModel::std() const { return m_impl->std; }
-QString ExportedModel::resizePolicy() const { return m_impl->resizePolicyName; }
-QString ExportedModel::architecture() const { return m_impl->architecture; }
+QString ExportedModel::modelPath() const
+{
+    return m_impl->modelPath;
+}
+QString ExportedModel::sidecarPath() const
+{
+    return m_impl->sidecarPath;
+}
+QJsonObject ExportedModel::sidecar() const
+{
+    return m_impl->sidecar;
+}
+QStringList ExportedModel::classNames() const
+{
+    return m_impl->classNames;
+}
+int ExportedModel::numClasses() const
+{
+    return int(m_impl->classNames.size());
+}
+int ExportedModel::inputSize() const
+{
+    return m_impl->inputSize;
+}
+std::array<float, 3> ExportedModel::mean() const
+{
+    return m_impl->mean;
+}
+std::array<float, 3> ExportedModel::std() const
+{
+    return m_impl->std;
+}
+QString ExportedModel::resizePolicy() const
+{
+    return m_impl->resizePolicyName;
+}
+QString ExportedModel::architecture() const
+{
+    return m_impl->architecture;
+}
 
-Result<std::vector<std::vector<float>>> ExportedModel::predictProbabilities(const std::vector<cv::Mat>& rgb8Images) const
+Result<std::vector<std::vector<float>>>
+ExportedModel::predictProbabilities(const std::vector<cv::Mat> &rgb8Images) const
 {
     return m_impl->predict(rgb8Images, /*softmax=*/true);
 }
 
-Result<std::vector<std::vector<float>>> ExportedModel::predictLogits(const std::vector<cv::Mat>& rgb8Images) const
+Result<std::vector<std::vector<float>>> ExportedModel::predictLogits(const std::vector<cv::Mat> &rgb8Images) const
 {
     return m_impl->predict(rgb8Images, /*softmax=*/false);
 }
 
-at::Tensor ExportedModel::forward(const at::Tensor& normalised) const
+at::Tensor ExportedModel::forward(const at::Tensor &normalised) const
 {
     return m_impl->run(normalised);
 }

@@ -51,29 +51,34 @@ namespace fopro::ml {
 class Student;
 
 /// Value of the sidecar's "format" key, and the version this code writes and reads.
-inline constexpr const char* kExportFormat = "fopro-kd-student-torchscript";
+inline constexpr const char *kExportFormat = "fopro-kd-student-torchscript";
 inline constexpr int kExportFormatVersion = 1;
 
 /// What the deployment needs besides the weights.
 struct ExportInfo {
-    QStringList classNames;                                ///< one per output, in logit order
-    int inputSize = 224;                                   ///< S: the model takes S×S images
-    std::array<float, 3> mean{{0.485f, 0.456f, 0.406f}};   ///< per RGB channel, on [0,1] pixels
-    std::array<float, 3> std{{0.229f, 0.224f, 0.225f}};    ///< per RGB channel, > 0
-    QString resizePolicy = QStringLiteral("crop");         ///< "stretch", "crop" or "letterbox"
-    QJsonObject extra;                                     ///< free-form (run id, metrics, ...), kept as "extra"
+    QStringList classNames;                              ///< one per output, in logit order
+    int inputSize = 224;                                 ///< S: the model takes S×S images
+    std::array<float, 3> mean{{0.485f, 0.456f, 0.406f}}; ///< per RGB channel, on [0,1] pixels
+    std::array<float, 3> std{{0.229f, 0.224f, 0.225f}};  ///< per RGB channel, > 0
+    QString resizePolicy = QStringLiteral("crop");       ///< "stretch", "crop" or "letterbox"
+    QJsonObject extra;                                   ///< free-form (run id, metrics, ...), kept as "extra"
 };
 
 /// The sidecar path of a model file: same folder and base name, suffix .json
 /// ("/out/model.pt" → "/out/model.json", "/out/model" → "/out/model.json").
-QString exportSidecarPath(const QString& modelPath);
+QString exportSidecarPath(const QString &modelPath);
 
 /// Writes the student as TorchScript to `modelPath` and the sidecar next to it (see the file
 /// comment). Both are written to temporary names first and renamed into place, the sidecar first.
 /// Errors: InvalidArgument (class count ≠ numClasses, input size ≤ 0, std ≤ 0, unknown resize
 /// policy, inputChannels ≠ 3, a model path ending in .json), Unsupported (state keys this exporter
 /// does not know), WriteFailed (naming the file that could not be written).
-Result<void> exportTorchScript(Student& student, const ExportInfo& info, const QString& modelPath);
+Result<void> exportTorchScript(Student &student, const ExportInfo &info, const QString &modelPath);
+
+/// Exports the best student of a run (checkpoints/best.pt) as TorchScript + sidecar JSON into
+/// `outDir` (default: <run>/export). The class names come from the run itself, so a run exports
+/// even when its dataset moved. Returns the path of the model file.
+Result<QString> exportRun(const QString &runDir, const QString &outDir = {});
 
 /// An exported model loaded for inference (copies share the same module).
 class ExportedModel {
@@ -83,12 +88,12 @@ public:
     /// file: NotFound (model or sidecar missing), Malformed (sidecar not JSON, wrong format tag or
     /// missing/invalid fields; model not a loadable TorchScript file; output shape that does not
     /// match the class count), Unsupported (a newer formatVersion).
-    static Result<ExportedModel> load(const QString& modelPath);
+    static Result<ExportedModel> load(const QString &modelPath);
 
-    ExportedModel(const ExportedModel&) = default;
-    ExportedModel(ExportedModel&&) noexcept = default;
-    ExportedModel& operator=(const ExportedModel&) = default;
-    ExportedModel& operator=(ExportedModel&&) noexcept = default;
+    ExportedModel(const ExportedModel &) = default;
+    ExportedModel(ExportedModel &&) noexcept = default;
+    ExportedModel &operator=(const ExportedModel &) = default;
+    ExportedModel &operator=(ExportedModel &&) noexcept = default;
     ~ExportedModel();
 
     QString modelPath() const;
@@ -109,12 +114,12 @@ public:
     /// (core/data/imageloader.h), /255, (x − mean)/std, the module's forward (batches of 32), softmax.
     /// One vector of numClasses() probabilities per image, in input order. InvalidArgument for an
     /// empty image or one that is not 8-bit 3-channel (naming its index).
-    Result<std::vector<std::vector<float>>> predictProbabilities(const std::vector<cv::Mat>& rgb8Images) const;
+    Result<std::vector<std::vector<float>>> predictProbabilities(const std::vector<cv::Mat> &rgb8Images) const;
     /// Same preprocessing; the raw logits.
-    Result<std::vector<std::vector<float>>> predictLogits(const std::vector<cv::Mat>& rgb8Images) const;
+    Result<std::vector<std::vector<float>>> predictLogits(const std::vector<cv::Mat> &rgb8Images) const;
 
     /// The module's forward on an already normalised N×3×S×S float tensor (no grad): N×C logits.
-    at::Tensor forward(const at::Tensor& normalised) const;
+    at::Tensor forward(const at::Tensor &normalised) const;
 
     struct Impl;
 

@@ -23,7 +23,7 @@ at::Tensor fourierBandMask(int height, int width, double radius)
     return (radialFrequency(height, width) <= radius).to(torch::kFloat32);
 }
 
-at::Tensor applySpectralGain(const at::Tensor& x, const at::Tensor& gain)
+at::Tensor applySpectralGain(const at::Tensor &x, const at::Tensor &gain)
 {
     TORCH_CHECK(x.dim() == 4, "images must be B x C x H x W, got ", x.sizes());
     const auto spectrum = torch::fft::rfft2(x);
@@ -36,11 +36,9 @@ namespace detail {
 /// The FPG as a torch module. forward() returns x̃ and remembers the gain it used.
 class FourierPromptImpl : public torch::nn::Module {
 public:
-    explicit FourierPromptImpl(const FourierPromptConfig& config)
-        : m_config(config)
-        , m_height(config.imageSize)
-        , m_width(config.imageWidth > 0 ? config.imageWidth : config.imageSize)
-        , m_halfWidth(m_width / 2 + 1)
+    explicit FourierPromptImpl(const FourierPromptConfig &config)
+        : m_config(config), m_height(config.imageSize),
+          m_width(config.imageWidth > 0 ? config.imageWidth : config.imageSize), m_halfWidth(m_width / 2 + 1)
     {
         TORCH_CHECK(m_height > 0 && m_width > 0 && config.channels > 0, "invalid Fourier prompt size");
         TORCH_CHECK(config.alpha > 0.0, "Fourier prompt alpha must be positive");
@@ -51,10 +49,10 @@ public:
             const auto conv = [](int in, int out) {
                 return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1));
             };
-            m_generator = register_module(
-                "generator",
-                torch::nn::Sequential(conv(config.channels, hidden), torch::nn::ReLU(), conv(hidden, hidden),
-                                      torch::nn::ReLU(), conv(hidden, config.channels)));
+            m_generator =
+                register_module("generator", torch::nn::Sequential(conv(config.channels, hidden), torch::nn::ReLU(),
+                                                                   conv(hidden, hidden), torch::nn::ReLU(),
+                                                                   conv(hidden, config.channels)));
             // The last layer starts at zero: P = 0, G = 1, the prompt starts as the identity (like the
             // global mode); its gradient is non-zero, so training moves it away from there.
             auto last = m_generator->ptr<torch::nn::Conv2dImpl>(4);
@@ -66,7 +64,7 @@ public:
             m_mask = register_buffer("mask", fourierBandMask(m_height, m_width, config.bandRadius));
     }
 
-    const FourierPromptConfig& config() const { return m_config; }
+    const FourierPromptConfig &config() const { return m_config; }
     int height() const { return m_height; }
     int halfWidth() const { return m_halfWidth; }
 
@@ -74,7 +72,7 @@ public:
     torch::Tensor globalGain() const { return 1.0 + m_config.alpha * torch::tanh(m_prompt); }
 
     /// G for a batch from its spectrum: C × H × (W/2+1) (global) or B × C × H × (W/2+1) (conditional).
-    torch::Tensor gain(const torch::Tensor& spectrum)
+    torch::Tensor gain(const torch::Tensor &spectrum)
     {
         if (m_config.mode == FourierPromptMode::Global) return globalGain();
         // h(log(1 + A)): the generator sees the (detached) log-amplitude, pooled to a small grid.
@@ -91,15 +89,11 @@ public:
     }
 
     /// M·G + (1 − M) (G itself without a mask).
-    torch::Tensor effective(const torch::Tensor& g) const
-    {
-        return m_mask.defined() ? m_mask * g + (1.0 - m_mask) : g;
-    }
+    torch::Tensor effective(const torch::Tensor &g) const { return m_mask.defined() ? m_mask * g + (1.0 - m_mask) : g; }
 
-    torch::Tensor forward(const torch::Tensor& x)
+    torch::Tensor forward(const torch::Tensor &x)
     {
-        TORCH_CHECK(x.dim() == 4 && x.size(1) == m_config.channels && x.size(2) == m_height
-                        && x.size(3) == m_width,
+        TORCH_CHECK(x.dim() == 4 && x.size(1) == m_config.channels && x.size(2) == m_height && x.size(3) == m_width,
                     "Fourier prompt expects B x ", m_config.channels, " x ", m_height, " x ", m_width, ", got ",
                     x.sizes());
         const auto spectrum = torch::fft::rfft2(x);
@@ -142,21 +136,21 @@ TORCH_MODULE(FourierPrompt);
 } // namespace detail
 
 struct FourierPrompt::Impl {
-    explicit Impl(const FourierPromptConfig& config) : module(config) {}
+    explicit Impl(const FourierPromptConfig &config) : module(config) {}
     detail::FourierPrompt module;
 };
 
-FourierPrompt::FourierPrompt(const FourierPromptConfig& config) : m_impl(std::make_unique<Impl>(config)) {}
+FourierPrompt::FourierPrompt(const FourierPromptConfig &config) : m_impl(std::make_unique<Impl>(config)) {}
 FourierPrompt::~FourierPrompt() = default;
-FourierPrompt::FourierPrompt(FourierPrompt&&) noexcept = default;
-FourierPrompt& FourierPrompt::operator=(FourierPrompt&&) noexcept = default;
+FourierPrompt::FourierPrompt(FourierPrompt &&) noexcept = default;
+FourierPrompt &FourierPrompt::operator=(FourierPrompt &&) noexcept = default;
 
-const FourierPromptConfig& FourierPrompt::config() const
+const FourierPromptConfig &FourierPrompt::config() const
 {
     return m_impl->module->config();
 }
 
-at::Tensor FourierPrompt::apply(const at::Tensor& x)
+at::Tensor FourierPrompt::apply(const at::Tensor &x)
 {
     return m_impl->module->forward(x);
 }
@@ -179,7 +173,7 @@ at::Tensor FourierPrompt::gainMap()
 std::vector<double> FourierPrompt::radialGainProfile(int bands)
 {
     if (bands <= 0) return {};
-    const auto& module = m_impl->module;
+    const auto &module = m_impl->module;
     const auto gain = module->displayGain().to(torch::kCPU, torch::kFloat64).mean(0).contiguous(); // H × (W/2+1)
     const int width = config().imageWidth > 0 ? config().imageWidth : config().imageSize;
     const auto rho = radialFrequency(module->height(), width).to(torch::kFloat64).contiguous();

@@ -29,13 +29,13 @@ enum class FourierPromptMode {
 /// Configuration of a Fourier prompt (every field is a run-configuration knob).
 struct FourierPromptConfig {
     FourierPromptMode mode = FourierPromptMode::Global;
-    double alpha = 0.5;       ///< gain range: G = 1 + α·tanh(P) ∈ (1 − α, 1 + α)
-    double bandRadius = 0.0;  ///< mask radius as a fraction of Nyquist; ≤ 0 = no mask (whole spectrum)
-    int imageSize = 224;      ///< image height H (and width, unless imageWidth > 0)
-    int imageWidth = 0;       ///< image width W; ≤ 0 = imageSize (square images)
-    int channels = 3;         ///< image channels C
-    int generatorWidth = 16;  ///< conditional mode: channels of the generator's hidden conv layers
-    int generatorGrid = 32;   ///< conditional mode: the log-amplitude is pooled to at most this size
+    double alpha = 0.5;      ///< gain range: G = 1 + α·tanh(P) ∈ (1 − α, 1 + α)
+    double bandRadius = 0.0; ///< mask radius as a fraction of Nyquist; ≤ 0 = no mask (whole spectrum)
+    int imageSize = 224;     ///< image height H (and width, unless imageWidth > 0)
+    int imageWidth = 0;      ///< image width W; ≤ 0 = imageSize (square images)
+    int channels = 3;        ///< image channels C
+    int generatorWidth = 16; ///< conditional mode: channels of the generator's hidden conv layers
+    int generatorGrid = 32;  ///< conditional mode: the log-amplitude is pooled to at most this size
 };
 
 /// Radial frequency of every half-spectrum bin as a fraction of Nyquist: a float H × (W/2+1) tensor
@@ -51,23 +51,23 @@ at::Tensor fourierBandMask(int height, int width, double radius);
 /// C × H × (W/2+1) or B × C × H × (W/2+1)). Differentiable in x and in gain. A gain that is not
 /// symmetric in fy on the columns irfft2 treats as Hermitian (0 and, for even W, W/2) is projected
 /// onto the nearest real image by irfft2.
-at::Tensor applySpectralGain(const at::Tensor& x, const at::Tensor& gain);
+at::Tensor applySpectralGain(const at::Tensor &x, const at::Tensor &gain);
 
 /// The learnable Fourier prompt (facade over the torch module; movable, not copyable).
 class FourierPrompt {
 public:
-    explicit FourierPrompt(const FourierPromptConfig& config = {});
+    explicit FourierPrompt(const FourierPromptConfig &config = {});
     ~FourierPrompt();
-    FourierPrompt(FourierPrompt&&) noexcept;
-    FourierPrompt& operator=(FourierPrompt&&) noexcept;
-    FourierPrompt(const FourierPrompt&) = delete;
-    FourierPrompt& operator=(const FourierPrompt&) = delete;
+    FourierPrompt(FourierPrompt &&) noexcept;
+    FourierPrompt &operator=(FourierPrompt &&) noexcept;
+    FourierPrompt(const FourierPrompt &) = delete;
+    FourierPrompt &operator=(const FourierPrompt &) = delete;
 
-    const FourierPromptConfig& config() const;
+    const FourierPromptConfig &config() const;
 
     /// x̃ = FPG(x) for a batch x of B × C × H × W (H, W, C as configured). Differentiable in the prompt
     /// parameters (and in x).
-    at::Tensor apply(const at::Tensor& x);
+    at::Tensor apply(const at::Tensor &x);
 
     /// mean((G − 1)²) over the whole gain map (before masking). Global mode: of the current P.
     /// Conditional mode: of the gain computed by the last apply() (differentiable through that

@@ -19,7 +19,7 @@ namespace {
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
-QString qs(const std::string& s)
+QString qs(const std::string &s)
 {
     return QString::fromStdString(s);
 }
@@ -30,7 +30,7 @@ int scaledWidth(int base, double multiplier)
     return std::max(1, static_cast<int>(std::lround(base * multiplier)));
 }
 
-std::string shapeText(const torch::Tensor& t)
+std::string shapeText(const torch::Tensor &t)
 {
     std::ostringstream out;
     out << t.sizes();
@@ -38,49 +38,54 @@ std::string shapeText(const torch::Tensor& t)
 }
 
 /// "a, b, c" with at most `limit` names, then "and N more".
-std::string joinNames(const std::vector<std::string>& names, std::size_t limit = 8)
+std::string joinNames(const std::vector<std::string> &names, std::size_t limit = 8)
 {
     std::string out;
-    for (std::size_t i = 0; i < names.size() && i < limit; ++i) out += (i ? ", " : "") + names[i];
+    for (std::size_t i = 0; i < names.size() && i < limit; ++i)
+        out += (i ? ", " : "") + names[i];
     if (names.size() > limit) out += " and " + std::to_string(names.size() - limit) + " more";
     return out;
 }
 
-bool startsWith(const std::string& s, const std::string& prefix)
+bool startsWith(const std::string &s, const std::string &prefix)
 {
     return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-bool endsWith(const std::string& s, const std::string& suffix)
+bool endsWith(const std::string &s, const std::string &suffix)
 {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 /// Parameters and buffers in PyTorch's state_dict order: per module (pre-order), its own
 /// parameters, then its own buffers, then its children.
-void collectState(const torch::nn::Module& module, const std::string& prefix, NamedTensors& out)
+void collectState(const torch::nn::Module &module, const std::string &prefix, NamedTensors &out)
 {
-    for (const auto& p : module.named_parameters(/*recurse=*/false)) out.emplace_back(prefix + p.key(), p.value());
-    for (const auto& b : module.named_buffers(/*recurse=*/false)) out.emplace_back(prefix + b.key(), b.value());
-    for (const auto& child : module.named_children()) collectState(*child.value(), prefix + child.key() + ".", out);
+    for (const auto &p : module.named_parameters(/*recurse=*/false))
+        out.emplace_back(prefix + p.key(), p.value());
+    for (const auto &b : module.named_buffers(/*recurse=*/false))
+        out.emplace_back(prefix + b.key(), b.value());
+    for (const auto &child : module.named_children())
+        collectState(*child.value(), prefix + child.key() + ".", out);
 }
 
-NamedTensors moduleState(const torch::nn::Module& module)
+NamedTensors moduleState(const torch::nn::Module &module)
 {
     NamedTensors out;
     collectState(module, {}, out);
     return out;
 }
 
-std::int64_t countParameters(const torch::nn::Module& module)
+std::int64_t countParameters(const torch::nn::Module &module)
 {
     std::int64_t n = 0;
-    for (const auto& p : module.parameters()) n += p.numel();
+    for (const auto &p : module.parameters())
+        n += p.numel();
     return n;
 }
 
 /// Reads name → tensor from a TorchScript / torch::save archive, or from a pickled dict.
-Result<std::map<std::string, torch::Tensor>> readStateFile(const std::string& path)
+Result<std::map<std::string, torch::Tensor>> readStateFile(const std::string &path)
 {
     const QString file = qs(path);
     std::error_code ec;
@@ -91,10 +96,12 @@ Result<std::map<std::string, torch::Tensor>> readStateFile(const std::string& pa
     std::string jitError;
     try {
         const torch::jit::Module module = torch::jit::load(path, torch::kCPU);
-        for (const auto& p : module.named_parameters(/*recurse=*/true)) out[p.name] = p.value.detach();
-        for (const auto& b : module.named_buffers(/*recurse=*/true)) out[b.name] = b.value.detach();
+        for (const auto &p : module.named_parameters(/*recurse=*/true))
+            out[p.name] = p.value.detach();
+        for (const auto &b : module.named_buffers(/*recurse=*/true))
+            out[b.name] = b.value.detach();
         return out;
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         jitError = e.what();
         jitError = jitError.substr(0, jitError.find('\n'));
     }
@@ -108,14 +115,14 @@ Result<std::map<std::string, torch::Tensor>> readStateFile(const std::string& pa
         if (!value.isGenericDict())
             return makeError(ErrorCode::Malformed, file,
                              QStringLiteral("the pickled object is not a dict of name → tensor"));
-        for (const auto& entry : value.toGenericDict()) {
+        for (const auto &entry : value.toGenericDict()) {
             if (!entry.key().isString() || !entry.value().isTensor())
                 return makeError(ErrorCode::Malformed, file,
                                  QStringLiteral("the pickled dict does not map names to tensors"));
             out[entry.key().toStringRef()] = entry.value().toTensor().detach();
         }
         return out;
-    } catch (const std::exception&) {
+    } catch (const std::exception &) {
         return makeError(ErrorCode::Malformed, file,
                          qs("neither a TorchScript/torch::save archive nor a pickled state dict (" + jitError + ")"));
     }
@@ -123,18 +130,18 @@ Result<std::map<std::string, torch::Tensor>> readStateFile(const std::string& pa
 
 /// Strict by-name load into `module`; with `skipPrefix` non-empty, entries under that prefix that
 /// are missing or have another shape keep their current values (all of them together).
-Result<void> loadState(torch::nn::Module& module, const std::string& path, const std::string& skipPrefix)
+Result<void> loadState(torch::nn::Module &module, const std::string &path, const std::string &skipPrefix)
 {
     auto read = readStateFile(path);
     if (!read) return read.error();
-    const auto& fileState = read.value();
+    const auto &fileState = read.value();
     const QString file = qs(path);
     const NamedTensors own = moduleState(module);
 
     // Decide whether the skippable block (the classifier) is taken from the file at all.
     bool skipBlock = false;
     if (!skipPrefix.empty()) {
-        for (const auto& [name, tensor] : own) {
+        for (const auto &[name, tensor] : own) {
             if (!startsWith(name, skipPrefix)) continue;
             const auto it = fileState.find(name);
             if (it == fileState.end() || it->second.sizes() != tensor.sizes()) skipBlock = true;
@@ -144,7 +151,7 @@ Result<void> loadState(torch::nn::Module& module, const std::string& path, const
     std::vector<std::string> missing;
     std::vector<std::string> mismatched;
     std::set<std::string> known;
-    for (const auto& [name, tensor] : own) {
+    for (const auto &[name, tensor] : own) {
         known.insert(name);
         if (skipBlock && startsWith(name, skipPrefix)) continue;
         const auto it = fileState.find(name);
@@ -157,7 +164,7 @@ Result<void> loadState(torch::nn::Module& module, const std::string& path, const
                                  shapeText(tensor) + " in the model");
     }
     std::vector<std::string> unexpected;
-    for (const auto& [name, tensor] : fileState) {
+    for (const auto &[name, tensor] : fileState) {
         if (known.count(name)) continue;
         if (skipBlock && startsWith(name, skipPrefix)) continue; // e.g. a file's own fc of another shape
         unexpected.push_back(name);
@@ -169,32 +176,34 @@ Result<void> loadState(torch::nn::Module& module, const std::string& path, const
     if (!unexpected.empty()) problems.push_back("unexpected keys: " + joinNames(unexpected));
     if (!problems.empty()) {
         std::string detail = "the parameters do not fit the model: ";
-        for (std::size_t i = 0; i < problems.size(); ++i) detail += (i ? "; " : "") + problems[i];
+        for (std::size_t i = 0; i < problems.size(); ++i)
+            detail += (i ? "; " : "") + problems[i];
         return makeError(ErrorCode::Malformed, file, qs(detail));
     }
 
     torch::NoGradGuard noGrad;
-    for (const auto& [name, tensor] : own) {
+    for (const auto &[name, tensor] : own) {
         if (skipBlock && startsWith(name, skipPrefix)) continue;
         const auto it = fileState.find(name);
         if (it == fileState.end()) continue; // a tolerated num_batches_tracked
-        auto target = tensor;                 // shares storage with the module
+        auto target = tensor;                // shares storage with the module
         target.copy_(it->second.to(target.device(), target.scalar_type()));
     }
     return {};
 }
 
 /// torch::save to "<path>.part", then rename over `path`.
-Result<void> saveModule(const std::shared_ptr<torch::nn::Module>& module, const std::string& path)
+Result<void> saveModule(const std::shared_ptr<torch::nn::Module> &module, const std::string &path)
 {
     const std::string temporary = path + ".part";
     std::error_code ec;
     try {
         torch::save(module, temporary);
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         std::filesystem::remove(temporary, ec);
         std::string what = e.what();
-        return makeError(ErrorCode::WriteFailed, qs(path), qs("cannot write the parameters: " + what.substr(0, what.find('\n'))));
+        return makeError(ErrorCode::WriteFailed, qs(path),
+                         qs("cannot write the parameters: " + what.substr(0, what.find('\n'))));
     }
     std::filesystem::rename(temporary, path, ec);
     if (ec) {
@@ -216,7 +225,8 @@ public:
     BasicBlockImpl(int in, int out, int stride)
     {
         namespace nn = torch::nn;
-        m_conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false)));
+        m_conv1 =
+            register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false)));
         m_bn1 = register_module("bn1", nn::BatchNorm2d(out));
         m_conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(out, out, 3).stride(1).padding(1).bias(false)));
         m_bn2 = register_module("bn2", nn::BatchNorm2d(out));
@@ -227,7 +237,7 @@ public:
         }
     }
 
-    torch::Tensor forward(const torch::Tensor& x)
+    torch::Tensor forward(const torch::Tensor &x)
     {
         auto out = torch::relu(m_bn1(m_conv1(x)));
         out = m_bn2(m_conv2(out));
@@ -247,18 +257,19 @@ TORCH_MODULE(BasicBlock);
 /// ResNet with BasicBlocks in torchvision's naming (conv1, bn1, layer1..layer4, fc).
 class ResNetImpl : public torch::nn::Module {
 public:
-    explicit ResNetImpl(const StudentConfig& config)
-        : m_imagenetStem(config.architecture == "resnet18")
-        , m_cosine(config.cosineClassifier)
-        , m_cosineScale(config.cosineScale)
+    explicit ResNetImpl(const StudentConfig &config)
+        : m_imagenetStem(config.architecture == "resnet18"), m_cosine(config.cosineClassifier),
+          m_cosineScale(config.cosineScale)
     {
         namespace nn = torch::nn;
         const double w = config.widthMultiplier;
         const int stem = scaledWidth(64, w);
         if (m_imagenetStem)
-            m_conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(config.inputChannels, stem, 7).stride(2).padding(3).bias(false)));
+            m_conv1 = register_module(
+                "conv1", nn::Conv2d(nn::Conv2dOptions(config.inputChannels, stem, 7).stride(2).padding(3).bias(false)));
         else
-            m_conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(config.inputChannels, stem, 3).stride(1).padding(1).bias(false)));
+            m_conv1 = register_module(
+                "conv1", nn::Conv2d(nn::Conv2dOptions(config.inputChannels, stem, 3).stride(1).padding(1).bias(false)));
         m_bn1 = register_module("bn1", nn::BatchNorm2d(stem));
 
         const std::array<int, 4> blocks = m_imagenetStem ? std::array<int, 4>{{2, 2, 2, 2}} : config.cifarBlocks;
@@ -278,26 +289,27 @@ public:
 
         // torchvision's initialisation (Linear keeps PyTorch's default, as in torchvision).
         torch::NoGradGuard noGrad;
-        for (const auto& module : modules(/*include_self=*/false)) {
-            if (auto* conv = module->as<nn::Conv2d>()) {
+        for (const auto &module : modules(/*include_self=*/false)) {
+            if (auto *conv = module->as<nn::Conv2d>()) {
                 nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
-            } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
+            } else if (auto *bn = module->as<nn::BatchNorm2d>()) {
                 nn::init::ones_(bn->weight);
                 nn::init::zeros_(bn->bias);
             }
         }
     }
 
-    torch::Tensor features(const torch::Tensor& x)
+    torch::Tensor features(const torch::Tensor &x)
     {
         TORCH_CHECK(x.dim() == 4, "student input must be B x C x H x W, got ", x.sizes());
         auto y = torch::relu(m_bn1(m_conv1(x)));
         if (m_imagenetStem) y = torch::max_pool2d(y, 3, 2, 1);
-        for (auto& layer : m_layers) y = layer->forward(y);
+        for (auto &layer : m_layers)
+            y = layer->forward(y);
         return torch::adaptive_avg_pool2d(y, {1, 1}).flatten(1);
     }
 
-    torch::Tensor logits(const torch::Tensor& features)
+    torch::Tensor logits(const torch::Tensor &features)
     {
         if (!m_cosine) return m_fc(features);
         namespace F = torch::nn::functional;
@@ -322,17 +334,17 @@ TORCH_MODULE(ResNet);
 /// EKD heads: projection = Sequential(Linear, BatchNorm1d, ReLU, Linear), fc_aux = Linear.
 class EkdHeadsModuleImpl : public torch::nn::Module {
 public:
-    explicit EkdHeadsModuleImpl(const EkdHeadsConfig& c)
+    explicit EkdHeadsModuleImpl(const EkdHeadsConfig &c)
     {
         namespace nn = torch::nn;
-        m_projection = register_module(
-            "projection", nn::Sequential(nn::Linear(c.featureDim, c.hiddenDim), nn::BatchNorm1d(c.hiddenDim),
-                                         nn::ReLU(), nn::Linear(c.hiddenDim, c.teacherDim)));
+        m_projection = register_module("projection", nn::Sequential(nn::Linear(c.featureDim, c.hiddenDim),
+                                                                    nn::BatchNorm1d(c.hiddenDim), nn::ReLU(),
+                                                                    nn::Linear(c.hiddenDim, c.teacherDim)));
         m_fcAux = register_module("fc_aux", nn::Linear(c.teacherDim, c.numClasses));
     }
 
-    torch::Tensor project(const torch::Tensor& features) { return m_projection->forward(features); }
-    torch::Tensor auxLogits(const torch::Tensor& projected) { return m_fcAux(projected); }
+    torch::Tensor project(const torch::Tensor &features) { return m_projection->forward(features); }
+    torch::Tensor auxLogits(const torch::Tensor &projected) { return m_fcAux(projected); }
 
 private:
     torch::nn::Sequential m_projection{nullptr};
@@ -345,9 +357,11 @@ TORCH_MODULE(EkdHeadsModule);
 // ---------------------------------------------------------------------------------------------------
 // Student
 
-Result<void> validateStudentConfig(const StudentConfig& c)
+Result<void> validateStudentConfig(const StudentConfig &c)
 {
-    const auto bad = [](const char* detail) { return makeError(ErrorCode::InvalidArgument, {}, QString::fromUtf8(detail)); };
+    const auto bad = [](const char *detail) {
+        return makeError(ErrorCode::InvalidArgument, {}, QString::fromUtf8(detail));
+    };
     if (c.architecture != "resnet18" && c.architecture != "cifar_resnet")
         return bad("architecture must be \"resnet18\" or \"cifar_resnet\"");
     if (!(c.widthMultiplier > 0.0) || !std::isfinite(c.widthMultiplier) || c.widthMultiplier > 64.0)
@@ -366,8 +380,7 @@ struct Student::Impl {
     detail::ResNet net{nullptr};
 };
 
-Student::Student(const StudentConfig& config)
-    : m_impl(std::make_unique<Impl>())
+Student::Student(const StudentConfig &config) : m_impl(std::make_unique<Impl>())
 {
     const auto valid = validateStudentConfig(config);
     if (!valid) throw std::invalid_argument(valid.error().detail.toStdString());
@@ -376,7 +389,7 @@ Student::Student(const StudentConfig& config)
     m_impl->net = detail::ResNet(config);
 }
 
-Result<Student> Student::create(const StudentConfig& config)
+Result<Student> Student::create(const StudentConfig &config)
 {
     const auto valid = validateStudentConfig(config);
     if (!valid) return valid.error();
@@ -384,25 +397,25 @@ Result<Student> Student::create(const StudentConfig& config)
 }
 
 Student::~Student() = default;
-Student::Student(Student&&) noexcept = default;
-Student& Student::operator=(Student&&) noexcept = default;
+Student::Student(Student &&) noexcept = default;
+Student &Student::operator=(Student &&) noexcept = default;
 
-const StudentConfig& Student::config() const
+const StudentConfig &Student::config() const
 {
     return m_impl->config;
 }
 
-at::Tensor Student::features(const at::Tensor& x)
+at::Tensor Student::features(const at::Tensor &x)
 {
     return m_impl->net->features(x);
 }
 
-at::Tensor Student::logits(const at::Tensor& features)
+at::Tensor Student::logits(const at::Tensor &features)
 {
     return m_impl->net->logits(features);
 }
 
-at::Tensor Student::forward(const at::Tensor& x)
+at::Tensor Student::forward(const at::Tensor &x)
 {
     return logits(features(x));
 }
@@ -430,7 +443,8 @@ std::vector<std::pair<std::string, at::Tensor>> Student::namedState()
 std::vector<std::string> Student::stateKeys() const
 {
     std::vector<std::string> keys;
-    for (const auto& entry : moduleState(*m_impl->net)) keys.push_back(entry.first);
+    for (const auto &entry : moduleState(*m_impl->net))
+        keys.push_back(entry.first);
     return keys;
 }
 
@@ -454,12 +468,12 @@ bool Student::isTraining() const
     return m_impl->net->is_training();
 }
 
-Result<void> Student::loadParameters(const std::string& path, ClassifierLoad classifier)
+Result<void> Student::loadParameters(const std::string &path, ClassifierLoad classifier)
 {
     return loadState(*m_impl->net, path, classifier == ClassifierLoad::SkipOnMismatch ? "fc." : "");
 }
 
-Result<void> Student::saveParameters(const std::string& path) const
+Result<void> Student::saveParameters(const std::string &path) const
 {
     return saveModule(m_impl->net.ptr(), path);
 }
@@ -472,8 +486,7 @@ struct EkdHeads::Impl {
     detail::EkdHeadsModule heads{nullptr};
 };
 
-EkdHeads::EkdHeads(const EkdHeadsConfig& config)
-    : m_impl(std::make_unique<Impl>())
+EkdHeads::EkdHeads(const EkdHeadsConfig &config) : m_impl(std::make_unique<Impl>())
 {
     if (config.featureDim < 1 || config.hiddenDim < 1 || config.teacherDim < 1 || config.numClasses < 1)
         throw std::invalid_argument("EKD head sizes must be positive");
@@ -483,20 +496,20 @@ EkdHeads::EkdHeads(const EkdHeadsConfig& config)
 }
 
 EkdHeads::~EkdHeads() = default;
-EkdHeads::EkdHeads(EkdHeads&&) noexcept = default;
-EkdHeads& EkdHeads::operator=(EkdHeads&&) noexcept = default;
+EkdHeads::EkdHeads(EkdHeads &&) noexcept = default;
+EkdHeads &EkdHeads::operator=(EkdHeads &&) noexcept = default;
 
-const EkdHeadsConfig& EkdHeads::config() const
+const EkdHeadsConfig &EkdHeads::config() const
 {
     return m_impl->config;
 }
 
-at::Tensor EkdHeads::project(const at::Tensor& features)
+at::Tensor EkdHeads::project(const at::Tensor &features)
 {
     return m_impl->heads->project(features);
 }
 
-at::Tensor EkdHeads::auxLogits(const at::Tensor& projected)
+at::Tensor EkdHeads::auxLogits(const at::Tensor &projected)
 {
     return m_impl->heads->auxLogits(projected);
 }
@@ -531,12 +544,12 @@ bool EkdHeads::isTraining() const
     return m_impl->heads->is_training();
 }
 
-Result<void> EkdHeads::loadParameters(const std::string& path)
+Result<void> EkdHeads::loadParameters(const std::string &path)
 {
     return loadState(*m_impl->heads, path, {});
 }
 
-Result<void> EkdHeads::saveParameters(const std::string& path) const
+Result<void> EkdHeads::saveParameters(const std::string &path) const
 {
     return saveModule(m_impl->heads.ptr(), path);
 }

@@ -60,31 +60,31 @@ enum class ClassifierLoad {
 };
 
 /// Checks a configuration; InvalidArgument naming the field otherwise.
-Result<void> validateStudentConfig(const StudentConfig& config);
+Result<void> validateStudentConfig(const StudentConfig &config);
 
 /// The student g + fc (movable, not copyable).
 class Student {
 public:
     /// Builds the network. Throws std::invalid_argument for an invalid configuration (see
     /// validateStudentConfig / create for the non-throwing way).
-    explicit Student(const StudentConfig& config = {});
+    explicit Student(const StudentConfig &config = {});
     /// validateStudentConfig, then construction.
-    static Result<Student> create(const StudentConfig& config);
+    static Result<Student> create(const StudentConfig &config);
 
     ~Student();
-    Student(Student&&) noexcept;
-    Student& operator=(Student&&) noexcept;
-    Student(const Student&) = delete;
-    Student& operator=(const Student&) = delete;
+    Student(Student &&) noexcept;
+    Student &operator=(Student &&) noexcept;
+    Student(const Student &) = delete;
+    Student &operator=(const Student &) = delete;
 
-    const StudentConfig& config() const;
+    const StudentConfig &config() const;
 
     /// Pooled backbone feature g(x): B × featureDim() for x of B × inputChannels × H × W (float).
-    at::Tensor features(const at::Tensor& x);
+    at::Tensor features(const at::Tensor &x);
     /// Main classifier fc: B × featureDim() → B × numClasses.
-    at::Tensor logits(const at::Tensor& features);
+    at::Tensor logits(const at::Tensor &features);
     /// logits(features(x)).
-    at::Tensor forward(const at::Tensor& x);
+    at::Tensor forward(const at::Tensor &x);
 
     /// round(512 · widthMultiplier) (512 for the plain ResNet-18).
     int featureDim() const;
@@ -114,10 +114,10 @@ public:
     /// the keys; nothing is changed unless the whole file fits. A missing num_batches_tracked is
     /// tolerated (old checkpoints lack it; the model's counter is kept). Tensors are converted to
     /// the model's dtype. See ClassifierLoad for the fc layer.
-    Result<void> loadParameters(const std::string& path, ClassifierLoad classifier = ClassifierLoad::Strict);
+    Result<void> loadParameters(const std::string &path, ClassifierLoad classifier = ClassifierLoad::Strict);
     /// Writes parameters and buffers with torch::save (loadable by loadParameters and by
     /// torch::jit::load) to a temporary name next to `path`, then renames it over `path`.
-    Result<void> saveParameters(const std::string& path) const;
+    Result<void> saveParameters(const std::string &path) const;
 
     struct Impl;
 
@@ -143,19 +143,19 @@ struct EkdHeadsConfig {
 class EkdHeads {
 public:
     /// Throws std::invalid_argument for non-positive sizes.
-    explicit EkdHeads(const EkdHeadsConfig& config = {});
+    explicit EkdHeads(const EkdHeadsConfig &config = {});
     ~EkdHeads();
-    EkdHeads(EkdHeads&&) noexcept;
-    EkdHeads& operator=(EkdHeads&&) noexcept;
-    EkdHeads(const EkdHeads&) = delete;
-    EkdHeads& operator=(const EkdHeads&) = delete;
+    EkdHeads(EkdHeads &&) noexcept;
+    EkdHeads &operator=(EkdHeads &&) noexcept;
+    EkdHeads(const EkdHeads &) = delete;
+    EkdHeads &operator=(const EkdHeads &) = delete;
 
-    const EkdHeadsConfig& config() const;
+    const EkdHeadsConfig &config() const;
 
     /// p(features): B × featureDim → B × D_t (differentiable into the student's features).
-    at::Tensor project(const at::Tensor& features);
+    at::Tensor project(const at::Tensor &features);
     /// fc_aux(projected): B × D_t → B × C.
-    at::Tensor auxLogits(const at::Tensor& projected);
+    at::Tensor auxLogits(const at::Tensor &projected);
 
     std::vector<at::Tensor> parameters();
     std::vector<std::pair<std::string, at::Tensor>> namedState();
@@ -166,8 +166,8 @@ public:
     bool isTraining() const;
 
     /// As Student::loadParameters / saveParameters (strict; no classifier exception).
-    Result<void> loadParameters(const std::string& path);
-    Result<void> saveParameters(const std::string& path) const;
+    Result<void> loadParameters(const std::string &path);
+    Result<void> saveParameters(const std::string &path) const;
 
     struct Impl;
 

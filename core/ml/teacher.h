@@ -83,4 +83,40 @@ private:
     std::shared_ptr<Impl> m_impl;
 };
 
+// ---- Loading a teacher from a path (the CLI, the trainer and the GUI all go through here) ---------
+
+enum class TeacherKind {
+    TfjsLayers,  ///< a TF.js layers model: model.json (+ weight shards)
+    TorchScript, ///< a TorchScript file, with an optional sidecar JSON beside it (exportSidecarPath)
+};
+
+/// "tfjs" or "torchscript" (TrainConfig's teacher.kind).
+QString teacherKindName(TeacherKind kind);
+/// Parses "tfjs" / "torchscript"; false for anything else.
+bool parseTeacherKind(const QString &text, TeacherKind *kind);
+
+/// Where a teacher path points.
+struct TeacherSource {
+    TeacherKind kind = TeacherKind::TorchScript;
+    QString file; ///< the model.json or the TorchScript file (absolute)
+};
+
+/// The one place the kind of a teacher is decided: a folder holding model.json, or a file whose
+/// content is a JSON object with "modelTopology", is a TF.js layers model; any other file is taken
+/// as TorchScript. NotFound for a missing path or a folder without model.json.
+Result<TeacherSource> resolveTeacher(const QString &path);
+
+struct TeacherOptions {
+    QString outputLayer; ///< TF.js: the layer whose (pooled) output is the feature; empty = the model's output
+    int inputSize = 0;   ///< TorchScript: the input side S (0 = take the input as it is); a sidecar may override
+    std::array<float, 3> mean{{0.485f, 0.456f, 0.406f}}; ///< TorchScript normalisation (a sidecar may override)
+    std::array<float, 3> std{{0.229f, 0.224f, 0.225f}};
+};
+
+/// Loads the teacher at `source` (TF.js layers model or TorchScript with its sidecar when present).
+Result<Teacher> loadTeacher(const TeacherSource &source, const TeacherOptions &options = {});
+/// resolveTeacher(path), then loadTeacher. InvalidArgument when an output layer is given for a
+/// TorchScript teacher.
+Result<Teacher> loadTeacher(const QString &path, const TeacherOptions &options = {});
+
 } // namespace fopro::ml

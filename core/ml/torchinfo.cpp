@@ -2,22 +2,23 @@
 
 #include <torch/torch.h>
 
+#include <QtCore/QThread>
+
 #include <algorithm>
-#include <thread>
 
 namespace fopro::ml {
 
 void configureTorchThreads(int threads)
 {
-    if (threads <= 0) threads = std::max(1, int(std::thread::hardware_concurrency()) - 1);
+    if (threads <= 0) threads = std::max(1, QThread::idealThreadCount());
     torch::set_num_threads(threads);
 }
 
 TorchInfo torchInfo()
 {
     TorchInfo info;
-    info.version = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "."
-        + std::to_string(TORCH_VERSION_PATCH);
+    info.version = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+                   std::to_string(TORCH_VERSION_PATCH);
     info.intraOpThreads = torch::get_num_threads();
     info.cudaAvailable = torch::cuda::is_available();
     return info;

@@ -6,13 +6,13 @@
 namespace fopro::ml {
 
 struct TorchInfo {
-    std::string version;      // LibTorch version, e.g. "1.13.1"
-    int intraOpThreads = 0;   // torch's intra-op thread count now in force
+    std::string version;    // LibTorch version, e.g. "1.13.1"
+    int intraOpThreads = 0; // torch's intra-op thread count now in force
     bool cudaAvailable = false;
 };
 
 /// Sets torch's intra-op thread count once, explicitly (LibTorch's default here is one thread).
-/// `threads` <= 0 picks max(1, hardware threads − 1), leaving a core for the GUI.
+/// `threads` <= 0 means every core (QThread::idealThreadCount()), as `threads: 0` is documented.
 void configureTorchThreads(int threads = 0);
 
 TorchInfo torchInfo();

@@ -10,27 +10,52 @@
 #include "core/common/result.h"
 #include "core/ml/fourierprompt.h"
 #include "core/ml/models.h"
+#include "core/ml/strategies.h"
 
 #include <QtCore/QJsonObject>
 #include <QtCore/QString>
 
 #include <array>
 #include <cstdint>
+#include <utility>
 
 namespace fopro::ml {
 
-/// What the student learns from (docs/method.md, "Baselines the product offers").
-enum class Strategy {
-    CrossEntropy,    ///< "ce"
-    Focal,           ///< "focal" (γ = focalGamma)
-    ClassBalanced,   ///< "cb" (β = cbBeta)
-    LdamDrw,         ///< "ldam_drw" (cosine classifier, margins, DRW in the last 20% of epochs)
-    BalancedSoftmax, ///< "bsm"
-    LogitAdjusted,   ///< "la" (τ = laTau)
-    HintonKd,        ///< "kd": a teacher whose output is C class logits (e.g. an exported model)
-    Ekd,             ///< "ekd": feature distillation, no prompt
-    FoProKd,         ///< "fopro_kd": EKD with the Fourier prompt in front of the teacher
+/// What the student learns from: the id of a registered strategy (strategies.h, e.g. "bsm").
+/// The named constants are the strategies the product ships; any registered id works.
+class Strategy {
+public:
+    Strategy() = default; ///< no strategy (invalid until set)
+    explicit Strategy(QString id) : m_id(std::move(id)) {}
+    const QString &id() const { return m_id; }
+    /// The registry entry, or null for an unregistered id.
+    const StrategyInfo *info() const { return findStrategy(m_id); }
+    bool operator==(const Strategy &o) const { return m_id == o.m_id; }
+    bool operator!=(const Strategy &o) const { return m_id != o.m_id; }
+
+    static const Strategy CrossEntropy;    ///< "ce"
+    static const Strategy Focal;           ///< "focal" (γ = focalGamma)
+    static const Strategy ClassBalanced;   ///< "cb" (β = cbBeta)
+    static const Strategy LdamDrw;         ///< "ldam_drw" (cosine classifier, margins, DRW in the last 20% of epochs)
+    static const Strategy BalancedSoftmax; ///< "bsm"
+    static const Strategy LogitAdjusted;   ///< "la" (τ = laTau)
+    static const Strategy HintonKd;        ///< "kd": a teacher whose output is C class logits
+    static const Strategy Ekd;             ///< "ekd": feature distillation, no prompt
+    static const Strategy FoProKd;         ///< "fopro_kd": EKD with the Fourier prompt in front of the teacher
+
+private:
+    QString m_id;
 };
+
+inline const Strategy Strategy::CrossEntropy{QStringLiteral("ce")};
+inline const Strategy Strategy::Focal{QStringLiteral("focal")};
+inline const Strategy Strategy::ClassBalanced{QStringLiteral("cb")};
+inline const Strategy Strategy::LdamDrw{QStringLiteral("ldam_drw")};
+inline const Strategy Strategy::BalancedSoftmax{QStringLiteral("bsm")};
+inline const Strategy Strategy::LogitAdjusted{QStringLiteral("la")};
+inline const Strategy Strategy::HintonKd{QStringLiteral("kd")};
+inline const Strategy Strategy::Ekd{QStringLiteral("ekd")};
+inline const Strategy Strategy::FoProKd{QStringLiteral("fopro_kd")};
 
 /// How the prompt step of FoPro-KD moves the prompt.
 enum class PromptUpdate {
@@ -38,16 +63,17 @@ enum class PromptUpdate {
     Explore,     ///< "explore": minimise it (ablation)
 };
 
-QString strategyName(Strategy s);
+QString strategyName(const Strategy &s);
+/// False (leaving *s as it is) when `text` is not a registered strategy id.
 bool parseStrategy(const QString &text, Strategy *s);
 QString promptUpdateName(PromptUpdate u);
 bool parsePromptUpdate(const QString &text, PromptUpdate *u);
-/// True for the strategies that need a teacher (kd, ekd, fopro_kd).
-bool strategyUsesTeacher(Strategy s);
+/// True for the strategies that need a teacher (the registry's needsTeacher: kd, ekd, fopro_kd).
+bool strategyUsesTeacher(const Strategy &s);
 
 struct TeacherSettings {
-    QString kind = QStringLiteral("tfjs"); ///< "tfjs" (model.json) or "torchscript"
-    QString path;                          ///< model.json or the TorchScript file
+    QString kind = QStringLiteral("tfjs"); ///< "tfjs" (model.json) or "torchscript"; set it with teacherKindOf()
+    QString path;                          ///< model.json (or its folder) or the TorchScript file
     QString outputLayer;                   ///< TF.js: the layer whose pooled output is the feature
     int inputSize = -1;                    ///< -1: the teacher's own; 0: the student's size; > 0: this side
     std::array<float, 3> mean{{0.485f, 0.456f, 0.406f}}; ///< TorchScript normalisation
@@ -59,17 +85,17 @@ struct AugmentSettings {
     bool enabled = true;
     double cropScaleMin = 0.35; ///< random resized crop: area fraction in [cropScaleMin, 1]; ≥ 1 = off
     bool horizontalFlip = true;
-    bool verticalFlip = false;  ///< sensible for dermoscopy, not for endoscopy
-    double brightness = 0.2;    ///< colour jitter: factors in [1 − b, 1 + b]; 0 = off
+    bool verticalFlip = false; ///< sensible for dermoscopy, not for endoscopy
+    double brightness = 0.2;   ///< colour jitter: factors in [1 − b, 1 + b]; 0 = off
     double contrast = 0.2;
     double saturation = 0.2;
 };
 
 struct TrainConfig {
     // --- data -------------------------------------------------------------------------------------
-    QString dataset;  ///< dataset manifest (dataset.json) or a project folder holding one
+    QString dataset; ///< dataset manifest (dataset.json) or a project folder holding one
     int imageSize = 224;
-    QString resizePolicy = QStringLiteral("crop"); ///< "crop", "stretch", "letterbox"
+    QString resizePolicy = QStringLiteral("crop");       ///< "crop", "stretch", "letterbox"
     std::array<float, 3> mean{{0.485f, 0.456f, 0.406f}}; ///< student input normalisation
     std::array<float, 3> std{{0.229f, 0.224f, 0.225f}};
     AugmentSettings augment;
@@ -92,7 +118,7 @@ struct TrainConfig {
     double ekdLambda = 3.0;     ///< λ of the feature loss
     bool cbFeatureLoss = false; ///< class-balanced feature loss in the last 20% of epochs
     double cbFeatureBeta = 0.9999;
-    int ekdHiddenDim = 512;     ///< projection head width (512 in EKD)
+    int ekdHiddenDim = 512; ///< projection head width (512 in EKD)
 
     // --- Fourier prompt (fopro_kd) ----------------------------------------------------------------
     FourierPromptConfig prompt; ///< imageSize/channels follow the data
@@ -104,25 +130,25 @@ struct TrainConfig {
     // --- optimisation -----------------------------------------------------------------------------
     QString optimizer = QStringLiteral("adam"); ///< "adam" or "sgd"
     double lr = 3e-4;
-    double momentum = 0.9;   ///< SGD
-    bool nesterov = false;   ///< SGD
+    double momentum = 0.9; ///< SGD
+    bool nesterov = false; ///< SGD
     double weightDecay = 0.0;
     QString schedule = QStringLiteral("constant"); ///< "constant", "cosine", "step"
-    int stepEpochs = 30;     ///< step schedule: multiply by stepGamma every stepEpochs
+    int stepEpochs = 30;                           ///< step schedule: multiply by stepGamma every stepEpochs
     double stepGamma = 0.1;
-    int warmupEpochs = 0;    ///< linear warm-up from lr/(warmup+1)
-    double clipNorm = 5.0;   ///< gradient-norm clipping; ≤ 0 = off
+    int warmupEpochs = 0;  ///< linear warm-up from lr/(warmup+1)
+    double clipNorm = 5.0; ///< gradient-norm clipping; ≤ 0 = off
     int epochs = 100;
     int batchSize = 32;
 
     // --- runtime ----------------------------------------------------------------------------------
     std::int64_t seed = 0;
-    int threads = 0;  ///< torch intra-op threads; 0 = one per core
-    int workers = 2;  ///< data-loading threads (decode + augmentation)
+    int threads = 0;                    ///< torch intra-op threads; 0 = every core (QThread::idealThreadCount())
+    int workers = 2;                    ///< data-loading threads (decode + augmentation)
     std::int64_t cacheMegabytes = 1024; ///< decoded-image cache
-    int many = 100;   ///< head: training count > many
-    int few = 20;     ///< tail: training count < few
-    int maxTrainBatches = 0; ///< > 0: stop each epoch after this many batches (smoke tests)
+    int many = 100;                     ///< head: training count > many
+    int few = 20;                       ///< tail: training count < few
+    int maxTrainBatches = 0;            ///< > 0: stop each epoch after this many batches (smoke tests)
 
     QString runDir; ///< where the run folder goes (created; must be empty or not exist)
 
@@ -133,8 +159,11 @@ struct TrainConfig {
     /// The JSON object of a configuration file, or of a run's config.json (unwrapped), without
     /// checking its keys or values (fromJson does that): for callers that change it first.
     static Result<QJsonObject> readJson(const QString &file);
-    /// Checks values and combinations; InvalidArgument naming the field.
+    /// Checks values and combinations; InvalidArgument naming the field. An unregistered strategy
+    /// is an error listing the registered ones.
     Result<void> validate() const;
+    /// The registry entry of `strategy` (null when it is not registered; validate() refuses that).
+    const StrategyInfo *strategyInfo() const { return strategy.info(); }
 };
 
 } // namespace fopro::ml

@@ -1,21 +1,14 @@
 #pragma once
-// The training loop of FoPro-KD Studio: one loop, every strategy of trainconfig.h, writing a run
-// folder. Runs on the caller's thread (the GUI and the CLI call it from a worker thread); it polls
-// the control's cancel token every batch and sleeps while the control is paused.
+// The training loop of FoPro-KD Studio: one loop, every registered strategy (strategies.h),
+// writing a run folder through project::RunFolder (core/project/runfolder.h describes the layout).
+// Runs on the caller's thread; the GUI's JobManager and the CLI's runBlocking() run trainJob() /
+// resumeJob() on a worker. It polls the control's cancel flag every batch and blocks while paused.
 //
-// Run folder (everything a later reader needs, nothing else):
-//   config.json            {"format": "fopro-run", "version": 1, "config": <TrainConfig>, "versions":
-//                          {app, libtorch, qt, opencv}, "dataset": {manifest, sha256, classes,
-//                          trainCounts, sizes}, "created", "host", "threads"}
-//   status.json            {"state": running|finished|cancelled|failed, "epoch", "bestEpoch", ...}
-//   log.txt                one time-stamped line per event (appended, survives resumes)
-//   epochs.csv             one row per finished epoch: losses, validation metrics, lr, timing
-//   checkpoints/last.ckpt  full training state after the last finished epoch (atomic rename)
-//   checkpoints/best.pt    the student with the best validation balanced accuracy (saveParameters)
-//   teacher_features.pt    the teacher-feature cache (when used), reused on resume
-//   results/<split>_metrics.json, <split>_per_class.csv, <split>_per_class.json,
-//   results/<split>_predictions.csv   written for val and test with the best student
-//   prompt_gain.csv        FoPro-KD: the learned gain's radial profile (16 bands) per epoch
+// Progress (fopro::Progress): phase one of the kPhase* names below; while training, stage = the
+// 0-based epoch, stages = epochs, done/total = batches, rate = images per second (pauses left
+// out), etaSeconds for the whole run, metrics = the epoch's running loss means; every epoch end
+// also reports its summary line as `message` with done == total. Per-epoch results (losses, lr,
+// validation accuracy, balanced accuracy, macro-F1, head/medium/tail recall) go to the EpochSink.
 //
 // Determinism: the student, heads and prompt are initialised from `seed`; the sample order of
 // epoch e and the augmentation of each sample are drawn from generators seeded by (seed, e,
@@ -24,71 +17,37 @@
 // counter and the best score; a resumed run finishes with the same weights as an uninterrupted one.
 
 #include "core/common/result.h"
-#include "core/jobs/canceltoken.h"
+#include "core/jobs/jobcontrol.h"
+#include "core/jobs/jobmanager.h"
+#include "core/jobs/progress.h"
+#include "core/ml/runevaluation.h"
 #include "core/ml/trainconfig.h"
+#include "core/project/runfolder.h"
 
 #include <QtCore/QString>
-#include <QtCore/QStringList>
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <utility>
 #include <vector>
 
 namespace fopro::ml {
 
-/// Cancel and pause for a running training. Thread-safe; owned by whoever starts the run.
-class TrainControl {
-public:
-    CancelToken cancel;
-    void pause() { m_paused.store(true); }
-    void resume()
-    {
-        m_paused.store(false);
-        m_cv.notify_all();
-    }
-    bool isPaused() const { return m_paused.load(); }
-    /// Blocks while paused (returns early when cancelled). Returns true when it did wait.
-    bool waitWhilePaused()
-    {
-        if (!m_paused.load()) return false;
-        std::unique_lock<std::mutex> lock(m_mutex);
-        while (m_paused.load() && !cancel.isCancelled()) m_cv.wait_for(lock, std::chrono::milliseconds(100));
-        return true;
-    }
+using project::EpochRecord;
 
-private:
-    std::atomic<bool> m_paused{false};
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-};
+/// The phases a training reports (Progress::phase).
+inline const QString kPhasePreparing = QStringLiteral("preparing");
+inline const QString kPhaseTeacherFeatures = QStringLiteral("teacher features");
+inline const QString kPhaseTraining = QStringLiteral("training");
+inline const QString kPhaseValidating = QStringLiteral("validating");
+inline const QString kPhaseEvaluating = QStringLiteral("evaluating");
+inline const QString kPhaseFinished = QStringLiteral("finished");
 
-struct TrainProgress {
-    enum class Phase { Preparing, CachingTeacher, Training, Validating, Evaluating, Finished };
-    Phase phase = Phase::Preparing;
-    int epoch = 0;          ///< 0-based epoch in progress
-    int epochs = 0;
-    int batch = 0;          ///< batches done in this epoch (or images done while caching)
-    int batches = 0;        ///< batches in this epoch (or images to cache)
-    double imagesPerSecond = 0; ///< training throughput over the run so far (pauses excluded)
-    double etaSeconds = -1;     ///< remaining time for the whole run, -1 while unknown
-    double elapsedSeconds = 0;
-    std::vector<std::pair<QString, double>> losses; ///< running means of this epoch
-    QString message;        ///< one line for people (set at phase changes and epoch ends)
-};
+/// Called (on the training thread) after every finished epoch, after it was written to the run.
+using EpochSink = std::function<void(const EpochRecord &)>;
 
-using ProgressCallback = std::function<void(const TrainProgress &)>;
-
-/// One finished epoch (a row of epochs.csv).
-struct EpochRecord {
-    int epoch = 0; ///< 1-based in the file
-    double lr = 0;
-    std::vector<std::pair<QString, double>> losses; ///< "loss" and the strategy's terms (means)
-    double valAccuracy = 0, valBalancedAccuracy = 0, valMacroF1 = 0; ///< NaN without a val split
-    double seconds = 0, imagesPerSecond = 0;
-    bool best = false;
+/// What a training reports besides its result.
+struct TrainHooks {
+    ProgressSink progress;
+    EpochSink epochEnded;
 };
 
 struct TrainOutcome {
@@ -99,28 +58,23 @@ struct TrainOutcome {
     int bestEpoch = 0;                  ///< 1-based; 0 when no epoch finished
     double bestValBalancedAccuracy = 0; ///< NaN without a validation split
     std::vector<EpochRecord> history;
-    QString summary; ///< a few lines for people: test metrics per class when there is a test split
+    /// The best student on the val and test splits (those with images), when the run finished.
+    std::vector<SplitEvaluation> evaluations;
+    /// The test evaluation, else the val one, else null.
+    const SplitEvaluation *mainEvaluation() const;
 };
 
 /// Starts a new run in config.runDir (created; an existing non-empty folder is an error).
-Result<TrainOutcome> trainRun(const TrainConfig &config, TrainControl *control = nullptr,
-                              const ProgressCallback &progress = {});
+Result<TrainOutcome> trainRun(const TrainConfig &config, JobControl *control = nullptr, const TrainHooks &hooks = {});
 
 /// Continues the run in `runDir` from checkpoints/last.ckpt (or starts it when no epoch finished).
 /// `epochs` > 0 changes the number of epochs (to extend a finished run).
-Result<TrainOutcome> resumeRun(const QString &runDir, TrainControl *control = nullptr,
-                               const ProgressCallback &progress = {}, int epochs = 0);
+Result<TrainOutcome> resumeRun(const QString &runDir, JobControl *control = nullptr, const TrainHooks &hooks = {},
+                               int epochs = 0);
 
-/// Evaluates the best student of a run on a split of its dataset ("val" or "test"), writing
-/// results/<split>_*.{json,csv}; returns the summary text (per-class table and the main metrics).
-Result<QString> evaluateRun(const QString &runDir, const QString &split = QStringLiteral("test"),
-                            const ProgressCallback &progress = {}, CancelToken *cancel = nullptr);
-
-/// Exports the best student of a run as TorchScript + sidecar JSON into `outDir` (default:
-/// <run>/export). Returns the path of the model file.
-Result<QString> exportRun(const QString &runDir, const QString &outDir = {});
-
-/// Reads a run's epochs.csv into records (for the GUI's curves and for tests).
-Result<std::vector<EpochRecord>> readEpochs(const QString &runDir);
+/// trainRun as a job (for JobManager::submit and runBlocking); exceptions become errors.
+JobFunction<TrainOutcome> trainJob(TrainConfig config, EpochSink epochEnded = {});
+/// resumeRun as a job.
+JobFunction<TrainOutcome> resumeJob(QString runDir, int epochs = 0, EpochSink epochEnded = {});
 
 } // namespace fopro::ml

@@ -32,8 +32,10 @@ cv::Mat augmentImage(const cv::Mat &rgb, const AugmentSettings &a, std::mt19937_
         }
     }
     cv::Mat out;
-    if (roi.width == size && roi.height == size) out = rgb(roi).clone();
-    else cv::resize(rgb(roi), out, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
+    if (roi.width == size && roi.height == size)
+        out = rgb(roi).clone();
+    else
+        cv::resize(rgb(roi), out, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
     if (a.horizontalFlip && (rng() & 1u)) cv::flip(out, out, 1);
     if (a.verticalFlip && (rng() & 1u)) cv::flip(out, out, 0);
     return out;
@@ -46,7 +48,8 @@ void toChw01(const cv::Mat &rgb, float *dst, const AugmentSettings *jitter, std:
     for (int y = 0; y < h; ++y) {
         const auto *row = rgb.ptr<cv::Vec3b>(y);
         for (int x = 0; x < w; ++x)
-            for (int c = 0; c < 3; ++c) dst[std::size_t(c) * plane + std::size_t(y) * std::size_t(w) + std::size_t(x)] = row[x][c] / 255.0f;
+            for (int c = 0; c < 3; ++c)
+                dst[std::size_t(c) * plane + std::size_t(y) * std::size_t(w) + std::size_t(x)] = row[x][c] / 255.0f;
     }
     if (!jitter) return;
     const double b = jitter->brightness > 0 ? uniform(rng, 1 - jitter->brightness, 1 + jitter->brightness) : 1.0;
@@ -55,12 +58,15 @@ void toChw01(const cv::Mat &rgb, float *dst, const AugmentSettings *jitter, std:
     float *r = dst, *g = dst + plane, *bl = dst + 2 * plane;
     const auto clamp01 = [](double v) { return float(std::clamp(v, 0.0, 1.0)); };
     if (b != 1.0)
-        for (std::size_t i = 0; i < 3 * plane; ++i) dst[i] = clamp01(dst[i] * b);
+        for (std::size_t i = 0; i < 3 * plane; ++i)
+            dst[i] = clamp01(dst[i] * b);
     if (ct != 1.0) {
         double mean = 0;
-        for (std::size_t i = 0; i < plane; ++i) mean += 0.299 * r[i] + 0.587 * g[i] + 0.114 * bl[i];
+        for (std::size_t i = 0; i < plane; ++i)
+            mean += 0.299 * r[i] + 0.587 * g[i] + 0.114 * bl[i];
         mean /= double(plane);
-        for (std::size_t i = 0; i < 3 * plane; ++i) dst[i] = clamp01(mean + (dst[i] - mean) * ct);
+        for (std::size_t i = 0; i < 3 * plane; ++i)
+            dst[i] = clamp01(mean + (dst[i] - mean) * ct);
     }
     if (s != 1.0)
         for (std::size_t i = 0; i < plane; ++i) {

@@ -3,7 +3,10 @@
 #include "core/data/importer.h"
 #include "core/data/longtail.h"
 
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDir>
 #include <QtCore/QFileInfo>
+#include <QtCore/QStandardPaths>
 
 namespace fopro::project {
 
@@ -33,5 +36,32 @@ Result<data::DatasetIndex> makeDemoDataset(const DemoOptions &options)
     result->info.insert(QStringLiteral("dataset"), QStringLiteral("Fashion-MNIST-LT (demo, not medical data)"));
     return result;
 }
+
+QString demoTeacherPath(const QString &searchFrom)
+{
+    const QString relative = QStringLiteral(".cache/assets/teachers/mobilenet_v2/model.json");
+    const QString env = qEnvironmentVariable("FOPRO_DEMO_TEACHER");
+    if (!env.isEmpty()) {
+        const QFileInfo info(env);
+        const QString file = info.isDir() ? QDir(env).filePath(QStringLiteral("model.json")) : env;
+        if (QFileInfo::exists(file)) return QFileInfo(file).absoluteFilePath();
+    }
+    const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (!data.isEmpty() && QFileInfo::exists(data + QStringLiteral("/teachers/mobilenet_v2/model.json")))
+        return data + QStringLiteral("/teachers/mobilenet_v2/model.json");
+    QStringList starts;
+    if (!searchFrom.isEmpty()) starts << searchFrom;
+    if (QCoreApplication::instance()) starts << QCoreApplication::applicationDirPath();
+    for (const QString &start : starts) {
+        QDir dir(start);
+        for (int up = 0; up < 6; ++up) {
+            if (QFileInfo::exists(dir.filePath(relative))) return QFileInfo(dir.filePath(relative)).absoluteFilePath();
+            if (!dir.cdUp()) break;
+        }
+    }
+    return {};
+}
+
+QString demoTeacherLayer() { return QStringLiteral("block_10_project_BN"); }
 
 } // namespace fopro::project

@@ -23,4 +23,12 @@ Result<data::DatasetIndex> makeDemoDataset(const DemoOptions &options = {});
 /// The sentence every view of the demo shows.
 QString demoDisclaimer();
 
+/// The demo teacher (ImageNet MobileNetV2 layers, converted by packaging/install-deps.sh): the
+/// model.json found first among $FOPRO_DEMO_TEACHER, <data>/teachers/mobilenet_v2/ in the user's
+/// data folder, and .cache/assets/teachers/mobilenet_v2/ in the source tree above the running
+/// executable (a build tree) or `searchFrom`. Empty when it is not installed.
+QString demoTeacherPath(const QString &searchFrom = {});
+/// The demo teacher's feature layer (pooled to 96 features): "block_10_project_BN".
+QString demoTeacherLayer();
+
 } // namespace fopro::project

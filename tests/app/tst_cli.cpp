@@ -2,8 +2,10 @@
 // inspect / split / longtail / dedup on a dataset written here, and train / eval / export / predict
 // end to end on a tiny stripes dataset (plus Ctrl-C and resume).
 #include "core/data/datasetindex.h"
+#include "core/ml/strategies.h"
 #include "tests/support/testsupport.h"
 
+#include <QtCore/QRegularExpression>
 #include <QtTest/QtTest>
 
 #include <opencv2/core.hpp>
@@ -49,7 +51,8 @@ cv::Mat stripes(bool horizontal, int seed)
         for (int x = 0; x < m.cols; ++x) {
             const int t = horizontal ? y : x;
             const int level = ((t + phase) / period) % 2 == 0 ? high : low;
-            for (int c = 0; c < 3; ++c) m.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(level + rng.uniform(-15, 16) + c * 5);
+            for (int c = 0; c < 3; ++c)
+                m.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(level + rng.uniform(-15, 16) + c * 5);
         }
     return m;
 }
@@ -65,11 +68,32 @@ int csvRows(const QString &file)
 /// The common training arguments of the end-to-end tests: a tiny CIFAR ResNet on 16 px images.
 QStringList tinyTraining(const QString &manifest, const QString &run, int epochs)
 {
-    return {QStringLiteral("train"), QStringLiteral("--dataset"), manifest, QStringLiteral("--run"), run, QStringLiteral("--strategy"),
-            QStringLiteral("ce"), QStringLiteral("--student"), QStringLiteral("cifar_resnet"), QStringLiteral("--width"), QStringLiteral("0.25"),
-            QStringLiteral("--blocks"), QStringLiteral("1,1,1,1"), QStringLiteral("--image-size"), QStringLiteral("16"), QStringLiteral("--epochs"),
-            QString::number(epochs), QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--lr"), QStringLiteral("0.001"),
-            QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--seed"),
+    return {QStringLiteral("train"),
+            QStringLiteral("--dataset"),
+            manifest,
+            QStringLiteral("--run"),
+            run,
+            QStringLiteral("--strategy"),
+            QStringLiteral("ce"),
+            QStringLiteral("--student"),
+            QStringLiteral("cifar_resnet"),
+            QStringLiteral("--width"),
+            QStringLiteral("0.25"),
+            QStringLiteral("--blocks"),
+            QStringLiteral("1,1,1,1"),
+            QStringLiteral("--image-size"),
+            QStringLiteral("16"),
+            QStringLiteral("--epochs"),
+            QString::number(epochs),
+            QStringLiteral("--batch"),
+            QStringLiteral("4"),
+            QStringLiteral("--lr"),
+            QStringLiteral("0.001"),
+            QStringLiteral("--threads"),
+            QStringLiteral("1"),
+            QStringLiteral("--workers"),
+            QStringLiteral("1"),
+            QStringLiteral("--seed"),
             QStringLiteral("0")};
 }
 
@@ -92,8 +116,10 @@ private Q_SLOTS:
         const std::vector<std::pair<QString, int>> classes = {{"nevus", 30}, {"melanoma", 12}, {"dermatofibroma", 4}};
         for (const auto &[cls, n] : classes)
             for (int i = 0; i < n; ++i)
-                QVERIFY(writeImage(QStringLiteral("%1/%2/%2_%3.png").arg(m_data, cls).arg(i), patternImage(64, 48, seed++)));
-        QVERIFY(QFile::copy(m_data + QStringLiteral("/nevus/nevus_0.png"), m_data + QStringLiteral("/melanoma/copy_of_nevus_0.png")));
+                QVERIFY(writeImage(QStringLiteral("%1/%2/%2_%3.png").arg(m_data, cls).arg(i),
+                                   patternImage(64, 48, seed++)));
+        QVERIFY(QFile::copy(m_data + QStringLiteral("/nevus/nevus_0.png"),
+                            m_data + QStringLiteral("/melanoma/copy_of_nevus_0.png")));
 
         // Two classes of 16x16 stripes, split 50/25/25 by the tool itself.
         m_stripes = m_tmp.filePath(QStringLiteral("stripes"));
@@ -102,9 +128,9 @@ private Q_SLOTS:
             QVERIFY(writeImage(QStringLiteral("%1/vertical/v_%2.png").arg(m_stripes).arg(i), stripes(false, 100 + i)));
         }
         const QString splitDir = m_tmp.filePath(QStringLiteral("stripes-split"));
-        const Run r = runCli({QStringLiteral("dataset"), QStringLiteral("split"), m_stripes, QStringLiteral("--out"), splitDir,
-                             QStringLiteral("--train"), QStringLiteral("0.5"), QStringLiteral("--val"), QStringLiteral("0.25"),
-                             QStringLiteral("--test"), QStringLiteral("0.25")});
+        const Run r = runCli({QStringLiteral("dataset"), QStringLiteral("split"), m_stripes, QStringLiteral("--out"),
+                              splitDir, QStringLiteral("--train"), QStringLiteral("0.5"), QStringLiteral("--val"),
+                              QStringLiteral("0.25"), QStringLiteral("--test"), QStringLiteral("0.25")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         m_manifest = splitDir + QStringLiteral("/split.json");
         auto split = fopro::data::DatasetIndex::load(m_manifest);
@@ -115,15 +141,39 @@ private Q_SLOTS:
 
     void helpEverywhere()
     {
-        for (const QStringList &args : {QStringList{"--help"}, QStringList{"dataset", "inspect", "--help"},
-                                        QStringList{"dataset", "split", "--help"}, QStringList{"dataset", "longtail", "--help"},
-                                        QStringList{"dataset", "dedup", "--help"}, QStringList{"demo", "--help"},
-                                        QStringList{"train", "--help"}, QStringList{"eval", "--help"}, QStringList{"export", "--help"},
-                                        QStringList{"predict", "--help"}, QStringList{"probe", "--help"}}) {
+        for (const QStringList &args :
+             {QStringList{"--help"}, QStringList{"dataset", "inspect", "--help"},
+              QStringList{"dataset", "split", "--help"}, QStringList{"dataset", "longtail", "--help"},
+              QStringList{"dataset", "dedup", "--help"}, QStringList{"demo", "--help"}, QStringList{"train", "--help"},
+              QStringList{"eval", "--help"}, QStringList{"export", "--help"}, QStringList{"predict", "--help"},
+              QStringList{"probe", "--help"}}) {
             const Run r = runCli(args);
             QVERIFY2(r.code == 0, qPrintable(args.join(QLatin1Char(' ')) + QStringLiteral(": ") + r.err));
             QVERIFY(r.out.contains(QLatin1String("Usage")) || r.out.contains(QLatin1String("Options")));
         }
+    }
+
+    void trainHelpListsEveryStrategy()
+    {
+        // The strategies come from the registry: each is listed with its display name, and the
+        // --strategy option names every id.
+        const Run r = runCli({QStringLiteral("train"), QStringLiteral("--help")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(!fopro::ml::strategies().empty());
+        for (const fopro::ml::StrategyInfo &s : fopro::ml::strategies()) {
+            const QRegularExpression line(
+                QStringLiteral("\\n  %1 +%2: ")
+                    .arg(QRegularExpression::escape(s.id), QRegularExpression::escape(s.displayName)));
+            QVERIFY2(line.match(r.out).hasMatch(), qPrintable(s.id + QStringLiteral(" missing from:\n") + r.out));
+        }
+        // The --strategy option names every id (its text is wrapped, hence simplified()).
+        QVERIFY2(r.out.simplified().contains(fopro::ml::strategyIds().join(QStringLiteral(", "))), qPrintable(r.out));
+        // An unknown strategy's error names every registered one.
+        const Run bad = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest,
+                                QStringLiteral("--strategy"), QStringLiteral("nope")});
+        QCOMPARE(bad.code, 2);
+        for (const QString &id : fopro::ml::strategyIds())
+            QVERIFY2(bad.err.contains(id), qPrintable(bad.err));
     }
 
     void errorsAreOneLineNamingTheCause()
@@ -140,8 +190,8 @@ private Q_SLOTS:
         r = runCli({QStringLiteral("dataset"), QStringLiteral("split"), m_data});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QLatin1String("--out")));
-        r = runCli({QStringLiteral("dataset"), QStringLiteral("longtail"), m_data, QStringLiteral("--factor"), QStringLiteral("3"),
-                   QStringLiteral("--out"), m_tmp.filePath(QStringLiteral("x.json"))});
+        r = runCli({QStringLiteral("dataset"), QStringLiteral("longtail"), m_data, QStringLiteral("--factor"),
+                    QStringLiteral("3"), QStringLiteral("--out"), m_tmp.filePath(QStringLiteral("x.json"))});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QLatin1String("--factor")));
     }
@@ -158,7 +208,7 @@ private Q_SLOTS:
         QCOMPARE(classes[0].toObject().value(QStringLiteral("name")).toString(), QStringLiteral("nevus"));
         QCOMPARE(classes[0].toObject().value(QStringLiteral("count")).toInt(), 30);
         QCOMPARE(classes[2].toObject().value(QStringLiteral("group")).toString(), QStringLiteral("tail")); // 4 < 20
-        QCOMPARE(o.value(QStringLiteral("imbalanceRatio")).toDouble(), 7.5);                              // 30 / 4
+        QCOMPARE(o.value(QStringLiteral("imbalanceRatio")).toDouble(), 7.5);                               // 30 / 4
         const QJsonObject dup = o.value(QStringLiteral("duplicates")).toObject();
         QCOMPARE(dup.value(QStringLiteral("exactClusters")).toInt(), 1);
     }
@@ -174,16 +224,19 @@ private Q_SLOTS:
     void splitFolds()
     {
         const QString out = m_tmp.filePath(QStringLiteral("folds"));
-        const Run r = runCli({QStringLiteral("dataset"), QStringLiteral("split"), m_data, QStringLiteral("--folds"), QStringLiteral("3"),
-                             QStringLiteral("--seed"), QStringLiteral("7"), QStringLiteral("--out"), out});
+        const Run r =
+            runCli({QStringLiteral("dataset"), QStringLiteral("split"), m_data, QStringLiteral("--folds"),
+                    QStringLiteral("3"), QStringLiteral("--seed"), QStringLiteral("7"), QStringLiteral("--out"), out});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         int testTotal = 0;
         for (int k = 1; k <= 3; ++k) {
             auto fold = fopro::data::DatasetIndex::load(QStringLiteral("%1/fold_%2.json").arg(out).arg(k));
             QVERIFY(fold.ok());
             const auto test = fold->classCounts(fopro::data::Split::Test);
-            for (int c : test) QVERIFY(c > 0); // every class in every fold (all have >= 3 images)
-            for (int c : test) testTotal += c;
+            for (int c : test)
+                QVERIFY(c > 0); // every class in every fold (all have >= 3 images)
+            for (int c : test)
+                testTotal += c;
         }
         QCOMPARE(testTotal, 47); // the folds partition the dataset
         QVERIFY(QFile::exists(out + QStringLiteral("/folds.csv")));
@@ -192,8 +245,8 @@ private Q_SLOTS:
     void longTailAndDedup()
     {
         const QString manifest = m_tmp.filePath(QStringLiteral("lt.json"));
-        Run r = runCli({QStringLiteral("dataset"), QStringLiteral("longtail"), m_data, QStringLiteral("--factor"), QStringLiteral("0.1"),
-                       QStringLiteral("--out"), manifest});
+        Run r = runCli({QStringLiteral("dataset"), QStringLiteral("longtail"), m_data, QStringLiteral("--factor"),
+                        QStringLiteral("0.1"), QStringLiteral("--out"), manifest});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         auto lt = fopro::data::DatasetIndex::load(manifest);
         QVERIFY(lt.ok());
@@ -210,7 +263,8 @@ private Q_SLOTS:
     void trainArgumentErrors()
     {
         // Unknown strategy: a usage error naming it.
-        Run r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"), QStringLiteral("frobnicate")});
+        Run r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"),
+                        QStringLiteral("frobnicate")});
         QCOMPARE(r.code, 2);
         QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
         QVERIFY2(r.err.contains(QLatin1String("frobnicate")), qPrintable(r.err));
@@ -226,32 +280,38 @@ private Q_SLOTS:
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QLatin1String("--dataset")));
         // --resume takes only --epochs.
-        r = runCli({QStringLiteral("train"), QStringLiteral("--resume"), m_tmp.path(), QStringLiteral("--lr"), QStringLiteral("0.1")});
+        r = runCli({QStringLiteral("train"), QStringLiteral("--resume"), m_tmp.path(), QStringLiteral("--lr"),
+                    QStringLiteral("0.1")});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QLatin1String("--lr")));
         // Bad numbers and choices name the option.
-        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--epochs"), QStringLiteral("zero")});
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--epochs"),
+                    QStringLiteral("zero")});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QLatin1String("--epochs")));
-        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--student"), QStringLiteral("vgg")});
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--student"),
+                    QStringLiteral("vgg")});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QLatin1String("vgg")));
         // A misspelt configuration key is an error naming it, never a silent default.
-        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"), QStringLiteral("ce"),
-                    QStringLiteral("--set"), QStringLiteral("prompt.alhpa=0.3")});
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"),
+                    QStringLiteral("ce"), QStringLiteral("--set"), QStringLiteral("prompt.alhpa=0.3")});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(QLatin1String("prompt.alhpa")), qPrintable(r.err));
         // A teacher strategy without a teacher says what is missing.
-        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"), QStringLiteral("ekd")});
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_manifest, QStringLiteral("--strategy"),
+                    QStringLiteral("ekd")});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(QLatin1String("teacher")), qPrintable(r.err));
         // A dataset as it comes (not a manifest): says how to make one.
-        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_stripes, QStringLiteral("--strategy"), QStringLiteral("ce")});
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), m_stripes, QStringLiteral("--strategy"),
+                    QStringLiteral("ce")});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(m_stripes) && r.err.contains(QLatin1String("fopro dataset split")), qPrintable(r.err));
         // A missing dataset names it.
         const QString noData = m_tmp.filePath(QStringLiteral("no-such-dataset.json"));
-        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), noData, QStringLiteral("--strategy"), QStringLiteral("ce")});
+        r = runCli({QStringLiteral("train"), QStringLiteral("--dataset"), noData, QStringLiteral("--strategy"),
+                    QStringLiteral("ce")});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(noData), qPrintable(r.err));
     }
@@ -263,19 +323,26 @@ private Q_SLOTS:
         QVERIFY(QDir().mkpath(dir));
         const QString relative = QDir(dir).relativeFilePath(m_manifest);
         QVERIFY(fopro::test::writeText(dir + QStringLiteral("/exp.json"),
-                                       QStringLiteral("{\"dataset\": \"%1\", \"strategy\": \"focal\", \"epochs\": 7, \"student\": {\"architecture\": \"cifar_resnet\"}}")
-                                           .arg(relative).toUtf8()));
-        const Run r = runCli({QStringLiteral("train"), QStringLiteral("--config"), dir + QStringLiteral("/exp.json"), QStringLiteral("--strategy"),
-                             QStringLiteral("bsm"), QStringLiteral("--blocks"), QStringLiteral("1,2,1,1"), QStringLiteral("--set"),
-                             QStringLiteral("augment.verticalFlip=true"), QStringLiteral("--run"), m_tmp.filePath(QStringLiteral("unused-run")),
-                             QStringLiteral("--print-config")});
+                                       QStringLiteral("{\"dataset\": \"%1\", \"strategy\": \"focal\", \"epochs\": 7, "
+                                                      "\"student\": {\"architecture\": \"cifar_resnet\"}}")
+                                           .arg(relative)
+                                           .toUtf8()));
+        const Run r = runCli({QStringLiteral("train"), QStringLiteral("--config"), dir + QStringLiteral("/exp.json"),
+                              QStringLiteral("--strategy"), QStringLiteral("bsm"), QStringLiteral("--blocks"),
+                              QStringLiteral("1,2,1,1"), QStringLiteral("--set"),
+                              QStringLiteral("augment.verticalFlip=true"), QStringLiteral("--run"),
+                              m_tmp.filePath(QStringLiteral("unused-run")), QStringLiteral("--print-config")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(o.value(QStringLiteral("strategy")).toString(), QStringLiteral("bsm"));
         QCOMPARE(o.value(QStringLiteral("epochs")).toInt(), 7);
-        QCOMPARE(QFileInfo(o.value(QStringLiteral("dataset")).toString()).canonicalFilePath(), QFileInfo(m_manifest).canonicalFilePath());
-        QCOMPARE(o.value(QStringLiteral("student")).toObject().value(QStringLiteral("architecture")).toString(), QStringLiteral("cifar_resnet"));
-        QCOMPARE(o.value(QStringLiteral("student")).toObject().value(QStringLiteral("cifarBlocks")).toArray().at(1).toInt(), 2);
+        QCOMPARE(QFileInfo(o.value(QStringLiteral("dataset")).toString()).canonicalFilePath(),
+                 QFileInfo(m_manifest).canonicalFilePath());
+        QCOMPARE(o.value(QStringLiteral("student")).toObject().value(QStringLiteral("architecture")).toString(),
+                 QStringLiteral("cifar_resnet"));
+        QCOMPARE(
+            o.value(QStringLiteral("student")).toObject().value(QStringLiteral("cifarBlocks")).toArray().at(1).toInt(),
+            2);
         QCOMPARE(o.value(QStringLiteral("augment")).toObject().value(QStringLiteral("verticalFlip")).toBool(), true);
         QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("unused-run"))));
     }
@@ -298,7 +365,8 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains(m_data), qPrintable(r.err));
         // A model that does not exist.
         const QString model = m_tmp.filePath(QStringLiteral("no-such-model.pt"));
-        r = runCli({QStringLiteral("predict"), model, m_stripes, QStringLiteral("--csv"), m_tmp.filePath(QStringLiteral("p.csv"))});
+        r = runCli({QStringLiteral("predict"), model, m_stripes, QStringLiteral("--csv"),
+                    m_tmp.filePath(QStringLiteral("p.csv"))});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(model), qPrintable(r.err));
         // predict needs --csv and at least one image argument.
@@ -354,7 +422,8 @@ private Q_SLOTS:
             if (s.split == fopro::data::Split::Test) testImages << split->absolutePath(s);
         QCOMPARE(testImages.size(), 6);
         const QString csv = m_tmp.filePath(QStringLiteral("predictions/test.csv"));
-        r = runCli(QStringList{QStringLiteral("predict"), model} + testImages + QStringList{QStringLiteral("--csv"), csv, QStringLiteral("--top"), QStringLiteral("2")});
+        r = runCli(QStringList{QStringLiteral("predict"), model} + testImages +
+                   QStringList{QStringLiteral("--csv"), csv, QStringLiteral("--top"), QStringLiteral("2")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(csvRows(csv), 6);
         QFile f(csv);
@@ -390,8 +459,8 @@ private Q_SLOTS:
         // The exported model is a TorchScript file with a sidecar, so it also serves as a teacher for
         // the frequency probe (its logits are the features).
         const QString probeCsv = m_tmp.filePath(QStringLiteral("probe/exported.csv"));
-        r = runCli({QStringLiteral("probe"), model, m_manifest, QStringLiteral("--bands"), QStringLiteral("4"), QStringLiteral("--images"),
-                    QStringLiteral("6"), QStringLiteral("--csv"), probeCsv});
+        r = runCli({QStringLiteral("probe"), model, m_manifest, QStringLiteral("--bands"), QStringLiteral("4"),
+                    QStringLiteral("--images"), QStringLiteral("6"), QStringLiteral("--csv"), probeCsv});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains(QLatin1String("6 from")), qPrintable(r.out));
         QCOMPARE(csvRows(probeCsv), 4);
@@ -402,9 +471,9 @@ private Q_SLOTS:
         const QString teacher = fopro::test::assetsDir() + QStringLiteral("/teachers/mobilenet_v2/model.json");
         if (!QFile::exists(teacher)) QSKIP("the demo teacher is not installed (packaging/install-deps.sh fetches it)");
         const QString csv = m_tmp.filePath(QStringLiteral("probe/demo-teacher.csv"));
-        const Run r = runCli({QStringLiteral("probe"), teacher, m_manifest, QStringLiteral("--layer"), QStringLiteral("block_10_project_BN"),
-                             QStringLiteral("--bands"), QStringLiteral("2"), QStringLiteral("--images"), QStringLiteral("2"),
-                             QStringLiteral("--csv"), csv});
+        const Run r = runCli({QStringLiteral("probe"), teacher, m_manifest, QStringLiteral("--layer"),
+                              QStringLiteral("block_10_project_BN"), QStringLiteral("--bands"), QStringLiteral("2"),
+                              QStringLiteral("--images"), QStringLiteral("2"), QStringLiteral("--csv"), csv});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains(QLatin1String("96 features")), qPrintable(r.out)); // the ImageNet part, pooled
         QCOMPARE(csvRows(csv), 2);
@@ -432,12 +501,14 @@ private Q_SLOTS:
         err += QString::fromUtf8(p.readAllStandardError());
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 130);
-        QVERIFY2(err.contains(QStringLiteral("cancelled; resume with: fopro train --resume %1").arg(run)), qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("cancelled; resume with: fopro train --resume %1").arg(run)),
+                 qPrintable(err));
         const int done = csvRows(run + QStringLiteral("/epochs.csv"));
         QVERIFY2(done >= 1 && done < 2000, qPrintable(QString::number(done)));
 
         // Resume with fewer epochs in total: one more than were done.
-        const Run r = runCli({QStringLiteral("train"), QStringLiteral("--resume"), run, QStringLiteral("--epochs"), QString::number(done + 1)});
+        const Run r = runCli({QStringLiteral("train"), QStringLiteral("--resume"), run, QStringLiteral("--epochs"),
+                              QString::number(done + 1)});
         QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
         QCOMPARE(csvRows(run + QStringLiteral("/epochs.csv")), done + 1);
         QVERIFY(QFile::exists(run + QStringLiteral("/results/test_predictions.csv")));

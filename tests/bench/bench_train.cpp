@@ -35,7 +35,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 /// Median seconds of `steps` calls after one warm-up call.
 double timeIt(int steps, const std::function<void()> &f)
@@ -60,11 +63,14 @@ int main(int argc, char **argv)
     std::vector<int> sizes{112, 224};
     const QStringList args = app.arguments();
     for (int i = 1; i < args.size(); ++i) {
-        if (args[i] == QLatin1String("--steps") && i + 1 < args.size()) steps = args[++i].toInt();
-        else if (args[i] == QLatin1String("--threads") && i + 1 < args.size()) threads = args[++i].toInt();
+        if (args[i] == QLatin1String("--steps") && i + 1 < args.size())
+            steps = args[++i].toInt();
+        else if (args[i] == QLatin1String("--threads") && i + 1 < args.size())
+            threads = args[++i].toInt();
         else if (args[i] == QLatin1String("--sizes") && i + 1 < args.size()) {
             sizes.clear();
-            for (const QString &s : args[++i].split(QLatin1Char(','))) sizes.push_back(s.toInt());
+            for (const QString &s : args[++i].split(QLatin1Char(',')))
+                sizes.push_back(s.toInt());
         } else {
             std::fprintf(stderr, "usage: bench_train [--steps N] [--threads T] [--sizes 112,224]\n");
             return 1;
@@ -72,16 +78,21 @@ int main(int argc, char **argv)
     }
     if (steps < 1 || threads < 1 || sizes.empty()) return 1;
     configureTorchThreads(threads);
-    const QString teacherJson = fopro::test::assetsDir() + QStringLiteral("/teachers/mobilenet_v2/model.json");
-    auto loaded = Teacher::loadTfjs(teacherJson.toStdString(), "block_10_project_BN", true);
+    // The teacher's folder: loadTeacher finds its model.json (the kind is detected in one place).
+    fopro::ml::TeacherOptions teacherOptions;
+    teacherOptions.outputLayer = QStringLiteral("block_10_project_BN");
+    auto loaded =
+        fopro::ml::loadTeacher(fopro::test::assetsDir() + QStringLiteral("/teachers/mobilenet_v2"), teacherOptions);
     if (!loaded) {
         std::fprintf(stderr, "demo teacher not available: %s\n", qPrintable(loaded.error().message()));
         return 2;
     }
     const int B = 32, C = 8;
     const std::vector<std::int64_t> counts{500, 250, 120, 60, 30, 15, 8, 4};
-    std::printf("Training step, batch %d, ResNet-18 student (%d classes), demo teacher MobileNetV2 to block_10_project_BN,\n"
-                "%d torch threads, median of %d steps after a warm-up step\n\n", B, C, torchInfo().intraOpThreads, steps);
+    std::printf(
+        "Training step, batch %d, ResNet-18 student (%d classes), demo teacher MobileNetV2 to block_10_project_BN,\n"
+        "%d torch threads, median of %d steps after a warm-up step\n\n",
+        B, C, torchInfo().intraOpThreads, steps);
     std::printf("%-5s %-28s %9s %9s %9s\n", "size", "step", "s/step", "images/s", "x CE");
     double inference1 = 0, inference32 = 0;
     for (const int S : sizes) {
@@ -99,7 +110,8 @@ int main(int argc, char **argv)
         pc.imageSize = S;
         FourierPrompt prompt(pc);
         std::vector<torch::Tensor> params = student.parameters();
-        for (auto &p : heads.parameters()) params.push_back(p);
+        for (auto &p : heads.parameters())
+            params.push_back(p);
         torch::optim::Adam opt(params, torch::optim::AdamOptions(3e-4));
         torch::optim::Adam promptOpt(prompt.parameters(), torch::optim::AdamOptions(1e-3));
         const torch::Tensor x01 = torch::rand({B, 3, S, S});
@@ -161,14 +173,16 @@ int main(int argc, char **argv)
         // The prompt's own share: its forward measured inside the step (averaged over the warm-up
         // and timed steps), plus its backward measured on its own (FFT, gain, inverse FFT).
         const double promptForward = promptSeconds / double(steps + 1);
-        const double promptBackward = timeIt(steps, [&] {
-            const auto out = prompt.apply(x01);
-            promptOpt.zero_grad();
-            out.sum().backward();
-        }) - timeIt(steps, [&] {
-            torch::NoGradGuard ng;
-            prompt.apply(x01);
-        });
+        const double promptBackward = timeIt(steps,
+                                             [&] {
+                                                 const auto out = prompt.apply(x01);
+                                                 promptOpt.zero_grad();
+                                                 out.sum().backward();
+                                             }) -
+                                      timeIt(steps, [&] {
+                                          torch::NoGradGuard ng;
+                                          prompt.apply(x01);
+                                      });
         const double promptShare = (promptForward + std::max(0.0, promptBackward)) / fopro;
         const auto row = [&](const char *name, double s) {
             std::printf("%-5d %-28s %9.3f %9.1f %9.2f\n", S, name, s, B / s, s / ce);
@@ -189,7 +203,8 @@ int main(int argc, char **argv)
         std::printf("\n");
     }
     if (inference1 > 0)
-        std::printf("Inference at 224 px, ResNet-18: %.1f ms/image (batch 1), %.1f ms/image (batch 32)   (target <= 40 ms)\n",
-                    1000 * inference1, 1000 * inference32);
+        std::printf(
+            "Inference at 224 px, ResNet-18: %.1f ms/image (batch 1), %.1f ms/image (batch 32)   (target <= 40 ms)\n",
+            1000 * inference1, 1000 * inference32);
     return 0;
 }

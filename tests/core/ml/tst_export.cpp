@@ -70,19 +70,26 @@ void randomiseState(Student &s, int seed)
     torch::NoGradGuard noGrad;
     for (auto &[name, t] : s.namedState()) {
         const bool bn = name.find("bn") != std::string::npos || name.find("downsample.1") != std::string::npos;
-        if (endsWith(name, "running_mean")) t.uniform_(-0.2, 0.2);
-        else if (endsWith(name, "running_var")) t.uniform_(0.5, 2.0);
-        else if (endsWith(name, "num_batches_tracked")) t.fill_(7);
-        else if (bn && endsWith(name, ".weight")) t.uniform_(0.6, 1.4);
-        else if (bn && endsWith(name, ".bias")) t.uniform_(-0.2, 0.2);
-        else if (name == "fc.bias") t.uniform_(-0.5, 0.5);
+        if (endsWith(name, "running_mean"))
+            t.uniform_(-0.2, 0.2);
+        else if (endsWith(name, "running_var"))
+            t.uniform_(0.5, 2.0);
+        else if (endsWith(name, "num_batches_tracked"))
+            t.fill_(7);
+        else if (bn && endsWith(name, ".weight"))
+            t.uniform_(0.6, 1.4);
+        else if (bn && endsWith(name, ".bias"))
+            t.uniform_(-0.2, 0.2);
+        else if (name == "fc.bias")
+            t.uniform_(-0.5, 0.5);
     }
 }
 
 ExportInfo infoFor(int classes, int size)
 {
     ExportInfo info;
-    for (int c = 0; c < classes; ++c) info.classNames << QStringLiteral("class %1").arg(c);
+    for (int c = 0; c < classes; ++c)
+        info.classNames << QStringLiteral("class %1").arg(c);
     info.inputSize = size;
     info.mean = {{0.5f, 0.25f, 0.125f}};
     info.std = {{0.2f, 0.3f, 0.4f}};
@@ -138,13 +145,15 @@ void checkRoundTrip(Student &student, int size, const QString &modelPath)
         exported[p.name] = p.value;
         parameterNames.insert(p.name);
     }
-    for (const auto &b : module.named_buffers(true)) exported[b.name] = b.value;
+    for (const auto &b : module.named_buffers(true))
+        exported[b.name] = b.value;
     const auto state = student.namedState();
     QCOMPARE(exported.size(), state.size());
     for (const auto &[name, tensor] : state) {
         QVERIFY2(exported.count(name), name.c_str());
         QVERIFY2(torch::equal(exported[name], tensor), name.c_str());
-        const bool buffer = endsWith(name, "running_mean") || endsWith(name, "running_var") || endsWith(name, "num_batches_tracked");
+        const bool buffer =
+            endsWith(name, "running_mean") || endsWith(name, "running_var") || endsWith(name, "num_batches_tracked");
         QCOMPARE(parameterNames.count(name) == 1, !buffer);
     }
     QVERIFY(!module.is_training());
@@ -206,7 +215,8 @@ private Q_SLOTS:
         ExportInfo info = infoFor(3, 32);
         info.classNames = QStringList{QStringLiteral("nevus"), QStringLiteral("melanoma"), QStringLiteral("bcc é")};
         info.resizePolicy = QStringLiteral("letterbox");
-        info.extra = QJsonObject{{QStringLiteral("run"), QStringLiteral("r42")}, {QStringLiteral("balancedAccuracy"), 0.75}};
+        info.extra =
+            QJsonObject{{QStringLiteral("run"), QStringLiteral("r42")}, {QStringLiteral("balancedAccuracy"), 0.75}};
         const QString path = dir.filePath(QStringLiteral("model.pt"));
         const auto written = fopro::ml::exportTorchScript(student, info, path);
         QVERIFY2(written.ok(), qPrintable(written.error().message()));
@@ -252,7 +262,11 @@ private Q_SLOTS:
         // Exporting again over the same name replaces both files.
         info.classNames[0] = QStringLiteral("naevus");
         QVERIFY(fopro::ml::exportTorchScript(student, info, path).ok());
-        QCOMPARE(readJson(dir.filePath(QStringLiteral("model.json"))).value(QStringLiteral("classNames")).toArray().at(0).toString(),
+        QCOMPARE(readJson(dir.filePath(QStringLiteral("model.json")))
+                     .value(QStringLiteral("classNames"))
+                     .toArray()
+                     .at(0)
+                     .toString(),
                  QStringLiteral("naevus"));
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 2);
     }
@@ -270,7 +284,8 @@ private Q_SLOTS:
 
         // 37 images (two batches of the loader), of different sizes and aspect ratios.
         std::vector<cv::Mat> images;
-        for (int i = 0; i < 37; ++i) images.push_back(fopro::test::photoLikeImage(40 + i, 30 + 2 * i, i, false));
+        for (int i = 0; i < 37; ++i)
+            images.push_back(fopro::test::photoLikeImage(40 + i, 30 + 2 * i, i, false));
         const auto probabilities = model->predictProbabilities(images);
         QVERIFY2(probabilities.ok(), qPrintable(probabilities.error().message()));
         QCOMPARE(probabilities->size(), images.size());
@@ -287,7 +302,8 @@ private Q_SLOTS:
             auto a = x.accessor<float, 3>();
             for (int c = 0; c < 3; ++c)
                 for (int y = 0; y < 32; ++y)
-                    for (int xx = 0; xx < 32; ++xx) a[c][y][xx] = float(r.at<cv::Vec3b>(y, xx)[c]) / 255.0f;
+                    for (int xx = 0; xx < 32; ++xx)
+                        a[c][y][xx] = float(r.at<cv::Vec3b>(y, xx)[c]) / 255.0f;
             x = ((x - mean) / sd).unsqueeze(0);
             const torch::Tensor expected = torch::softmax(student.forward(x), 1)[0];
             const std::vector<float> &got = (*probabilities)[i];
@@ -295,7 +311,11 @@ private Q_SLOTS:
             double sum = 0.0;
             for (int c = 0; c < 3; ++c) {
                 QVERIFY2(std::abs(got[size_t(c)] - expected[c].item<float>()) < 1e-5,
-                         qPrintable(QStringLiteral("image %1 class %2: %3 vs %4").arg(i).arg(c).arg(got[size_t(c)]).arg(expected[c].item<float>())));
+                         qPrintable(QStringLiteral("image %1 class %2: %3 vs %4")
+                                        .arg(i)
+                                        .arg(c)
+                                        .arg(got[size_t(c)])
+                                        .arg(expected[c].item<float>())));
                 sum += got[size_t(c)];
             }
             QVERIFY(std::abs(sum - 1.0) < 1e-5);
@@ -354,7 +374,9 @@ private Q_SLOTS:
 
         // Another format tag, a newer version, missing fields.
         QJsonObject o = QJsonDocument::fromJson(goodSide).object();
-        const auto writeSide = [&](const QJsonObject &obj) { return fopro::test::writeText(side, QJsonDocument(obj).toJson()); };
+        const auto writeSide = [&](const QJsonObject &obj) {
+            return fopro::test::writeText(side, QJsonDocument(obj).toJson());
+        };
         QJsonObject other = o;
         other[QStringLiteral("format")] = QStringLiteral("something-else");
         QVERIFY(writeSide(other));
@@ -381,14 +403,16 @@ private Q_SLOTS:
 
         // The module's output does not match the class count of the sidecar.
         other = o;
-        other[QStringLiteral("classNames")] = QJsonArray{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")};
+        other[QStringLiteral("classNames")] =
+            QJsonArray{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")};
         other.remove(QStringLiteral("numClasses"));
         QVERIFY(writeSide(other));
         r = ExportedModel::load(path);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::Malformed);
         QCOMPARE(r.error().file, path);
-        QVERIFY2(r.error().detail.contains(QLatin1String("[1, 3]")) && r.error().detail.contains(QLatin1String("4 classes")),
+        QVERIFY2(r.error().detail.contains(QLatin1String("[1, 3]")) &&
+                     r.error().detail.contains(QLatin1String("4 classes")),
                  qPrintable(r.error().detail));
 
         // Good sidecar, truncated model file.
@@ -479,9 +503,11 @@ private Q_SLOTS:
         QCOMPARE(out.value(QStringLiteral("training")).toBool(true), false);
 
         QStringList keys;
-        for (const auto &k : out.value(QStringLiteral("keys")).toArray()) keys << k.toString();
+        for (const auto &k : out.value(QStringLiteral("keys")).toArray())
+            keys << k.toString();
         QStringList expectedKeys;
-        for (const auto &k : student.stateKeys()) expectedKeys << QString::fromStdString(k);
+        for (const auto &k : student.stateKeys())
+            expectedKeys << QString::fromStdString(k);
         QCOMPARE(keys, expectedKeys);
 
         torch::jit::Module module = torch::jit::load(path.toStdString());
@@ -498,7 +524,11 @@ private Q_SLOTS:
             QCOMPARE(row.size(), 5);
             for (int c = 0; c < 5; ++c)
                 QVERIFY2(std::abs(row.at(c).toDouble() - cpp[i][c].item<double>()) < 1e-5,
-                         qPrintable(QStringLiteral("[%1][%2]: python %3, C++ %4").arg(i).arg(c).arg(row.at(c).toDouble()).arg(cpp[i][c].item<double>())));
+                         qPrintable(QStringLiteral("[%1][%2]: python %3, C++ %4")
+                                        .arg(i)
+                                        .arg(c)
+                                        .arg(row.at(c).toDouble())
+                                        .arg(cpp[i][c].item<double>())));
         }
     }
 };

@@ -28,12 +28,13 @@ torch::nn::Sequential frozenNetwork()
     torch::nn::Sequential net(torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3)), torch::nn::ReLU(),
                               torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions(1)),
                               torch::nn::Flatten(), torch::nn::Linear(4, 2));
-    for (auto& p : net->parameters()) p.requires_grad_(false);
+    for (auto &p : net->parameters())
+        p.requires_grad_(false);
     net->eval();
     return net;
 }
 
-double maxAbs(const torch::Tensor& t)
+double maxAbs(const torch::Tensor &t)
 {
     return t.abs().max().item<double>();
 }
@@ -81,7 +82,8 @@ private Q_SLOTS:
         QVERIFY(p.grad().defined());
         QVERIFY(maxAbs(p.grad()) > 0.0);
         QVERIFY(!std::isnan(p.grad().sum().item<double>()));
-        for (const auto& w : net->parameters()) QVERIFY(!w.grad().defined());
+        for (const auto &w : net->parameters())
+            QVERIFY(!w.grad().defined());
     }
 
     void explicitGainMapScalesTheSpectrum()
@@ -112,7 +114,8 @@ private Q_SLOTS:
         const auto after = torch::fft::rfft2(prompt.apply(x)).abs();
         const double scale = maxAbs(before);
         // Inside the band: nothing left.
-        QVERIFY2(maxAbs(after.masked_select(band)) < 1e-5 * scale, QByteArray::number(maxAbs(after.masked_select(band))));
+        QVERIFY2(maxAbs(after.masked_select(band)) < 1e-5 * scale,
+                 QByteArray::number(maxAbs(after.masked_select(band))));
         QVERIFY(before.masked_select(band).square().sum().item<double>() > 1.0); // there was energy to remove
         // Outside: every bin's amplitude unchanged to 1e-4 of the spectrum's scale, and each other band's
         // energy to 1e-4 relative (8 bands of width 1/8 in ρ; the removed band is 2..3).
@@ -124,14 +127,16 @@ private Q_SLOTS:
             const auto sel = inBand & outside;
             const double e0 = before.masked_select(sel).square().sum().item<double>();
             const double e1 = after.masked_select(sel).square().sum().item<double>();
-            QVERIFY2(std::abs(e1 - e0) <= 1e-4 * e0, qPrintable(QStringLiteral("band %1: %2 vs %3").arg(b).arg(e1).arg(e0)));
+            QVERIFY2(std::abs(e1 - e0) <= 1e-4 * e0,
+                     qPrintable(QStringLiteral("band %1: %2 vs %3").arg(b).arg(e1).arg(e0)));
         }
         // The radial gain profile shows the notch: 0 in bands 2 and 3, 1 elsewhere.
         const auto profile = prompt.radialGainProfile(8);
         QCOMPARE(profile.size(), std::size_t(8));
         for (int b = 0; b < 8; ++b) {
             const double expected = (b == 2 || b == 3) ? 0.0 : 1.0;
-            QVERIFY2(std::abs(profile[std::size_t(b)] - expected) < 1e-6, qPrintable(QString::number(profile[std::size_t(b)])));
+            QVERIFY2(std::abs(profile[std::size_t(b)] - expected) < 1e-6,
+                     qPrintable(QString::number(profile[std::size_t(b)])));
         }
     }
 
@@ -184,7 +189,8 @@ private Q_SLOTS:
         // d/dP of (α·tanh P)²/12 = 2·α²·tanh P·(1 − tanh² P)/12 at P = 0.5:
         //   2·0.25·0.46211716·0.78644773/12 = 0.01514323; zero where P = 0.
         const auto grad = prompt.parameters().at(0).grad();
-        QVERIFY(std::abs(grad[0][1][2].item<double>() - 0.5 * 0.46211715726000974 * (1 - 0.46211715726000974 * 0.46211715726000974) / 12.0) < 1e-8);
+        QVERIFY(std::abs(grad[0][1][2].item<double>() -
+                         0.5 * 0.46211715726000974 * (1 - 0.46211715726000974 * 0.46211715726000974) / 12.0) < 1e-8);
         QCOMPARE(grad[0][0][0].item<double>(), 0.0);
     }
 
@@ -199,7 +205,8 @@ private Q_SLOTS:
         QCOMPARE(prompt.parameters().size(), std::size_t(6)); // 3 conv layers, weight + bias
         {
             torch::NoGradGuard noGrad;
-            for (auto& p : prompt.parameters()) p.copy_(0.3 * torch::randn_like(p));
+            for (auto &p : prompt.parameters())
+                p.copy_(0.3 * torch::randn_like(p));
         }
         auto net = frozenNetwork();
         const auto y = prompt.apply(x);
@@ -207,11 +214,12 @@ private Q_SLOTS:
         QVERIFY(maxAbs(y - x) > 1e-3);
         const auto loss = net->forward(y).square().sum() + prompt.regulariser();
         loss.backward();
-        for (const auto& p : prompt.parameters()) {
+        for (const auto &p : prompt.parameters()) {
             QVERIFY(p.grad().defined());
             QVERIFY(maxAbs(p.grad()) > 0.0);
         }
-        for (const auto& w : net->parameters()) QVERIFY(!w.grad().defined());
+        for (const auto &w : net->parameters())
+            QVERIFY(!w.grad().defined());
         QVERIFY(prompt.regulariser().item<double>() > 0.0);
         QCOMPARE(prompt.gainMap().sizes().vec(), (std::vector<std::int64_t>{3, 32, 15}));
     }
@@ -219,9 +227,11 @@ private Q_SLOTS:
     void identityRadialProfileIsAllOnes()
     {
         FourierPrompt global(makeConfig(32, 32));
-        for (const double g : global.radialGainProfile(8)) QCOMPARE(g, 1.0);
+        for (const double g : global.radialGainProfile(8))
+            QCOMPARE(g, 1.0);
         FourierPrompt conditional(makeConfig(32, 32, FourierPromptMode::Conditional));
-        for (const double g : conditional.radialGainProfile(8)) QCOMPARE(g, 1.0);
+        for (const double g : conditional.radialGainProfile(8))
+            QCOMPARE(g, 1.0);
         QVERIFY(global.radialGainProfile(0).empty());
     }
 

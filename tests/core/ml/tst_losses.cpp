@@ -18,7 +18,8 @@ namespace {
 torch::Tensor logits(std::initializer_list<std::initializer_list<double>> rows)
 {
     std::vector<torch::Tensor> out;
-    for (const auto& r : rows) out.push_back(torch::tensor(std::vector<double>(r), torch::kFloat64));
+    for (const auto &r : rows)
+        out.push_back(torch::tensor(std::vector<double>(r), torch::kFloat64));
     return torch::stack(out);
 }
 
@@ -27,7 +28,7 @@ torch::Tensor labels(std::vector<std::int64_t> y)
     return torch::tensor(y, torch::kInt64);
 }
 
-double value(const torch::Tensor& t)
+double value(const torch::Tensor &t)
 {
     return t.item<double>();
 }
@@ -61,8 +62,8 @@ private Q_SLOTS:
     {
         // w = [1, 1, 3]: (3·0.40760596 + 1·1.09861229)/(3 + 1) = 2.32143018/4 = 0.58035755.
         const double expected = (3 * 0.4076059644443804 + std::log(3.0)) / 4.0;
-        QVERIFY(near(value(weightedCrossEntropyLoss(logits({{1, 2, 3}, {0, 0, 0}}), labels({2, 0}), {1, 1, 3})),
-                     expected));
+        QVERIFY(
+            near(value(weightedCrossEntropyLoss(logits({{1, 2, 3}, {0, 0, 0}}), labels({2, 0}), {1, 1, 3})), expected));
     }
 
     void focal()
@@ -91,16 +92,17 @@ private Q_SLOTS:
         QVERIFY(near(w[2], 2.7024724043845696));
         QVERIFY(near(w[0] + w[1] + w[2], 3.0));
         // Equal counts give equal weights 1; β = 0 gives all ones.
-        for (const double v : classBalancedWeights({7, 7, 7, 7})) QVERIFY(near(v, 1.0));
-        for (const double v : classBalancedWeights({100, 10, 1}, 0.0)) QVERIFY(near(v, 1.0));
+        for (const double v : classBalancedWeights({7, 7, 7, 7}))
+            QVERIFY(near(v, 1.0));
+        for (const double v : classBalancedWeights({100, 10, 1}, 0.0))
+            QVERIFY(near(v, 1.0));
     }
 
     void classBalancedCrossEntropy()
     {
         // mean(w_2·0.40760596, w_0·1.09861229) = (2.70247240·0.40760596 + 0.02715872·1.09861229)/2
         //   = (1.10154417 + 0.02983691)/2 = 0.56569039.
-        QVERIFY(near(value(classBalancedCrossEntropyLoss(logits({{1, 2, 3}, {0, 0, 0}}), labels({2, 0}),
-                                                         {100, 10, 1})),
+        QVERIFY(near(value(classBalancedCrossEntropyLoss(logits({{1, 2, 3}, {0, 0, 0}}), labels({2, 0}), {100, 10, 1})),
                      0.5656903880461138));
     }
 
@@ -126,11 +128,10 @@ private Q_SLOTS:
         //   l2 = CE(30·[−0.15811388, 0, 0], 0) = log(1 + 2e^{4.74341649}) = 5.44064995;
         //   (w_2·l1 + w_0·l2)/(w_2 + w_0) = (8.27e−7 + 0.14776227)/2.72963112 = 0.05413514.
         const auto w = classBalancedWeights(counts);
-        QVERIFY(near(value(ldamLoss(logits({{1, 2, 3}, {0, 0, 0}}), labels({2, 0}), counts, w)),
-                     0.05413513509997588, 1e-8));
-        // Unweighted: (l1 + l2)/2 = 2.72045447.
-        QVERIFY(near(value(ldamLoss(logits({{1, 2, 3}, {0, 0, 0}}), labels({2, 0}), counts)), 2.720454472235245,
+        QVERIFY(near(value(ldamLoss(logits({{1, 2, 3}, {0, 0, 0}}), labels({2, 0}), counts, w)), 0.05413513509997588,
                      1e-8));
+        // Unweighted: (l1 + l2)/2 = 2.72045447.
+        QVERIFY(near(value(ldamLoss(logits({{1, 2, 3}, {0, 0, 0}}), labels({2, 0}), counts)), 2.720454472235245, 1e-8));
     }
 
     void drwSchedule()
@@ -139,7 +140,8 @@ private Q_SLOTS:
         QCOMPARE(drwStartEpoch(100), 80);
         QCOMPARE(drwStartEpoch(200), 160);
         const std::vector<std::int64_t> counts{100, 10, 1};
-        for (const double v : drwWeights(counts, 79, 100)) QCOMPARE(v, 1.0);
+        for (const double v : drwWeights(counts, 79, 100))
+            QCOMPARE(v, 1.0);
         const auto on = drwWeights(counts, 80, 100);
         QVERIFY(near(on[2], 2.7024724043845696));
         QCOMPARE(drwWeights(counts, 99, 100), on);
@@ -221,8 +223,8 @@ private Q_SLOTS:
         auto mainLogits = logits({{1, 2, 3}}).requires_grad_(true);
         auto auxLogits = logits({{0, 0, 0}}).requires_grad_(true);
         EkdLossTerms terms;
-        const auto loss = ekdLoss(mainLogits, auxLogits, projected, logits({{4, 3}}), labels({2}), {10, 1, 1}, 3.0,
-                                  &terms);
+        const auto loss =
+            ekdLoss(mainLogits, auxLogits, projected, logits({{4, 3}}), labels({2}), {10, 1, 1}, 3.0, &terms);
         QVERIFY(near(value(loss), 3.725991469230863));
         QVERIFY(near(terms.feature, 0.08));
         QVERIFY(near(terms.mainBsm, 1.0010848194518627));

@@ -24,17 +24,21 @@ std::vector<std::string> torchvisionResnet18Keys()
 {
     const std::vector<std::string> bn{"weight", "bias", "running_mean", "running_var", "num_batches_tracked"};
     std::vector<std::string> keys{"conv1.weight"};
-    for (const auto& b : bn) keys.push_back("bn1." + b);
+    for (const auto &b : bn)
+        keys.push_back("bn1." + b);
     for (int layer = 1; layer <= 4; ++layer) {
         for (int block = 0; block < 2; ++block) {
             const std::string p = "layer" + std::to_string(layer) + "." + std::to_string(block) + ".";
             keys.push_back(p + "conv1.weight");
-            for (const auto& b : bn) keys.push_back(p + "bn1." + b);
+            for (const auto &b : bn)
+                keys.push_back(p + "bn1." + b);
             keys.push_back(p + "conv2.weight");
-            for (const auto& b : bn) keys.push_back(p + "bn2." + b);
+            for (const auto &b : bn)
+                keys.push_back(p + "bn2." + b);
             if (layer > 1 && block == 0) {
                 keys.push_back(p + "downsample.0.weight");
-                for (const auto& b : bn) keys.push_back(p + "downsample.1." + b);
+                for (const auto &b : bn)
+                    keys.push_back(p + "downsample.1." + b);
             }
         }
     }
@@ -43,10 +47,11 @@ std::vector<std::string> torchvisionResnet18Keys()
     return keys;
 }
 
-std::map<std::string, torch::Tensor> stateMap(Student& s)
+std::map<std::string, torch::Tensor> stateMap(Student &s)
 {
     std::map<std::string, torch::Tensor> out;
-    for (const auto& [name, t] : s.namedState()) out[name] = t;
+    for (const auto &[name, t] : s.namedState())
+        out[name] = t;
     return out;
 }
 
@@ -75,7 +80,8 @@ private Q_SLOTS:
         QCOMPARE(s.featureDim(), 512);
         QCOMPARE(s.numClasses(), 1000);
         std::int64_t viaParameters = 0;
-        for (const auto& p : s.parameters()) viaParameters += p.numel();
+        for (const auto &p : s.parameters())
+            viaParameters += p.numel();
         QCOMPARE(viaParameters, std::int64_t(11689512));
     }
 
@@ -221,7 +227,8 @@ private Q_SLOTS:
         const std::string path = dir.filePath(QStringLiteral("state.pt")).toStdString();
         Student a(smallCifar(5, 3));
         c10::Dict<std::string, at::Tensor> dict;
-        for (const auto& [name, t] : a.namedState()) dict.insert(name, t.detach());
+        for (const auto &[name, t] : a.namedState())
+            dict.insert(name, t.detach());
         const auto bytes = torch::pickle_save(dict);
         std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
 
@@ -267,7 +274,8 @@ private Q_SLOTS:
         QVERIFY(deep.saveParameters(deepPath).ok());
         r = Student(smallCifar()).loadParameters(deepPath);
         QVERIFY(!r.ok());
-        QVERIFY2(r.error().detail.contains(QStringLiteral("unexpected keys: layer1.1.bn1.bias")), qPrintable(r.error().detail));
+        QVERIFY2(r.error().detail.contains(QStringLiteral("unexpected keys: layer1.1.bn1.bias")),
+                 qPrintable(r.error().detail));
 
         // Another number of classes: strict fails on fc, SkipOnMismatch keeps the model's fc.
         Student other(smallCifar(9, 5));
@@ -312,7 +320,8 @@ private Q_SLOTS:
         // (128·512 + 512) + 2·512 + (512·384 + 384) + (384·6 + 6) = 66048 + 1024 + 196992 + 2310.
         QCOMPARE(heads.parameterCount(), std::int64_t(266374));
         std::vector<std::string> names;
-        for (const auto& e : heads.namedState()) names.push_back(e.first);
+        for (const auto &e : heads.namedState())
+            names.push_back(e.first);
         QCOMPARE(names.front(), std::string("projection.0.weight"));
         QCOMPARE(names.back(), std::string("fc_aux.bias"));
 
@@ -326,7 +335,8 @@ private Q_SLOTS:
         const auto stem = s.parameters().front(); // conv1.weight
         QVERIFY(stem.grad().defined());
         QVERIFY(stem.grad().abs().sum().item<double>() > 0.0);
-        for (const auto& p : heads.parameters()) QVERIFY(p.grad().defined());
+        for (const auto &p : heads.parameters())
+            QVERIFY(p.grad().defined());
         QVERIFY(!s.parameters().back().grad().defined()); // fc is not on this path
 
         // Same seed → same parameters (the forward above moved heads' BN running statistics, so
@@ -334,7 +344,8 @@ private Q_SLOTS:
         EkdHeads again(hc);
         const auto p1 = heads.parameters(), p2 = again.parameters();
         QCOMPARE(p1.size(), p2.size());
-        for (std::size_t i = 0; i < p1.size(); ++i) QVERIFY(torch::equal(p1[i], p2[i]));
+        for (std::size_t i = 0; i < p1.size(); ++i)
+            QVERIFY(torch::equal(p1[i], p2[i]));
         heads.eval();
         again.eval();
         torch::NoGradGuard noGrad;

@@ -16,8 +16,8 @@
 #include <cmath>
 #include <vector>
 
-using fopro::CancelToken;
 using fopro::ErrorCode;
+using fopro::JobControl;
 using fopro::ml::ProbeOptions;
 using fopro::ml::ProbeResult;
 using fopro::ml::Teacher;
@@ -60,7 +60,8 @@ Expected parsevalExpectation(const torch::Tensor &images, int bands)
     const int n = int(images.size(0)), h = int(images.size(2)), w = int(images.size(3));
     const torch::Tensor power = torch::fft::fft2(images.to(torch::kFloat64)).abs().square().sum(1); // N × H × W
     const auto p = power.accessor<double, 3>();
-    Expected e{std::vector<double>(size_t(bands)), std::vector<double>(size_t(bands)), std::vector<double>(size_t(bands))};
+    Expected e{std::vector<double>(size_t(bands)), std::vector<double>(size_t(bands)),
+               std::vector<double>(size_t(bands))};
     for (int i = 0; i < n; ++i) {
         std::vector<double> perBand(size_t(bands), 0.0);
         double total = 0.0;
@@ -72,8 +73,10 @@ Expected parsevalExpectation(const torch::Tensor &images, int bands)
         }
         for (int b = 0; b < bands; ++b) {
             double below = 0.0, above = 0.0;
-            for (int k = 0; k <= b; ++k) below += perBand[size_t(k)];
-            for (int k = b; k < bands; ++k) above += perBand[size_t(k)];
+            for (int k = 0; k <= b; ++k)
+                below += perBand[size_t(k)];
+            for (int k = b; k < bands; ++k)
+                above += perBand[size_t(k)];
             e.low[size_t(b)] += std::sqrt(below / total) / n;
             e.high[size_t(b)] += std::sqrt(above / total) / n;
             e.stop[size_t(b)] += std::sqrt((total - perBand[size_t(b)]) / total) / n;
@@ -94,10 +97,12 @@ private Q_SLOTS:
     {
         // f(x) = [mean_R, mean_G, mean_B, 1]: filters that keep DC leave it unchanged (cos 1); filters
         // that remove DC leave [0, 0, 0, 1], so cos = 1/‖f(x)‖.
-        const Teacher teacher = makeTeacher(m_dir.path(), "DcTeacher",
-                                            "    return torch.cat([torch.mean(x, [2, 3]), torch.ones([x.size(0), 1])], 1)\n");
+        const Teacher teacher =
+            makeTeacher(m_dir.path(), "DcTeacher",
+                        "    return torch.cat([torch.mean(x, [2, 3]), torch.ones([x.size(0), 1])], 1)\n");
         torch::manual_seed(1);
-        const torch::Tensor images = torch::rand({20, 3, 16, 16}) * torch::tensor({1.0f, 0.6f, 0.3f}).view({1, 3, 1, 1});
+        const torch::Tensor images =
+            torch::rand({20, 3, 16, 16}) * torch::tensor({1.0f, 0.6f, 0.3f}).view({1, 3, 1, 1});
         const auto result = fopro::ml::runFrequencyProbe(teacher, images);
         QVERIFY2(result.ok(), qPrintable(result.error().message()));
         QCOMPARE(int(result->bands.size()), 8);
@@ -114,8 +119,10 @@ private Q_SLOTS:
             QVERIFY2(std::abs(b.lowPass - 1.0) < 1e-5, qPrintable(QString::number(b.lowPass)));
             const double high = b.band == 0 ? 1.0 : noDc;
             const double stop = b.band == 0 ? noDc : 1.0;
-            QVERIFY2(std::abs(b.highPass - high) < 1e-5, qPrintable(QStringLiteral("band %1: %2 vs %3").arg(b.band).arg(b.highPass).arg(high)));
-            QVERIFY2(std::abs(b.bandStop - stop) < 1e-5, qPrintable(QStringLiteral("band %1: %2 vs %3").arg(b.band).arg(b.bandStop).arg(stop)));
+            QVERIFY2(std::abs(b.highPass - high) < 1e-5,
+                     qPrintable(QStringLiteral("band %1: %2 vs %3").arg(b.band).arg(b.highPass).arg(high)));
+            QVERIFY2(std::abs(b.bandStop - stop) < 1e-5,
+                     qPrintable(QStringLiteral("band %1: %2 vs %3").arg(b.band).arg(b.bandStop).arg(stop)));
         }
     }
 
@@ -138,7 +145,8 @@ private Q_SLOTS:
         const Teacher teacher = makeTeacher(m_dir.path(), "PixelTeacher", "    return torch.flatten(x, 1)\n");
         torch::manual_seed(2);
         // Smooth-ish images (energy spread unevenly over the bands) plus noise.
-        const torch::Tensor ramp = torch::linspace(0, 1, width).view({1, 1, 1, width}) * torch::linspace(0, 1, height).view({1, 1, height, 1});
+        const torch::Tensor ramp =
+            torch::linspace(0, 1, width).view({1, 1, 1, width}) * torch::linspace(0, 1, height).view({1, 1, height, 1});
         const torch::Tensor images = (0.5 * ramp + 0.3 * torch::rand({7, 3, height, width})).clamp(0, 1);
         ProbeOptions options;
         options.bands = bands;
@@ -148,9 +156,12 @@ private Q_SLOTS:
         QCOMPARE(int(result->bands.size()), bands);
         for (int b = 0; b < bands; ++b) {
             const auto &row = result->bands[size_t(b)];
-            QVERIFY2(std::abs(row.lowPass - e.low[size_t(b)]) < 1e-5, qPrintable(QStringLiteral("low %1: %2 vs %3").arg(b).arg(row.lowPass).arg(e.low[size_t(b)])));
-            QVERIFY2(std::abs(row.highPass - e.high[size_t(b)]) < 1e-5, qPrintable(QStringLiteral("high %1: %2 vs %3").arg(b).arg(row.highPass).arg(e.high[size_t(b)])));
-            QVERIFY2(std::abs(row.bandStop - e.stop[size_t(b)]) < 1e-5, qPrintable(QStringLiteral("stop %1: %2 vs %3").arg(b).arg(row.bandStop).arg(e.stop[size_t(b)])));
+            QVERIFY2(std::abs(row.lowPass - e.low[size_t(b)]) < 1e-5,
+                     qPrintable(QStringLiteral("low %1: %2 vs %3").arg(b).arg(row.lowPass).arg(e.low[size_t(b)])));
+            QVERIFY2(std::abs(row.highPass - e.high[size_t(b)]) < 1e-5,
+                     qPrintable(QStringLiteral("high %1: %2 vs %3").arg(b).arg(row.highPass).arg(e.high[size_t(b)])));
+            QVERIFY2(std::abs(row.bandStop - e.stop[size_t(b)]) < 1e-5,
+                     qPrintable(QStringLiteral("stop %1: %2 vs %3").arg(b).arg(row.bandStop).arg(e.stop[size_t(b)])));
         }
         // The bands partition the spectrum: the last low-pass and the first high-pass are the identity.
         QVERIFY(std::abs(result->bands.back().lowPass - 1.0) < 1e-5);
@@ -170,8 +181,9 @@ private Q_SLOTS:
         ProbeOptions options;
         options.bands = 4;
         std::vector<std::pair<int, int>> calls;
-        const auto big = fopro::ml::runFrequencyProbe(teacher, images, options, nullptr,
-                                                      [&](int done, int total) { calls.emplace_back(done, total); });
+        const auto big = fopro::ml::runFrequencyProbe(teacher, images, options, nullptr, [&](const fopro::Progress &p) {
+            calls.emplace_back(int(p.done), int(p.total));
+        });
         QVERIFY(big.ok());
         // 20 images in batches of 16: 2 batches × (3·4 + 1) teacher calls.
         QCOMPARE(int(calls.size()), 26);
@@ -188,14 +200,14 @@ private Q_SLOTS:
             QVERIFY(std::abs(big->bands[b].bandStop - small->bands[b].bandStop) < 1e-9);
         }
 
-        CancelToken token;
+        JobControl token;
         token.cancel();
         auto r = fopro::ml::runFrequencyProbe(teacher, images, options, &token);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::Cancelled);
         token.reset();
         int seen = 0;
-        r = fopro::ml::runFrequencyProbe(teacher, images, options, &token, [&](int, int) {
+        r = fopro::ml::runFrequencyProbe(teacher, images, options, &token, [&](const fopro::Progress &) {
             ++seen;
             token.cancel();
         });
@@ -208,7 +220,8 @@ private Q_SLOTS:
     {
         const Teacher teacher = makeTeacher(m_dir.path(), "PixelTeacher3", "    return torch.flatten(x, 1)\n");
         std::vector<cv::Mat> mats;
-        for (int i = 0; i < 5; ++i) mats.push_back(fopro::test::photoLikeImage(30 + 3 * i, 24, i, false));
+        for (int i = 0; i < 5; ++i)
+            mats.push_back(fopro::test::photoLikeImage(30 + 3 * i, 24, i, false));
         ProbeOptions options;
         options.bands = 4;
         options.imageSize = 16;
@@ -224,7 +237,8 @@ private Q_SLOTS:
             const cv::Mat r = fopro::data::resizeImage(mats[size_t(i)], {16, fopro::data::ResizePolicy::Stretch});
             for (int c = 0; c < 3; ++c)
                 for (int y = 0; y < 16; ++y)
-                    for (int x = 0; x < 16; ++x) a[i][c][y][x] = r.at<cv::Vec3b>(y, x)[c] / 255.0f;
+                    for (int x = 0; x < 16; ++x)
+                        a[i][c][y][x] = r.at<cv::Vec3b>(y, x)[c] / 255.0f;
         }
         const auto fromTensor = fopro::ml::runFrequencyProbe(teacher, images, options);
         QVERIFY(fromTensor.ok());
@@ -268,7 +282,8 @@ private Q_SLOTS:
         const auto sparse = fopro::ml::runFrequencyProbe(teacher, torch::rand({1, 3, 4, 4}), options);
         QVERIFY(sparse.ok());
         bool anyNan = false;
-        for (const auto &b : sparse->bands) anyNan = anyNan || std::isnan(b.lowPass);
+        for (const auto &b : sparse->bands)
+            anyNan = anyNan || std::isnan(b.lowPass);
         QVERIFY(anyNan);
         QVERIFY(fopro::ml::probeToCsv(*sparse).contains(QLatin1String(",nan")));
 
@@ -278,9 +293,12 @@ private Q_SLOTS:
         options.batchSize = 0;
         QCOMPARE(fopro::ml::runFrequencyProbe(teacher, images, options).error().code, ErrorCode::InvalidArgument);
         options.batchSize = 16;
-        QCOMPARE(fopro::ml::runFrequencyProbe(teacher, torch::rand({0, 3, 8, 8}), options).error().code, ErrorCode::InvalidArgument);
-        QCOMPARE(fopro::ml::runFrequencyProbe(teacher, torch::rand({2, 1, 8, 8}), options).error().code, ErrorCode::InvalidArgument);
-        QCOMPARE(fopro::ml::runFrequencyProbe(teacher, std::vector<cv::Mat>{}, options).error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(fopro::ml::runFrequencyProbe(teacher, torch::rand({0, 3, 8, 8}), options).error().code,
+                 ErrorCode::InvalidArgument);
+        QCOMPARE(fopro::ml::runFrequencyProbe(teacher, torch::rand({2, 1, 8, 8}), options).error().code,
+                 ErrorCode::InvalidArgument);
+        QCOMPARE(fopro::ml::runFrequencyProbe(teacher, std::vector<cv::Mat>{}, options).error().code,
+                 ErrorCode::InvalidArgument);
     }
 };
 

@@ -29,24 +29,29 @@ struct ShardWriter {
     static QJsonArray shapeOf(const torch::Tensor &t)
     {
         QJsonArray s;
-        for (int64_t d : t.sizes()) s.append(qint64(d));
+        for (int64_t d : t.sizes())
+            s.append(qint64(d));
         return s;
     }
     void addFloat(const QString &name, const torch::Tensor &t)
     {
         const torch::Tensor c = t.to(torch::kFloat32).contiguous();
         bytes.append(reinterpret_cast<const char *>(c.data_ptr<float>()), qsizetype(c.numel() * 4));
-        entries.append(QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("shape"), shapeOf(c)},
+        entries.append(QJsonObject{{QStringLiteral("name"), name},
+                                   {QStringLiteral("shape"), shapeOf(c)},
                                    {QStringLiteral("dtype"), QStringLiteral("float32")}});
     }
     void addUint8(const QString &name, const torch::Tensor &q, double scale, double min)
     {
         const torch::Tensor c = q.to(torch::kUInt8).contiguous();
         bytes.append(reinterpret_cast<const char *>(c.data_ptr<uint8_t>()), qsizetype(c.numel()));
-        entries.append(QJsonObject{
-            {QStringLiteral("name"), name}, {QStringLiteral("shape"), shapeOf(c)}, {QStringLiteral("dtype"), QStringLiteral("float32")},
-            {QStringLiteral("quantization"),
-             QJsonObject{{QStringLiteral("dtype"), QStringLiteral("uint8")}, {QStringLiteral("scale"), scale}, {QStringLiteral("min"), min}}}});
+        entries.append(
+            QJsonObject{{QStringLiteral("name"), name},
+                        {QStringLiteral("shape"), shapeOf(c)},
+                        {QStringLiteral("dtype"), QStringLiteral("float32")},
+                        {QStringLiteral("quantization"), QJsonObject{{QStringLiteral("dtype"), QStringLiteral("uint8")},
+                                                                     {QStringLiteral("scale"), scale},
+                                                                     {QStringLiteral("min"), min}}}});
     }
 };
 
@@ -55,23 +60,29 @@ QJsonObject layer(const QString &name, const QString &cls, QJsonObject config, c
     config.insert(QStringLiteral("name"), name);
     config.insert(QStringLiteral("trainable"), false);
     QJsonArray node;
-    for (const QString &in : inputs) node.append(QJsonArray{in, 0, 0, QJsonObject{}});
+    for (const QString &in : inputs)
+        node.append(QJsonArray{in, 0, 0, QJsonObject{}});
     QJsonArray nodes;
     if (!inputs.isEmpty()) nodes.append(node);
-    return QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("class_name"), cls}, {QStringLiteral("config"), config},
+    return QJsonObject{{QStringLiteral("name"), name},
+                       {QStringLiteral("class_name"), cls},
+                       {QStringLiteral("config"), config},
                        {QStringLiteral("inbound_nodes"), nodes}};
 }
 
-QJsonArray pairOf(int a, int b) { return QJsonArray{a, b}; }
+QJsonArray pairOf(int a, int b)
+{
+    return QJsonArray{a, b};
+}
 
 /// The small network's weights (deterministic), kept to build the hand-made reference.
 struct SmallNet {
     torch::Tensor q1; // conv1 kernel, uint8 codes, HWIO 3×3×3×4
     double scale1 = 0.004, min1 = -0.5;
-    torch::Tensor b1, g1, beta1, mean1, var1;    // conv1 bias, bn1
-    torch::Tensor wd, beta2, mean2, var2;        // depthwise HWC1 3×3×4×1, bn2 (scale:false)
-    torch::Tensor w2, b2;                        // conv2 HWIO 2×2×4×5
-    torch::Tensor wk, bk;                        // dense [5,3]
+    torch::Tensor b1, g1, beta1, mean1, var1; // conv1 bias, bn1
+    torch::Tensor wd, beta2, mean2, var2;     // depthwise HWC1 3×3×4×1, bn2 (scale:false)
+    torch::Tensor w2, b2;                     // conv2 HWIO 2×2×4×5
+    torch::Tensor wk, bk;                     // dense [5,3]
 
     SmallNet()
     {
@@ -117,31 +128,45 @@ struct SmallNet {
         layers.append(layer(QStringLiteral("input_1"), QStringLiteral("InputLayer"),
                             {{QStringLiteral("batch_input_shape"), QJsonArray{QJsonValue(), 8, 8, 3}}}, {}));
         layers.append(layer(QStringLiteral("conv1"), QStringLiteral("Conv2D"),
-                            {{QStringLiteral("filters"), 4}, {QStringLiteral("kernel_size"), pairOf(3, 3)},
-                             {QStringLiteral("strides"), pairOf(2, 2)}, {QStringLiteral("padding"), QStringLiteral("same")},
-                             {QStringLiteral("use_bias"), true}, {QStringLiteral("activation"), QStringLiteral("linear")},
+                            {{QStringLiteral("filters"), 4},
+                             {QStringLiteral("kernel_size"), pairOf(3, 3)},
+                             {QStringLiteral("strides"), pairOf(2, 2)},
+                             {QStringLiteral("padding"), QStringLiteral("same")},
+                             {QStringLiteral("use_bias"), true},
+                             {QStringLiteral("activation"), QStringLiteral("linear")},
                              {QStringLiteral("dilation_rate"), pairOf(1, 1)}},
                             {QStringLiteral("input_1")}));
         layers.append(layer(QStringLiteral("bn1"), QStringLiteral("BatchNormalization"),
-                            {{QStringLiteral("axis"), -1}, {QStringLiteral("epsilon"), 0.001}}, {QStringLiteral("conv1")}));
-        layers.append(layer(QStringLiteral("relu1"), QStringLiteral("ReLU"), {{QStringLiteral("max_value"), 6}}, {QStringLiteral("bn1")}));
+                            {{QStringLiteral("axis"), -1}, {QStringLiteral("epsilon"), 0.001}},
+                            {QStringLiteral("conv1")}));
+        layers.append(layer(QStringLiteral("relu1"), QStringLiteral("ReLU"), {{QStringLiteral("max_value"), 6}},
+                            {QStringLiteral("bn1")}));
         layers.append(layer(QStringLiteral("dw"), QStringLiteral("DepthwiseConv2D"),
-                            {{QStringLiteral("kernel_size"), pairOf(3, 3)}, {QStringLiteral("strides"), pairOf(1, 1)},
-                             {QStringLiteral("padding"), QStringLiteral("same")}, {QStringLiteral("depth_multiplier"), 1},
+                            {{QStringLiteral("kernel_size"), pairOf(3, 3)},
+                             {QStringLiteral("strides"), pairOf(1, 1)},
+                             {QStringLiteral("padding"), QStringLiteral("same")},
+                             {QStringLiteral("depth_multiplier"), 1},
                              {QStringLiteral("use_bias"), false}},
                             {QStringLiteral("relu1")}));
         layers.append(layer(QStringLiteral("bn2"), QStringLiteral("BatchNormalization"),
-                            {{QStringLiteral("epsilon"), 0.01}, {QStringLiteral("scale"), false}}, {QStringLiteral("dw")}));
-        layers.append(layer(QStringLiteral("add"), QStringLiteral("Add"), {}, {QStringLiteral("relu1"), QStringLiteral("bn2")}));
+                            {{QStringLiteral("epsilon"), 0.01}, {QStringLiteral("scale"), false}},
+                            {QStringLiteral("dw")}));
+        layers.append(
+            layer(QStringLiteral("add"), QStringLiteral("Add"), {}, {QStringLiteral("relu1"), QStringLiteral("bn2")}));
         layers.append(layer(QStringLiteral("pad"), QStringLiteral("ZeroPadding2D"),
-                            {{QStringLiteral("padding"), QJsonArray{pairOf(0, 1), pairOf(0, 1)}}}, {QStringLiteral("add")}));
+                            {{QStringLiteral("padding"), QJsonArray{pairOf(0, 1), pairOf(0, 1)}}},
+                            {QStringLiteral("add")}));
         layers.append(layer(QStringLiteral("conv2"), QStringLiteral("Conv2D"),
-                            {{QStringLiteral("filters"), 5}, {QStringLiteral("kernel_size"), pairOf(2, 2)},
-                             {QStringLiteral("strides"), pairOf(1, 1)}, {QStringLiteral("padding"), QStringLiteral("valid")},
+                            {{QStringLiteral("filters"), 5},
+                             {QStringLiteral("kernel_size"), pairOf(2, 2)},
+                             {QStringLiteral("strides"), pairOf(1, 1)},
+                             {QStringLiteral("padding"), QStringLiteral("valid")},
                              {QStringLiteral("activation"), QStringLiteral("relu")}},
                             {QStringLiteral("pad")}));
-        layers.append(layer(QStringLiteral("gap"), QStringLiteral("GlobalAveragePooling2D"), {}, {QStringLiteral("conv2")}));
-        layers.append(layer(QStringLiteral("drop"), QStringLiteral("Dropout"), {{QStringLiteral("rate"), 0.5}}, {QStringLiteral("gap")}));
+        layers.append(
+            layer(QStringLiteral("gap"), QStringLiteral("GlobalAveragePooling2D"), {}, {QStringLiteral("conv2")}));
+        layers.append(layer(QStringLiteral("drop"), QStringLiteral("Dropout"), {{QStringLiteral("rate"), 0.5}},
+                            {QStringLiteral("gap")}));
         layers.append(layer(QStringLiteral("dense"), QStringLiteral("Dense"),
                             {{QStringLiteral("units"), 3}, {QStringLiteral("activation"), QStringLiteral("linear")}},
                             {QStringLiteral("drop")}));
@@ -153,20 +178,21 @@ struct SmallNet {
         const QJsonObject topology{
             {QStringLiteral("keras_version"), QStringLiteral("2.2.4")},
             {QStringLiteral("model_config"),
-             QJsonObject{{QStringLiteral("class_name"), QStringLiteral("Model")},
-                         {QStringLiteral("config"),
-                          QJsonObject{{QStringLiteral("name"), QStringLiteral("small")},
-                                      {QStringLiteral("layers"), layers},
-                                      {QStringLiteral("input_layers"), QJsonArray{QJsonArray{QStringLiteral("input_1"), 0, 0}}},
-                                      {QStringLiteral("output_layers"), QJsonArray{QJsonArray{output, 0, 0}}}}}}}};
+             QJsonObject{
+                 {QStringLiteral("class_name"), QStringLiteral("Model")},
+                 {QStringLiteral("config"),
+                  QJsonObject{{QStringLiteral("name"), QStringLiteral("small")},
+                              {QStringLiteral("layers"), layers},
+                              {QStringLiteral("input_layers"), QJsonArray{QJsonArray{QStringLiteral("input_1"), 0, 0}}},
+                              {QStringLiteral("output_layers"), QJsonArray{QJsonArray{output, 0, 0}}}}}}}};
         const QJsonObject model{
             {QStringLiteral("format"), QStringLiteral("layers-model")},
             {QStringLiteral("modelTopology"), topology},
             {QStringLiteral("weightsManifest"),
              QJsonArray{QJsonObject{{QStringLiteral("paths"), QJsonArray{QStringLiteral("group1-shard1of1.bin")}},
                                     {QStringLiteral("weights"), shard.entries}}}}};
-        return fopro::test::writeText(dir + QStringLiteral("/model.json"), QJsonDocument(model).toJson())
-            && fopro::test::writeText(dir + QStringLiteral("/group1-shard1of1.bin"), shard.bytes);
+        return fopro::test::writeText(dir + QStringLiteral("/model.json"), QJsonDocument(model).toJson()) &&
+               fopro::test::writeText(dir + QStringLiteral("/group1-shard1of1.bin"), shard.bytes);
     }
 
     /// The same network by hand, NCHW, with explicit padding (TF "same": the odd pixel bottom/right).
@@ -213,7 +239,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         SmallNet net;
         QVERIFY(net.write(dir.path()));
-        const auto teacher = Teacher::loadTfjs((dir.path() + QStringLiteral("/model.json")).toStdString(), "dense", false);
+        const auto teacher =
+            Teacher::loadTfjs((dir.path() + QStringLiteral("/model.json")).toStdString(), "dense", false);
         QVERIFY2(teacher.ok(), qPrintable(teacher.error().message()));
         QCOMPARE(teacher->featureDim(), 3);
         QCOMPARE(teacher->inputSize(), 8);
@@ -244,20 +271,25 @@ private Q_SLOTS:
         torch::manual_seed(5);
         const torch::Tensor wk = torch::rand({3 * 3 * 6, 2}) - 0.5, bk = torch::rand({2}) - 0.5;
         const torch::Tensor wkSeq = torch::rand({3 * 3 * 3, 2}) - 0.5, bkSeq = torch::rand({2}) - 0.5;
-        const QJsonObject pool{{QStringLiteral("pool_size"), pairOf(3, 3)}, {QStringLiteral("strides"), pairOf(2, 2)},
+        const QJsonObject pool{{QStringLiteral("pool_size"), pairOf(3, 3)},
+                               {QStringLiteral("strides"), pairOf(2, 2)},
                                {QStringLiteral("padding"), QStringLiteral("same")}};
-        const QJsonObject dense{{QStringLiteral("units"), 2}, {QStringLiteral("activation"), QStringLiteral("softmax")}};
+        const QJsonObject dense{{QStringLiteral("units"), 2},
+                                {QStringLiteral("activation"), QStringLiteral("softmax")}};
         QTemporaryDir dir;
-        auto writeModel = [&](const QString &sub, const QJsonObject &modelConfig, const torch::Tensor &k, const torch::Tensor &b) {
+        auto writeModel = [&](const QString &sub, const QJsonObject &modelConfig, const torch::Tensor &k,
+                              const torch::Tensor &b) {
             ShardWriter shard;
             shard.addFloat(QStringLiteral("dense/kernel"), k);
             shard.addFloat(QStringLiteral("dense/bias"), b);
             const QJsonObject model{
                 {QStringLiteral("modelTopology"), QJsonObject{{QStringLiteral("model_config"), modelConfig}}},
                 {QStringLiteral("weightsManifest"),
-                 QJsonArray{QJsonObject{{QStringLiteral("paths"), QJsonArray{QStringLiteral("w.bin")}}, {QStringLiteral("weights"), shard.entries}}}}};
-            return fopro::test::writeText(dir.path() + sub + QStringLiteral("/model.json"), QJsonDocument(model).toJson())
-                && fopro::test::writeText(dir.path() + sub + QStringLiteral("/w.bin"), shard.bytes);
+                 QJsonArray{QJsonObject{{QStringLiteral("paths"), QJsonArray{QStringLiteral("w.bin")}},
+                                        {QStringLiteral("weights"), shard.entries}}}}};
+            return fopro::test::writeText(dir.path() + sub + QStringLiteral("/model.json"),
+                                          QJsonDocument(model).toJson()) &&
+                   fopro::test::writeText(dir.path() + sub + QStringLiteral("/w.bin"), shard.bytes);
         };
         QJsonArray layers;
         layers.append(layer(QStringLiteral("in"), QStringLiteral("InputLayer"),
@@ -266,16 +298,18 @@ private Q_SLOTS:
         layers.append(layer(QStringLiteral("max"), QStringLiteral("MaxPooling2D"), pool, {QStringLiteral("in")}));
         layers.append(layer(QStringLiteral("cat"), QStringLiteral("Concatenate"), {{QStringLiteral("axis"), -1}},
                             {QStringLiteral("avg"), QStringLiteral("max")}));
-        layers.append(layer(QStringLiteral("sig"), QStringLiteral("Activation"), {{QStringLiteral("activation"), QStringLiteral("sigmoid")}},
-                            {QStringLiteral("cat")}));
+        layers.append(layer(QStringLiteral("sig"), QStringLiteral("Activation"),
+                            {{QStringLiteral("activation"), QStringLiteral("sigmoid")}}, {QStringLiteral("cat")}));
         layers.append(layer(QStringLiteral("flat"), QStringLiteral("Flatten"), {}, {QStringLiteral("sig")}));
         layers.append(layer(QStringLiteral("dense"), QStringLiteral("Dense"), dense, {QStringLiteral("flat")}));
         QVERIFY(writeModel(QStringLiteral("/functional"),
                            QJsonObject{{QStringLiteral("class_name"), QStringLiteral("Functional")},
                                        {QStringLiteral("config"),
                                         QJsonObject{{QStringLiteral("layers"), layers},
-                                                    {QStringLiteral("input_layers"), QJsonArray{QJsonArray{QStringLiteral("in"), 0, 0}}},
-                                                    {QStringLiteral("output_layers"), QJsonArray{QJsonArray{QStringLiteral("dense"), 0, 0}}}}}},
+                                                    {QStringLiteral("input_layers"),
+                                                     QJsonArray{QJsonArray{QStringLiteral("in"), 0, 0}}},
+                                                    {QStringLiteral("output_layers"),
+                                                     QJsonArray{QJsonArray{QStringLiteral("dense"), 0, 0}}}}}},
                            wk, bk));
         QJsonObject firstPool = pool;
         firstPool.insert(QStringLiteral("name"), QStringLiteral("avg"));
@@ -283,10 +317,12 @@ private Q_SLOTS:
         QJsonObject denseNamed = dense;
         denseNamed.insert(QStringLiteral("name"), QStringLiteral("dense"));
         const QJsonArray seqLayers{
-            QJsonObject{{QStringLiteral("class_name"), QStringLiteral("AveragePooling2D")}, {QStringLiteral("config"), firstPool}},
+            QJsonObject{{QStringLiteral("class_name"), QStringLiteral("AveragePooling2D")},
+                        {QStringLiteral("config"), firstPool}},
             QJsonObject{{QStringLiteral("class_name"), QStringLiteral("Flatten")},
                         {QStringLiteral("config"), QJsonObject{{QStringLiteral("name"), QStringLiteral("flat")}}}},
-            QJsonObject{{QStringLiteral("class_name"), QStringLiteral("Dense")}, {QStringLiteral("config"), denseNamed}}};
+            QJsonObject{{QStringLiteral("class_name"), QStringLiteral("Dense")},
+                        {QStringLiteral("config"), denseNamed}}};
         QVERIFY(writeModel(QStringLiteral("/sequential"),
                            QJsonObject{{QStringLiteral("class_name"), QStringLiteral("Sequential")},
                                        {QStringLiteral("config"), QJsonObject{{QStringLiteral("layers"), seqLayers}}}},
@@ -297,19 +333,23 @@ private Q_SLOTS:
         torch::Tensor avg = torch::zeros({2, 3, 3, 3}), max = torch::zeros({2, 3, 3, 3});
         for (int oy = 0; oy < 3; ++oy)
             for (int ox = 0; ox < 3; ++ox) {
-                const torch::Tensor window = x.slice(2, 2 * oy, std::min(2 * oy + 3, 6)).slice(3, 2 * ox, std::min(2 * ox + 3, 6));
+                const torch::Tensor window =
+                    x.slice(2, 2 * oy, std::min(2 * oy + 3, 6)).slice(3, 2 * ox, std::min(2 * ox + 3, 6));
                 avg.select(2, oy).select(2, ox).copy_(window.mean({2, 3}));
                 max.select(2, oy).select(2, ox).copy_(window.amax({2, 3}));
             }
         // Keras flattens in H, W, C order.
         const torch::Tensor flat = torch::sigmoid(torch::cat({avg, max}, 1)).permute({0, 2, 3, 1}).flatten(1);
         const torch::Tensor expected = torch::softmax(F::linear(flat, wk.t(), bk), 1);
-        const auto functional = Teacher::loadTfjs((dir.path() + QStringLiteral("/functional/model.json")).toStdString(), "", false);
+        const auto functional =
+            Teacher::loadTfjs((dir.path() + QStringLiteral("/functional/model.json")).toStdString(), "", false);
         QVERIFY2(functional.ok(), qPrintable(functional.error().message()));
         QVERIFY(maxAbsDiff(functional->forward(x), expected) < 1e-5);
 
-        const torch::Tensor expectedSeq = torch::softmax(F::linear(avg.permute({0, 2, 3, 1}).flatten(1), wkSeq.t(), bkSeq), 1);
-        const auto sequential = Teacher::loadTfjs((dir.path() + QStringLiteral("/sequential/model.json")).toStdString(), "", false);
+        const torch::Tensor expectedSeq =
+            torch::softmax(F::linear(avg.permute({0, 2, 3, 1}).flatten(1), wkSeq.t(), bkSeq), 1);
+        const auto sequential =
+            Teacher::loadTfjs((dir.path() + QStringLiteral("/sequential/model.json")).toStdString(), "", false);
         QVERIFY2(sequential.ok(), qPrintable(sequential.error().message()));
         QCOMPARE(sequential->inputSize(), 6);
         QVERIFY(maxAbsDiff(sequential->forward(x), expectedSeq) < 1e-5);
@@ -319,7 +359,8 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         SmallNet net;
-        QVERIFY(net.write(dir.path(), layer(QStringLiteral("lstm"), QStringLiteral("LSTM"), {}, {QStringLiteral("dense")})));
+        QVERIFY(net.write(dir.path(),
+                          layer(QStringLiteral("lstm"), QStringLiteral("LSTM"), {}, {QStringLiteral("dense")})));
         const std::string model = (dir.path() + QStringLiteral("/model.json")).toStdString();
         const auto bad = Teacher::loadTfjs(model, "", true);
         QVERIFY(!bad.ok());
@@ -332,13 +373,15 @@ private Q_SLOTS:
         QVERIFY(QFile::resize(dir.path() + QStringLiteral("/group1-shard1of1.bin"), 100));
         const auto shortShard = Teacher::loadTfjs(model, "dense", true);
         QVERIFY(!shortShard.ok());
-        QVERIFY2(shortShard.error().detail.contains(QLatin1String("size mismatch")), qPrintable(shortShard.error().message()));
+        QVERIFY2(shortShard.error().detail.contains(QLatin1String("size mismatch")),
+                 qPrintable(shortShard.error().message()));
 
         QVERIFY(QFile::remove(dir.path() + QStringLiteral("/group1-shard1of1.bin")));
         const auto missing = Teacher::loadTfjs(model, "dense", true);
         QVERIFY(!missing.ok());
         QCOMPARE(missing.error().code, fopro::ErrorCode::NotFound);
-        QVERIFY2(missing.error().file.endsWith(QLatin1String("group1-shard1of1.bin")), qPrintable(missing.error().message()));
+        QVERIFY2(missing.error().file.endsWith(QLatin1String("group1-shard1of1.bin")),
+                 qPrintable(missing.error().message()));
 
         const auto noOutput = Teacher::loadTfjs(model, "nonexistent", true);
         QVERIFY(!noOutput.ok());
@@ -360,7 +403,8 @@ private Q_SLOTS:
         const torch::Tensor f = teacher->forward(image);
         QCOMPARE(f.sizes().vec(), (std::vector<int64_t>{1, 96}));
         const auto v = f.accessor<float, 2>();
-        qInfo("pinned: %.7g %.7g %.7g %.7g %.7g sum %.7g", v[0][0], v[0][1], v[0][2], v[0][3], v[0][4], f.sum().item<double>());
+        qInfo("pinned: %.7g %.7g %.7g %.7g %.7g sum %.7g", v[0][0], v[0][1], v[0][2], v[0][3], v[0][4],
+              f.sum().item<double>());
         // Recorded once from this importer on this input (TF.js itself cannot be run here to produce
         // reference values); they guard against regressions of the import, not its first correctness,
         // which the hand-built comparison above covers layer by layer.
@@ -424,10 +468,12 @@ private Q_SLOTS:
             m.define("def forward(self, x):\n    return torch.sum(x, dim=[2, 3])\n");
             m.save((dir.path() + QStringLiteral("/sum.pt")).toStdString());
         }
-        QVERIFY(fopro::test::writeText(dir.path() + QStringLiteral("/sum.json"),
-                                       R"({"inputSize": 2, "mean": [0, 0, 0], "std": [1, 1, 1], "name": "sum of pixels"})"));
-        const auto s = Teacher::loadTorchScript((dir.path() + QStringLiteral("/sum.pt")).toStdString(), 224, {0.5f, 0.5f, 0.5f},
-                                                {0.2f, 0.2f, 0.2f}, (dir.path() + QStringLiteral("/sum.json")).toStdString());
+        QVERIFY(fopro::test::writeText(
+            dir.path() + QStringLiteral("/sum.json"),
+            R"({"inputSize": 2, "mean": [0, 0, 0], "std": [1, 1, 1], "name": "sum of pixels"})"));
+        const auto s =
+            Teacher::loadTorchScript((dir.path() + QStringLiteral("/sum.pt")).toStdString(), 224, {0.5f, 0.5f, 0.5f},
+                                     {0.2f, 0.2f, 0.2f}, (dir.path() + QStringLiteral("/sum.json")).toStdString());
         QVERIFY2(s.ok(), qPrintable(s.error().message()));
         QCOMPARE(s->inputSize(), 2);
         QVERIFY(QString::fromStdString(s->description()).contains(QLatin1String("sum of pixels")));
@@ -442,6 +488,52 @@ private Q_SLOTS:
         const auto junk = Teacher::loadTorchScript((dir.path() + QStringLiteral("/junk.pt")).toStdString(), 224);
         QVERIFY(!junk.ok());
         QVERIFY(junk.error().file.endsWith(QLatin1String("junk.pt")));
+    }
+
+    void loadsFromAPathWithTheKindDetected()
+    {
+        using fopro::ml::TeacherKind;
+        QTemporaryDir dir;
+        SmallNet net;
+        QVERIFY(QDir().mkpath(dir.path() + QStringLiteral("/tfjs")));
+        QVERIFY(net.write(dir.path() + QStringLiteral("/tfjs")));
+        {
+            torch::jit::Module m("SumPixels");
+            m.define("def forward(self, x):\n    return torch.sum(x, dim=[2, 3])\n");
+            m.save((dir.path() + QStringLiteral("/sum.pt")).toStdString());
+        }
+        // A TF.js folder, its model.json, a model.json under another name, a TorchScript file.
+        const auto folder = fopro::ml::resolveTeacher(dir.path() + QStringLiteral("/tfjs"));
+        QVERIFY(folder);
+        QCOMPARE(folder->kind, TeacherKind::TfjsLayers);
+        QVERIFY(folder->file.endsWith(QLatin1String("/tfjs/model.json")));
+        QCOMPARE(fopro::ml::resolveTeacher(dir.path() + QStringLiteral("/tfjs/model.json"))->kind,
+                 TeacherKind::TfjsLayers);
+        QVERIFY(QFile::copy(dir.path() + QStringLiteral("/tfjs/model.json"),
+                            dir.path() + QStringLiteral("/tfjs/teacher.model")));
+        QCOMPARE(fopro::ml::resolveTeacher(dir.path() + QStringLiteral("/tfjs/teacher.model"))->kind,
+                 TeacherKind::TfjsLayers);
+        QCOMPARE(fopro::ml::resolveTeacher(dir.path() + QStringLiteral("/sum.pt"))->kind, TeacherKind::TorchScript);
+        QCOMPARE(fopro::ml::teacherKindName(TeacherKind::TfjsLayers), QStringLiteral("tfjs"));
+        QCOMPARE(fopro::ml::teacherKindName(TeacherKind::TorchScript), QStringLiteral("torchscript"));
+        // Missing paths and folders without model.json are NotFound, naming the path.
+        const auto missing = fopro::ml::resolveTeacher(dir.path() + QStringLiteral("/none"));
+        QVERIFY(!missing);
+        QCOMPARE(missing.error().code, fopro::ErrorCode::NotFound);
+        QVERIFY(!fopro::ml::resolveTeacher(dir.path()));
+
+        fopro::ml::TeacherOptions options;
+        options.outputLayer = QStringLiteral("dense");
+        const auto tfjs = fopro::ml::loadTeacher(dir.path() + QStringLiteral("/tfjs"), options);
+        QVERIFY2(tfjs, qPrintable(tfjs ? QString() : tfjs.error().message()));
+        QCOMPARE(tfjs->featureDim(), 3);
+        const auto script = fopro::ml::loadTeacher(dir.path() + QStringLiteral("/sum.pt"));
+        QVERIFY2(script, qPrintable(script ? QString() : script.error().message()));
+        QCOMPARE(script->featureDim(), 3);
+        // An output layer makes no sense for TorchScript.
+        const auto layered = fopro::ml::loadTeacher(dir.path() + QStringLiteral("/sum.pt"), options);
+        QVERIFY(!layered);
+        QCOMPARE(layered.error().code, fopro::ErrorCode::InvalidArgument);
     }
 };
 

@@ -7,8 +7,11 @@
 
 #include "core/data/datasetindex.h"
 #include "core/ml/export.h"
+#include "core/ml/strategies.h"
 #include "core/ml/trainer.h"
+#include "core/spectral/gainmap.h"
 #include "core/ml/trainsupport.h"
+#include "core/project/runfolder.h"
 #include "tests/support/testsupport.h"
 
 #include <QtCore/QJsonArray>
@@ -35,11 +38,13 @@ QString writeDataset(const QString &dir, const QStringList &classes, const std::
     std::mt19937_64 rng(1234);
     QDir().mkpath(dir + QStringLiteral("/images"));
     for (int k = 0; k < int(classes.size()); ++k) {
-        const std::vector<std::pair<data::Split, int>> parts{
-            {data::Split::Train, perClass[size_t(k)]}, {data::Split::Val, valPerClass}, {data::Split::Test, testPerClass}};
+        const std::vector<std::pair<data::Split, int>> parts{{data::Split::Train, perClass[size_t(k)]},
+                                                             {data::Split::Val, valPerClass},
+                                                             {data::Split::Test, testPerClass}};
         for (const auto &[split, n] : parts)
             for (int i = 0; i < n; ++i) {
-                const QString rel = QStringLiteral("images/%1_%2_%3.png").arg(classes[k], data::splitName(split)).arg(i);
+                const QString rel =
+                    QStringLiteral("images/%1_%2_%3.png").arg(classes[k], data::splitName(split)).arg(i);
                 if (!fopro::test::writeImage(dir + QLatin1Char('/') + rel, make(k, rng))) return {};
                 data::Sample s;
                 s.path = rel;
@@ -67,12 +72,14 @@ cv::Mat textureImage(int k, std::mt19937_64 &rng)
     std::uniform_real_distribution<float> u(0.25f, 0.75f);
     cv::Mat small(4, 4, CV_32FC3);
     for (int y = 0; y < 4; ++y)
-        for (int x = 0; x < 4; ++x) small.at<cv::Vec3f>(y, x) = cv::Vec3f(u(rng), u(rng), u(rng));
+        for (int x = 0; x < 4; ++x)
+            small.at<cv::Vec3f>(y, x) = cv::Vec3f(u(rng), u(rng), u(rng));
     cv::Mat img;
     cv::resize(small, img, cv::Size(16, 16), 0, 0, cv::INTER_CUBIC);
     if (k == 1)
         for (int y = 0; y < 16; ++y)
-            for (int x = 0; x < 16; ++x) img.at<cv::Vec3f>(y, x) += cv::Vec3f::all(((x + y) % 2) ? 0.15f : -0.15f);
+            for (int x = 0; x < 16; ++x)
+                img.at<cv::Vec3f>(y, x) += cv::Vec3f::all(((x + y) % 2) ? 0.15f : -0.15f);
     return clamp8(img);
 }
 
@@ -84,7 +91,8 @@ cv::Mat brightnessImage(int k, std::mt19937_64 &rng)
     const float b = level(rng);
     cv::Mat img(16, 16, CV_32FC3);
     for (int y = 0; y < 16; ++y)
-        for (int x = 0; x < 16; ++x) img.at<cv::Vec3f>(y, x) = cv::Vec3f(b + noise(rng), b + noise(rng), b + noise(rng));
+        for (int x = 0; x < 16; ++x)
+            img.at<cv::Vec3f>(y, x) = cv::Vec3f(b + noise(rng), b + noise(rng), b + noise(rng));
     return clamp8(img);
 }
 
@@ -142,7 +150,8 @@ std::map<std::string, torch::Tensor> checkpointTensors(const QString &path, cons
     std::map<std::string, torch::Tensor> out;
     for (const auto &key : ar.keys()) {
         if (key.rfind(prefix, 0) != 0) continue;
-        if (prefix.empty() && key.rfind("student.", 0) != 0 && key.rfind("heads.", 0) != 0 && key.rfind("prompt.", 0) != 0)
+        if (prefix.empty() && key.rfind("student.", 0) != 0 && key.rfind("heads.", 0) != 0 &&
+            key.rfind("prompt.", 0) != 0)
             continue; // optimiser states are nested archives, the meta is a string
         torch::Tensor t;
         ar.read(key, t, true);
@@ -199,6 +208,53 @@ private Q_SLOTS:
         QVERIFY(!nt && nt.error().detail.contains(QStringLiteral("teacher.path")));
     }
 
+    void registryAndValidationAgree()
+    {
+        // Every registered strategy is a valid configuration (with a teacher when it needs one) and
+        // round-trips through JSON; the registry knows what each needs.
+        QVERIFY(strategies().size() >= 9);
+        QStringList ids;
+        for (const StrategyInfo &info : strategies()) {
+            QVERIFY2(!info.displayName.isEmpty() && !info.help.isEmpty() && info.loss, qPrintable(info.id));
+            QVERIFY2(!ids.contains(info.id), qPrintable(info.id));
+            ids << info.id;
+            TrainConfig c;
+            QVERIFY(parseStrategy(info.id, &c.strategy));
+            QCOMPARE(c.strategyInfo(), &info);
+            if (info.needsTeacher) {
+                QVERIFY(!c.validate());
+                c.teacher.path = QStringLiteral("teacher.pt");
+            }
+            QVERIFY2(c.validate(), qPrintable(info.id));
+            auto back = TrainConfig::fromJson(c.toJson());
+            QVERIFY2(back, qPrintable(back ? QString() : back.error().message()));
+            QCOMPARE(back->strategy, c.strategy);
+            QCOMPARE(strategyUsesTeacher(c.strategy), info.needsTeacher);
+        }
+        QCOMPARE(strategyIds(), ids);
+        QVERIFY(findStrategy(QStringLiteral("fopro_kd"))->usesPrompt);
+        QVERIFY(findStrategy(QStringLiteral("ldam_drw"))->cosineClassifier);
+        QVERIFY(findStrategy(QStringLiteral("kd"))->teacherGivesLogits);
+
+        // An unknown strategy is an error naming it and every registered one, in fromJson and validate.
+        TrainConfig c;
+        c.strategy = Strategy(QStringLiteral("magic"));
+        const auto v = c.validate();
+        QVERIFY(!v);
+        QJsonObject o = TrainConfig().toJson();
+        o.insert(QStringLiteral("strategy"), QStringLiteral("magic"));
+        const auto f = TrainConfig::fromJson(o);
+        QVERIFY(!f);
+        for (const QString &detail : {v.error().detail, f.error().detail}) {
+            QVERIFY2(detail.contains(QStringLiteral("magic")), qPrintable(detail));
+            for (const QString &id : ids)
+                QVERIFY2(detail.contains(id), qPrintable(detail));
+        }
+        Strategy unchanged = Strategy::BalancedSoftmax;
+        QVERIFY(!parseStrategy(QStringLiteral("magic"), &unchanged));
+        QCOMPARE(unchanged, Strategy::BalancedSoftmax);
+    }
+
     void augmentationIsSeededAndExact()
     {
         const cv::Mat img = fopro::test::patternImage(20, 20, 3);
@@ -216,7 +272,8 @@ private Q_SLOTS:
         std::mt19937_64 r(0);
         toChw01(px, out, nullptr, r);
         const float expected[6] = {1.0f, 0.0f, 0.0f, 0.4f, 0.2f, 1.0f};
-        for (int i = 0; i < 6; ++i) QVERIFY(std::abs(out[i] - expected[i]) < 1e-6f);
+        for (int i = 0; i < 6; ++i)
+            QVERIFY(std::abs(out[i] - expected[i]) < 1e-6f);
 
         // Saturation 0 (σ = 1 gives s ∈ [0, 2]; pin it by asking for contrast and brightness 0 and
         // checking the grey point is a fixed point): a grey pixel stays grey under any jitter.
@@ -227,41 +284,63 @@ private Q_SLOTS:
         j.saturation = 0.5;
         float g[3];
         toChw01(grey, g, &j, r);
-        for (float v : g) QVERIFY(std::abs(v - 128.0f / 255.0f) < 1e-6f);
+        for (float v : g)
+            QVERIFY(std::abs(v - 128.0f / 255.0f) < 1e-6f);
     }
 
     void learnsHighFrequencyTexture()
     {
         QTemporaryDir tmp;
-        const QString manifest = writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
-                                              {60, 60}, 20, 40, textureImage);
+        const QString manifest =
+            writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
+                         {60, 60}, 20, 40, textureImage);
         QVERIFY(!manifest.isEmpty());
         TrainConfig c = smallConfig(manifest, tmp.path() + QStringLiteral("/run"));
         c.epochs = 4;
-        std::vector<TrainProgress> seen;
-        auto r = trainRun(c, nullptr, [&](const TrainProgress &p) { seen.push_back(p); });
+        std::vector<Progress> seen;
+        std::vector<EpochRecord> epochsSeen;
+        auto r = trainRun(c, nullptr,
+                          TrainHooks{[&](const Progress &p) { seen.push_back(p); },
+                                     [&](const EpochRecord &e) { epochsSeen.push_back(e); }});
         QVERIFY2(r, qPrintable(r ? QString() : r.error().message()));
         QCOMPARE(r.value().status, TrainOutcome::Status::Finished);
         QCOMPARE(r.value().epochsDone, 4);
         const auto recall = perClassRecall(c.runDir);
         QVERIFY2(recall.value(QStringLiteral("smooth")) >= 0.9 && recall.value(QStringLiteral("textured")) >= 0.9,
-                 qPrintable(r.value().summary));
+                 qPrintable(QString::number(recall.value(QStringLiteral("textured")))));
+        QCOMPARE(int(r.value().evaluations.size()), 2);
+        QVERIFY(r.value().mainEvaluation() && r.value().mainEvaluation()->split == QLatin1String("test"));
 
         // The run folder holds what the header promises.
-        for (const char *f : {"config.json", "status.json", "log.txt", "epochs.csv", "checkpoints/last.ckpt", "checkpoints/best.pt",
-                              "results/test_metrics.json", "results/test_per_class.csv", "results/test_per_class.json",
-                              "results/test_predictions.csv", "results/val_metrics.json"})
+        for (const char *f :
+             {"config.json", "status.json", "log.txt", "epochs.csv", "checkpoints/last.ckpt", "checkpoints/best.pt",
+              "results/test_metrics.json", "results/test_per_class.csv", "results/test_per_class.json",
+              "results/test_predictions.csv", "results/val_metrics.json"})
             QVERIFY2(QFileInfo::exists(c.runDir + QLatin1Char('/') + QLatin1String(f)), f);
         QFile cfg(c.runDir + QStringLiteral("/config.json"));
         QVERIFY(cfg.open(QIODevice::ReadOnly));
         const QJsonObject header = QJsonDocument::fromJson(cfg.readAll()).object();
         QCOMPARE(header.value(QStringLiteral("format")).toString(), QStringLiteral("fopro-run"));
-        QCOMPARE(header.value(QStringLiteral("dataset")).toObject().value(QStringLiteral("sha256")).toString().size(), 64);
-        QCOMPARE(header.value(QStringLiteral("versions")).toObject().value(QStringLiteral("libtorch")).toString().left(4), QStringLiteral("1.13"));
+        QCOMPARE(header.value(QStringLiteral("dataset")).toObject().value(QStringLiteral("sha256")).toString().size(),
+                 64);
+        QCOMPARE(
+            header.value(QStringLiteral("versions")).toObject().value(QStringLiteral("libtorch")).toString().left(4),
+            QStringLiteral("1.13"));
         QCOMPARE(header.value(QStringLiteral("config")).toObject().value(QStringLiteral("epochs")).toInt(), 4);
-        auto epochs = readEpochs(c.runDir);
+        auto epochs = project::RunFolder(c.runDir).readEpochs();
         QVERIFY(epochs);
         QCOMPARE(int(epochs.value().size()), 4);
+        // The epoch sink saw every epoch with what epochs.csv holds (validation, head/medium/tail).
+        QCOMPARE(int(epochsSeen.size()), 4);
+        for (size_t i = 0; i < epochsSeen.size(); ++i) {
+            QCOMPARE(epochsSeen[i].epoch, int(i) + 1);
+            QCOMPARE(epochs.value()[i].epoch, int(i) + 1);
+            QVERIFY(std::abs(epochs.value()[i].valBalancedAccuracy - epochsSeen[i].valBalancedAccuracy) < 1e-6);
+            QVERIFY(epochsSeen[i].valMacroF1 >= 0 && epochsSeen[i].lr > 0);
+            QVERIFY(!std::isnan(epochsSeen[i].valMediumRecall) || !std::isnan(epochsSeen[i].valTailRecall) ||
+                    !std::isnan(epochsSeen[i].valHeadRecall));
+            QVERIFY(!std::isnan(epochsSeen[i].loss(QStringLiteral("loss"))));
+        }
         QFile csv(c.runDir + QStringLiteral("/epochs.csv"));
         QVERIFY(csv.open(QIODevice::ReadOnly));
         QCOMPARE(QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(), 5);
@@ -274,23 +353,25 @@ private Q_SLOTS:
         // Progress: every batch reported, with throughput and an ETA that reaches 0.
         int trainingReports = 0;
         for (const auto &p : seen)
-            if (p.phase == TrainProgress::Phase::Training) {
+            if (p.phase == kPhaseTraining) {
                 ++trainingReports;
-                QVERIFY(p.imagesPerSecond > 0);
+                QVERIFY(p.rate > 0);
                 QVERIFY(p.etaSeconds >= 0);
             }
         QVERIFY(trainingReports >= 4 * 7);
-        QCOMPARE(seen.back().phase, TrainProgress::Phase::Finished);
+        QCOMPARE(seen.back().phase, kPhaseFinished);
 
         // evaluateRun re-derives the same numbers from the best checkpoint.
         QFile m1(c.runDir + QStringLiteral("/results/test_metrics.json"));
         QVERIFY(m1.open(QIODevice::ReadOnly));
-        const double bacc = QJsonDocument::fromJson(m1.readAll()).object().value(QStringLiteral("balancedAccuracy")).toDouble();
+        const double bacc =
+            QJsonDocument::fromJson(m1.readAll()).object().value(QStringLiteral("balancedAccuracy")).toDouble();
         m1.close();
         auto again = evaluateRun(c.runDir, QStringLiteral("test"));
         QVERIFY2(again, qPrintable(again ? QString() : again.error().message()));
         QVERIFY(m1.open(QIODevice::ReadOnly));
-        QCOMPARE(QJsonDocument::fromJson(m1.readAll()).object().value(QStringLiteral("balancedAccuracy")).toDouble(), bacc);
+        QCOMPARE(QJsonDocument::fromJson(m1.readAll()).object().value(QStringLiteral("balancedAccuracy")).toDouble(),
+                 bacc);
 
         // The exported model predicts what the run predicted (TorchScript + sidecar round trip).
         auto exported = exportRun(c.runDir);
@@ -303,7 +384,8 @@ private Q_SLOTS:
         std::vector<double> expected;
         for (int i = 1; i <= 5; ++i) {
             const QStringList cells = rows[i].split(QLatin1Char(','));
-            const cv::Mat bgr = cv::imread((tmp.path() + QStringLiteral("/data/") + cells[0]).toStdString(), cv::IMREAD_COLOR);
+            const cv::Mat bgr =
+                cv::imread((tmp.path() + QStringLiteral("/data/") + cells[0]).toStdString(), cv::IMREAD_COLOR);
             cv::Mat rgb;
             cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
             images.push_back(rgb);
@@ -311,7 +393,8 @@ private Q_SLOTS:
         }
         auto probs = model.value().predictProbabilities(images);
         QVERIFY(probs);
-        for (size_t i = 0; i < images.size(); ++i) QVERIFY(std::abs(probs.value()[i][1] - expected[i]) < 1e-5);
+        for (size_t i = 0; i < images.size(); ++i)
+            QVERIFY(std::abs(probs.value()[i][1] - expected[i]) < 1e-5);
 
         // A second run into the same folder is refused.
         auto twice = trainRun(c);
@@ -322,11 +405,12 @@ private Q_SLOTS:
     void balancedSoftmaxBeatsCrossEntropyOnTheTail()
     {
         QTemporaryDir tmp;
-        const QString manifest = writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("head"), QStringLiteral("tail")},
-                                              {240, 12}, 20, 100, brightnessImage);
+        const QString manifest =
+            writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("head"), QStringLiteral("tail")},
+                         {240, 12}, 20, 100, brightnessImage);
         QVERIFY(!manifest.isEmpty());
         QMap<QString, double> ce, bsm;
-        for (const auto strategy : {Strategy::CrossEntropy, Strategy::BalancedSoftmax}) {
+        for (const auto &strategy : {Strategy::CrossEntropy, Strategy::BalancedSoftmax}) {
             TrainConfig c = smallConfig(manifest, tmp.path() + QStringLiteral("/run_") + strategyName(strategy));
             c.strategy = strategy;
             c.epochs = 6;
@@ -343,8 +427,9 @@ private Q_SLOTS:
     void resumedRunEqualsUninterruptedRun()
     {
         QTemporaryDir tmp;
-        const QString manifest = writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
-                                              {40, 40}, 8, 8, textureImage);
+        const QString manifest =
+            writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
+                         {40, 40}, 8, 8, textureImage);
         const QString teacher = writeTeacher(tmp.path());
         TrainConfig c = smallConfig(manifest, tmp.path() + QStringLiteral("/whole"));
         c.strategy = Strategy::FoProKd;
@@ -363,10 +448,13 @@ private Q_SLOTS:
         // Interrupted in the middle of epoch 3, then resumed.
         TrainConfig c2 = c;
         c2.runDir = tmp.path() + QStringLiteral("/interrupted");
-        TrainControl control;
-        auto cut = trainRun(c2, &control, [&](const TrainProgress &p) {
-            if (p.phase == TrainProgress::Phase::Training && p.epoch == 2 && p.batch == 2) control.cancel.cancel();
-        });
+        JobControl control;
+        auto cut = trainRun(c2, &control,
+                            TrainHooks{[&](const Progress &p) {
+                                           if (p.phase == kPhaseTraining && p.stage == 2 && p.done == 2)
+                                               control.cancel();
+                                       },
+                                       {}});
         QVERIFY(cut);
         QCOMPARE(cut.value().status, TrainOutcome::Status::Cancelled);
         QCOMPARE(cut.value().epochsDone, 2);
@@ -392,26 +480,30 @@ private Q_SLOTS:
     void cancelStopsWithinOneBatch()
     {
         QTemporaryDir tmp;
-        const QString manifest = writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
-                                              {64, 64}, 4, 4, textureImage);
+        const QString manifest =
+            writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
+                         {64, 64}, 4, 4, textureImage);
         TrainConfig c = smallConfig(manifest, tmp.path() + QStringLiteral("/run"));
-        TrainControl control;
+        JobControl control;
         int batchesAfterCancel = 0;
         bool cancelled = false;
-        auto r = trainRun(c, &control, [&](const TrainProgress &p) {
-            if (p.phase != TrainProgress::Phase::Training || !p.message.isEmpty()) return;
-            if (cancelled) ++batchesAfterCancel;
-            if (p.epoch == 0 && p.batch == 3) {
-                control.cancel.cancel();
-                cancelled = true;
-            }
-        });
+        auto r = trainRun(c, &control,
+                          TrainHooks{[&](const Progress &p) {
+                                         if (p.phase != kPhaseTraining || !p.message.isEmpty()) return;
+                                         if (cancelled) ++batchesAfterCancel;
+                                         if (p.stage == 0 && p.done == 3) {
+                                             control.cancel();
+                                             cancelled = true;
+                                         }
+                                     },
+                                     {}});
         QVERIFY(r);
         QCOMPARE(r.value().status, TrainOutcome::Status::Cancelled);
         QCOMPARE(batchesAfterCancel, 0);
         QFile status(c.runDir + QStringLiteral("/status.json"));
         QVERIFY(status.open(QIODevice::ReadOnly));
-        QCOMPARE(QJsonDocument::fromJson(status.readAll()).object().value(QStringLiteral("state")).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(QJsonDocument::fromJson(status.readAll()).object().value(QStringLiteral("state")).toString(),
+                 QStringLiteral("cancelled"));
         // Nothing finished, so resuming starts from the beginning and completes.
         auto resumed = resumeRun(c.runDir);
         QVERIFY(resumed);
@@ -421,20 +513,23 @@ private Q_SLOTS:
     void pauseHoldsTheLoop()
     {
         QTemporaryDir tmp;
-        const QString manifest = writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
-                                              {32, 32}, 4, 4, textureImage);
+        const QString manifest =
+            writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
+                         {32, 32}, 4, 4, textureImage);
         TrainConfig c = smallConfig(manifest, tmp.path() + QStringLiteral("/run"));
         c.epochs = 1;
-        TrainControl control;
+        JobControl control;
         std::atomic<int> reports{0};
         std::atomic<bool> pausedOnce{false};
         Result<TrainOutcome> result = makeError(ErrorCode::InvalidArgument, {}, QStringLiteral("not run"));
         std::thread worker([&] {
-            result = trainRun(c, &control, [&](const TrainProgress &p) {
-                if (p.phase != TrainProgress::Phase::Training) return;
-                ++reports;
-                if (p.batch == 1 && !pausedOnce.exchange(true)) control.pause();
-            });
+            result = trainRun(c, &control,
+                              TrainHooks{[&](const Progress &p) {
+                                             if (p.phase != kPhaseTraining) return;
+                                             ++reports;
+                                             if (p.done == 1 && !pausedOnce.exchange(true)) control.pause();
+                                         },
+                                         {}});
         });
         QTRY_VERIFY(pausedOnce.load());
         const int before = reports.load();
@@ -442,7 +537,8 @@ private Q_SLOTS:
         QCOMPARE(reports.load(), before); // nothing moves while paused
         QFile status(c.runDir + QStringLiteral("/status.json"));
         QVERIFY(status.open(QIODevice::ReadOnly));
-        QCOMPARE(QJsonDocument::fromJson(status.readAll()).object().value(QStringLiteral("state")).toString(), QStringLiteral("paused"));
+        QCOMPARE(QJsonDocument::fromJson(status.readAll()).object().value(QStringLiteral("state")).toString(),
+                 QStringLiteral("paused"));
         control.resume();
         worker.join();
         QVERIFY(result);
@@ -453,8 +549,9 @@ private Q_SLOTS:
     void ekdCachesTeacherFeaturesAndExploreMovesThePrompt()
     {
         QTemporaryDir tmp;
-        const QString manifest = writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
-                                              {30, 30}, 6, 6, textureImage);
+        const QString manifest =
+            writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("smooth"), QStringLiteral("textured")},
+                         {30, 30}, 6, 6, textureImage);
         const QString teacher = writeTeacher(tmp.path());
         TrainConfig c = smallConfig(manifest, tmp.path() + QStringLiteral("/ekd"));
         c.strategy = Strategy::Ekd;
@@ -471,11 +568,14 @@ private Q_SLOTS:
         QCOMPARE(cache.at("features").size(1), 48);
         // The cached value of a sample is the teacher's output on it: check one by hand.
         auto img = data::DatasetIndex::load(manifest).value();
-        const auto first = std::find_if(img.samples.begin(), img.samples.end(), [](const data::Sample &s) { return s.split == data::Split::Train; });
+        const auto first = std::find_if(img.samples.begin(), img.samples.end(),
+                                        [](const data::Sample &s) { return s.split == data::Split::Train; });
         const cv::Mat rgb = cv::imread((img.root + QLatin1Char('/') + first->path).toStdString(), cv::IMREAD_COLOR);
         cv::Mat rgbOrder;
         cv::cvtColor(rgb, rgbOrder, cv::COLOR_BGR2RGB);
-        const auto x = torch::from_blob(rgbOrder.data, {1, 16, 16, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) / 255.0;
+        const auto x =
+            torch::from_blob(rgbOrder.data, {1, 16, 16, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) /
+            255.0;
         const auto expected = torch::tanh(4.0 * torch::adaptive_avg_pool2d(x, {4, 4}).flatten(1));
         const auto row = cache.at("features").index_select(0, torch::tensor({0}, torch::kInt64));
         QVERIFY(torch::allclose(row, expected, 1e-5, 1e-5));
@@ -488,13 +588,32 @@ private Q_SLOTS:
             f.runDir = tmp.path() + QStringLiteral("/fopro_") + promptUpdateName(update);
             auto rf = trainRun(f);
             QVERIFY2(rf, qPrintable(rf ? QString() : rf.error().message()));
-            QVERIFY(!QFileInfo::exists(f.runDir + QStringLiteral("/teacher_features.pt"))); // the prompt changes the input
+            QVERIFY(
+                !QFileInfo::exists(f.runDir + QStringLiteral("/teacher_features.pt"))); // the prompt changes the input
             QFile gain(f.runDir + QStringLiteral("/prompt_gain.csv"));
             QVERIFY(gain.open(QIODevice::ReadOnly));
             const QStringList rows = QString::fromUtf8(gain.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
             QCOMPARE(rows.size(), 3);
             const double lowBand = rows[2].split(QLatin1Char(','))[1].toDouble();
             QVERIFY2(std::abs(lowBand - 1.0) > 1e-3, qPrintable(rows[2])); // the prompt moved
+            // One gain snapshot per epoch, whose radial profile (computed without torch) is the
+            // prompt's own, as logged in prompt_gain.csv.
+            QCOMPARE(spectral::gainSnapshotEpochs(f.runDir), (std::vector<int>{1, 2}));
+            const auto map = spectral::loadGainMap(spectral::gainSnapshotPath(f.runDir, 2));
+            QVERIFY2(map.ok(), qPrintable(map.error().message()));
+            QCOMPARE(map->channels, 3);
+            QCOMPARE(map->height, 16);
+            QCOMPARE(map->width, 16);
+            const auto logged = project::RunFolder(f.runDir).readPromptGain();
+            QVERIFY(logged.ok());
+            QCOMPARE(logged->back().first, 2);
+            const std::vector<double> profile = map->radialProfile(16);
+            QCOMPARE(profile.size(), logged->back().second.size());
+            for (std::size_t b = 0; b < profile.size(); ++b) {
+                const double expected = logged->back().second[b];
+                QVERIFY2(std::isnan(expected) ? std::isnan(profile[b]) : std::abs(profile[b] - expected) < 1e-5,
+                         qPrintable(QStringLiteral("band %1: %2 vs %3").arg(b).arg(profile[b]).arg(expected)));
+            }
         }
     }
 
@@ -508,8 +627,8 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(c.runDir)); // nothing created for a run that cannot start
 
         // An unreadable image stops the run before training, naming the image.
-        const QString manifest = writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("a"), QStringLiteral("b")},
-                                              {6, 6}, 2, 2, textureImage);
+        const QString manifest = writeDataset(tmp.path() + QStringLiteral("/data"),
+                                              {QStringLiteral("a"), QStringLiteral("b")}, {6, 6}, 2, 2, textureImage);
         QFile broken(tmp.path() + QStringLiteral("/data/images/a_train_3.png"));
         QVERIFY(broken.open(QIODevice::WriteOnly | QIODevice::Truncate));
         broken.write("not a png");
@@ -520,7 +639,8 @@ private Q_SLOTS:
         QVERIFY2(r2.error().detail.contains(QStringLiteral("a_train_3.png")), qPrintable(r2.error().message()));
         QFile status(c.runDir + QStringLiteral("/status.json"));
         QVERIFY(status.open(QIODevice::ReadOnly));
-        QCOMPARE(QJsonDocument::fromJson(status.readAll()).object().value(QStringLiteral("state")).toString(), QStringLiteral("failed"));
+        QCOMPARE(QJsonDocument::fromJson(status.readAll()).object().value(QStringLiteral("state")).toString(),
+                 QStringLiteral("failed"));
 
         auto e = evaluateRun(tmp.path());
         QVERIFY(!e);

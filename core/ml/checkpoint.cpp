@@ -1,0 +1,128 @@
+// checkpoints/last.ckpt: the full training state after the last finished epoch (student, heads,
+// prompt, both optimisers' moments, counters and the history), written to a temporary file and
+// renamed, so a crash leaves the previous checkpoint intact.
+
+#include "core/ml/errortext.h"
+#include "core/ml/session_p.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QSaveFile>
+
+namespace fopro::ml {
+
+using detail::qs;
+
+namespace {
+
+QJsonObject checkpointMeta(const Session &s)
+{
+    QJsonObject meta = project::epochsToJson(s.history);
+    meta.insert(QStringLiteral("epochsDone"), s.epochsDone);
+    meta.insert(QStringLiteral("bestEpoch"), s.bestEpoch);
+    meta.insert(QStringLiteral("bestScore"), s.bestScore);
+    meta.insert(QStringLiteral("steps"), double(s.steps));
+    return meta;
+}
+
+void readMeta(Session &s, const QJsonObject &meta)
+{
+    s.history = project::epochsFromJson(meta);
+    s.epochsDone = meta.value(QStringLiteral("epochsDone")).toInt();
+    s.bestEpoch = meta.value(QStringLiteral("bestEpoch")).toInt();
+    s.bestScore = meta.value(QStringLiteral("bestScore")).toDouble(-1);
+    s.steps = std::int64_t(meta.value(QStringLiteral("steps")).toDouble());
+}
+
+void writeTensors(torch::serialize::OutputArchive &ar, const std::string &prefix,
+                  const std::vector<std::pair<std::string, torch::Tensor>> &state)
+{
+    for (const auto &[name, t] : state)
+        ar.write(prefix + name, t, true);
+}
+
+void readTensors(torch::serialize::InputArchive &ar, const std::string &prefix,
+                 std::vector<std::pair<std::string, torch::Tensor>> state)
+{
+    for (auto &[name, t] : state) {
+        torch::Tensor v;
+        ar.read(prefix + name, v, true);
+        t.copy_(v);
+    }
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> promptState(FourierPrompt &prompt)
+{
+    std::vector<std::pair<std::string, torch::Tensor>> state;
+    const auto params = prompt.parameters();
+    for (size_t i = 0; i < params.size(); ++i)
+        state.emplace_back(std::to_string(i), params[i]);
+    return state;
+}
+
+Result<void> saveArchive(torch::serialize::OutputArchive &ar, const QString &path)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return makeError(ErrorCode::WriteFailed, path, f.errorString());
+    try {
+        ar.save_to([&f](const void *data, size_t size) -> size_t {
+            return f.write(static_cast<const char *>(data), qint64(size)) == qint64(size) ? size : 0;
+        });
+    } catch (const std::exception &e) {
+        f.cancelWriting();
+        return makeError(ErrorCode::WriteFailed, path, qs(e.what()));
+    }
+    if (!f.commit()) return makeError(ErrorCode::WriteFailed, path, f.errorString());
+    return {};
+}
+
+} // namespace
+
+Result<void> saveCheckpoint(Session &s)
+{
+    torch::serialize::OutputArchive ar;
+    writeTensors(ar, "student.", s.student->namedState());
+    if (s.heads) writeTensors(ar, "heads.", s.heads->namedState());
+    if (s.prompt) writeTensors(ar, "prompt.", promptState(*s.prompt));
+    torch::serialize::OutputArchive opt;
+    s.optimizer->save(opt);
+    ar.write("optimizer", opt);
+    if (s.promptOptimizer) {
+        torch::serialize::OutputArchive popt;
+        s.promptOptimizer->save(popt);
+        ar.write("prompt_optimizer", popt);
+    }
+    ar.write("meta", c10::IValue(QJsonDocument(checkpointMeta(s)).toJson(QJsonDocument::Compact).toStdString()));
+    return saveArchive(ar, s.run.lastCheckpoint());
+}
+
+Result<void> loadCheckpoint(Session &s, const QString &path)
+{
+    try {
+        torch::serialize::InputArchive ar;
+        ar.load_from(path.toStdString());
+        torch::NoGradGuard noGrad;
+        readTensors(ar, "student.", s.student->namedState());
+        if (s.heads) readTensors(ar, "heads.", s.heads->namedState());
+        if (s.prompt) readTensors(ar, "prompt.", promptState(*s.prompt));
+        torch::serialize::InputArchive opt;
+        ar.read("optimizer", opt);
+        s.optimizer->load(opt);
+        if (s.promptOptimizer) {
+            torch::serialize::InputArchive popt;
+            ar.read("prompt_optimizer", popt);
+            s.promptOptimizer->load(popt);
+        }
+        c10::IValue metaValue;
+        ar.read("meta", metaValue);
+        readMeta(s, QJsonDocument::fromJson(QByteArray::fromStdString(metaValue.toStringRef())).object());
+    } catch (const std::exception &e) {
+        return makeError(ErrorCode::Malformed, path,
+                         QStringLiteral("not a usable checkpoint of this run: %1").arg(qs(detail::firstLine(e))));
+    }
+    return {};
+}
+
+} // namespace fopro::ml

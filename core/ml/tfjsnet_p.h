@@ -1,0 +1,65 @@
+#pragma once
+// Private to core/ml (included by its .cpp files only; it includes torch): a TF.js layers model as a
+// LibTorch module, one Op per Keras layer, run in topological order. teachertfjs.cpp builds it
+// from model.json; tfjsnet.cpp runs it.
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace fopro::ml {
+
+enum class OpKind {
+    Input,
+    ZeroPad,
+    Conv,
+    Depthwise,
+    BatchNorm,
+    Relu,
+    Activation,
+    Add,
+    Concat,
+    AvgPool,
+    MaxPool,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    Flatten,
+    Identity,
+    Dense
+};
+
+enum class Act { Linear, Relu, Relu6, Softmax, Sigmoid, Tanh };
+
+struct Op {
+    std::string name;
+    OpKind kind = OpKind::Identity;
+    std::vector<int> inputs; // indices of earlier ops
+    // Convolution / pooling geometry.
+    int kernel[2] = {1, 1};
+    int stride[2] = {1, 1};
+    int dilation[2] = {1, 1};
+    bool same = false;         // TF "same" padding (computed per input size)
+    int pad[4] = {0, 0, 0, 0}; // ZeroPadding2D: top, bottom, left, right
+    int groups = 1;
+    bool keepDims = false; // global pooling
+    int axis = -1;         // Concatenate (Keras axis)
+    // Activation / ReLU.
+    Act act = Act::Linear;
+    double maxValue = -1.0; // ReLU max_value (< 0: none)
+    double negativeSlope = 0.0;
+    // Weights (already in torch layout).
+    torch::Tensor weight, bias, bnScale, bnShift;
+};
+
+struct TfjsNetImpl : torch::nn::Module {
+    std::vector<Op> ops;
+    int output = -1;
+    bool globalAveragePool = true;
+
+    /// N×3×H×W → N×D (a 4-D output is pooled or flattened in Keras' order, see Teacher::loadTfjs).
+    torch::Tensor forward(const torch::Tensor &input);
+};
+TORCH_MODULE(TfjsNet);
+
+} // namespace fopro::ml
