@@ -15,10 +15,10 @@ repo=$(cd "$here/.." && pwd)
 assets=${FOPRO_ASSETS:-$repo/.cache/assets}
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang-format
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   qt6-translations-l10n libqt6opengl6-dev libgl-dev
-  libqcustomplot-dev libqcustomplot2.1-qt6
+  libqcustomplot-dev libqcustomplot2.1-qt6 qt6-svg-dev
   libtorch-dev python3-torch
   libopencv-dev
   libdcmtk-dev dcmtk

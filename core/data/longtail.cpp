@@ -246,3 +246,69 @@ Result<DatasetIndex> makeLongTail(const DatasetIndex &in, const LongTailOptions 
 }
 
 } // namespace fopro::data
+
+namespace fopro::data {
+
+int ClassSplitCounts::grandTotal() const
+{
+    int sum = 0;
+    for (int c = 0; c < classCount(); ++c) sum += total(c);
+    return sum;
+}
+
+bool ClassSplitCounts::anyTraining() const
+{
+    for (int c = 0; c < classCount(); ++c)
+        if (trainCount(c) > 0) return true;
+    return false;
+}
+
+ClassSplitCounts classSplitCounts(const DatasetIndex &index)
+{
+    ClassSplitCounts counts;
+    counts.classNames = index.classes;
+    const std::size_t n = std::size_t(index.classCount());
+    for (std::vector<int> *v : {&counts.train, &counts.val, &counts.test, &counts.unassigned, &counts.excluded})
+        v->assign(n, 0);
+    for (const Sample &s : index.samples) {
+        if (s.label < 0 || s.label >= index.classCount()) continue;
+        const std::size_t c = std::size_t(s.label);
+        if (!DatasetIndex::isActive(s)) {
+            ++counts.excluded[c];
+            continue;
+        }
+        switch (s.split) {
+        case Split::Train: ++counts.train[c]; break;
+        case Split::Val: ++counts.val[c]; break;
+        case Split::Test: ++counts.test[c]; break;
+        case Split::None: ++counts.unassigned[c]; break;
+        }
+    }
+    return counts;
+}
+
+TailStats tailStats(const ClassSplitCounts &counts, TailThresholds thresholds)
+{
+    TailStats t;
+    const int n = counts.classCount();
+    t.order.resize(std::size_t(n));
+    std::iota(t.order.begin(), t.order.end(), 0);
+    std::stable_sort(t.order.begin(), t.order.end(), [&](int a, int b) { return counts.total(a) > counts.total(b); });
+    t.byTraining = counts.anyTraining();
+    t.groupCounts.resize(std::size_t(n));
+    t.groups.resize(std::size_t(n));
+    for (int c = 0; c < n; ++c) {
+        const int g = t.byTraining ? counts.trainCount(c) : counts.total(c);
+        t.groupCounts[std::size_t(c)] = g;
+        t.groups[std::size_t(c)] = tailGroupOf(g, thresholds);
+        t.maxTotal = std::max(t.maxTotal, counts.total(c));
+        if (counts.total(c) > 0) ++t.nonEmptyClasses;
+        if (g <= 0) continue;
+        t.largest = std::max(t.largest, g);
+        t.smallest = t.smallest == 0 ? g : std::min(t.smallest, g);
+    }
+    t.imbalanceRatio = t.smallest > 0 ? double(t.largest) / double(t.smallest) : 0.0;
+    return t;
+}
+
+} // namespace fopro::data

@@ -6,6 +6,8 @@
 #include "core/common/result.h"
 #include "core/data/datasetindex.h"
 
+#include <QtCore/QStringList>
+
 #include <optional>
 #include <vector>
 
@@ -51,6 +53,51 @@ struct LongTailSummary {
 /// restricted to `split` when given, sorted and grouped by `thresholds`.
 LongTailSummary summarizeLongTail(const DatasetIndex &index, TailThresholds thresholds,
                                   std::optional<Split> split = {});
+
+/// Per-class image counts by split of one dataset state: what the long-tail plot and the split
+/// preview draw. Active samples (DatasetIndex::isActive) count in their split (Split::None is
+/// "unassigned"); labelled samples that are excluded or missing count in `excluded`. The vectors are
+/// indexed like classNames; missing entries count 0.
+struct ClassSplitCounts {
+    QStringList classNames;
+    std::vector<int> train, val, test, unassigned, excluded;
+
+    int classCount() const { return int(classNames.size()); }
+    int trainCount(int c) const { return at(train, c); }
+    int valCount(int c) const { return at(val, c); }
+    int testCount(int c) const { return at(test, c); }
+    int unassignedCount(int c) const { return at(unassigned, c); }
+    int excludedCount(int c) const { return at(excluded, c); }
+    /// train + val + test + unassigned of class `c` (its active samples).
+    int total(int c) const { return trainCount(c) + valCount(c) + testCount(c) + unassignedCount(c); }
+    /// Sum of total() over all classes.
+    int grandTotal() const;
+    /// True when any class has a training sample.
+    bool anyTraining() const;
+
+private:
+    static int at(const std::vector<int> &v, int c) { return c >= 0 && c < int(v.size()) ? v[std::size_t(c)] : 0; }
+};
+
+/// The counts of `index` (one pass over the samples).
+ClassSplitCounts classSplitCounts(const DatasetIndex &index);
+
+/// The long-tail figures of a ClassSplitCounts, as the plot shows them. Head / medium / tail and
+/// the imbalance ratio are decided on training counts when any sample is in the training split
+/// (balanced validation and test sets would hide the long tail), else on totals.
+struct TailStats {
+    std::vector<int> order;        ///< class indices by descending total, ties by class index
+    std::vector<int> groupCounts;  ///< per class: the count that decides its group
+    std::vector<TailGroup> groups; ///< per class
+    bool byTraining = false;       ///< groupCounts are training counts
+    double imbalanceRatio = 0;     ///< largest / smallest non-zero groupCount; 0 when none
+    int largest = 0;               ///< largest non-zero groupCount
+    int smallest = 0;              ///< smallest non-zero groupCount
+    int maxTotal = 0;              ///< largest total
+    int nonEmptyClasses = 0;       ///< classes with total > 0
+};
+
+TailStats tailStats(const ClassSplitCounts &counts, TailThresholds thresholds);
 
 /// The ISIC-2019-LT rule: n_i = min(available_i, floor(nmax * factor^(i / (C - 1)))) where i is the
 /// position in `classSizesRankedDescending` (sizes before hold-out, largest first), C its length,

@@ -327,3 +327,79 @@ std::vector<SplitLeak> findGroupLeaks(const DatasetIndex &index)
 }
 
 } // namespace fopro::data
+
+namespace fopro::data {
+
+CurationEdit diffDatasets(const DatasetIndex &before, const DatasetIndex &after, const QString &description)
+{
+    CurationEdit edit;
+    edit.description = description;
+    const auto stateOf = [](const Sample &s) { return SampleState{s.label, s.originalLabel, s.flags, s.split}; };
+    const std::size_t n = std::min(before.samples.size(), after.samples.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const SampleState b = stateOf(before.samples[i]);
+        const SampleState a = stateOf(after.samples[i]);
+        if (a == b) continue;
+        edit.samples.push_back(int(i));
+        edit.before.push_back(b);
+        edit.after.push_back(a);
+    }
+    if (before.classes != after.classes) {
+        edit.classesBefore = before.classes;
+        edit.classesAfter = after.classes;
+    }
+    return edit;
+}
+
+Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitRequest &request,
+                                   const QString &description, JobControl *control)
+{
+    const auto cancelled = [] { return makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled")); };
+    SplitProposal p;
+    p.after = current;
+    switch (request.method) {
+    case SplitMethod::Fractions: {
+        Result<void> ok = assignSplits(p.after, request.fractions, request.seed);
+        if (!ok) return ok.error();
+        break;
+    }
+    case SplitMethod::KFold:
+    case SplitMethod::HyperKvasir: {
+        Result<std::vector<int>> folds = request.method == SplitMethod::KFold
+                                             ? stratifiedGroupKFold(current, request.k, request.seed)
+                                             : hyperKvasirFolds(current);
+        if (!folds) return folds.error();
+        if (isCancelled(control)) return cancelled();
+        p.after = foldIndex(current, *folds, request.testFold, request.valShareOfTrain, request.seed);
+        break;
+    }
+    case SplitMethod::LongTail: {
+        LongTailOptions options = request.longTail;
+        options.seed = request.seed;
+        Result<DatasetIndex> lt = makeLongTail(current, options);
+        if (!lt) return lt.error();
+        if (isCancelled(control)) return cancelled();
+        // makeLongTail keeps a subset; here every sample stays, those not kept are excluded.
+        QHash<QString, Split> kept;
+        kept.reserve(qsizetype(lt->samples.size()));
+        for (const Sample &s : lt->samples) kept.insert(s.id(), s.split);
+        for (Sample &s : p.after.samples) {
+            const auto it = kept.constFind(s.id());
+            if (it != kept.cend()) {
+                s.split = *it;
+            } else {
+                if (DatasetIndex::isActive(s)) ++p.newlyExcluded;
+                s.set(FlagExcluded, true);
+                s.split = Split::None;
+            }
+        }
+        break;
+    }
+    }
+    if (isCancelled(control)) return cancelled();
+    p.edit = diffDatasets(current, p.after, description);
+    p.groupLeaks = int(findGroupLeaks(p.after).size());
+    return p;
+}
+
+} // namespace fopro::data

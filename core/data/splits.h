@@ -10,7 +10,10 @@
 // on every platform.
 
 #include "core/common/result.h"
+#include "core/data/curation.h"
 #include "core/data/datasetindex.h"
+#include "core/data/longtail.h"
+#include "core/jobs/jobcontrol.h"
 
 #include <QtCore/QList>
 
@@ -107,5 +110,44 @@ struct SplitLeak {
 /// Groups (Sample::effectiveGroup of active samples with a split other than None) that occur in
 /// more than one split, sorted by group id.
 std::vector<SplitLeak> findGroupLeaks(const DatasetIndex &index);
+
+// ---- Proposing new splits for a whole dataset (what the desktop application's Split manager shows
+// before anything changes) -----------------------------------------------------------------------
+
+enum class SplitMethod {
+    Fractions,   ///< assignSplits with `fractions`
+    KFold,       ///< stratifiedGroupKFold(k), fold `testFold` as test, optional validation share
+    HyperKvasir, ///< hyperKvasirFolds, fold `testFold` as test, optional validation share
+    LongTail,    ///< makeLongTail(longTail): samples not kept are excluded and unassigned
+};
+
+struct SplitRequest {
+    SplitMethod method = SplitMethod::Fractions;
+    SplitFractions fractions;
+    quint64 seed = 0;
+    int k = 5;                  ///< KFold only (HyperKvasir is always 5)
+    int testFold = 0;           ///< counted from 0
+    double valShareOfTrain = 0; ///< KFold and HyperKvasir: share of the training folds that validates
+    LongTailOptions longTail;   ///< LongTail only (its seed is `seed`)
+};
+
+struct SplitProposal {
+    DatasetIndex after;  ///< the dataset with the proposal applied
+    CurationEdit edit;   ///< from the current state to `after` (empty when nothing changes)
+    int groupLeaks = 0;  ///< groups of `after` found in more than one split
+    int newlyExcluded = 0; ///< samples active before that the proposal excludes (LongTail)
+};
+
+/// The change from `before` to `after` as one curation edit: every sample whose label, imported
+/// label, flags or split differ. Both must hold the same samples in the same order (`after` is a
+/// modified copy of `before`); classes are compared too.
+CurationEdit diffDatasets(const DatasetIndex &before, const DatasetIndex &after, const QString &description);
+
+/// Computes new splits for `current` by `request` without changing it, and the edit that applying
+/// them would be (described by `description`, worded by the caller). Errors: those of the method
+/// (InvalidArgument for bad fractions, too few groups for k, an impossible long tail), Cancelled
+/// when `control` was cancelled.
+Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitRequest &request,
+                                   const QString &description, JobControl *control = nullptr);
 
 } // namespace fopro::data

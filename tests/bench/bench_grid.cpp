@@ -62,6 +62,13 @@
 using namespace fopro;
 
 namespace {
+ui::DatasetPage *datasetPageOf(const ui::MainWindow &window)
+{
+    return qobject_cast<ui::DatasetPage *>(window.page(QStringLiteral("dataset")));
+}
+} // namespace
+
+namespace {
 
 constexpr int kClasses = 23;
 constexpr double kImbalance = 100.0; // largest class / smallest class
@@ -395,7 +402,7 @@ int main(int argc, char **argv)
             openFailure = QStringLiteral("the window was not exposed");
             break;
         }
-        QListView *view = window->datasetPage()->view();
+        QListView *view = datasetPageOf(*window)->view();
         PaintCounter counter;
         view->viewport()->installEventFilter(&counter);
         QCoreApplication::processEvents();
@@ -456,7 +463,7 @@ int main(int argc, char **argv)
 
     // ---- (b) frame time while scrolling ---------------------------------------------------------
     if (window && openFailure.isEmpty()) {
-        QListView *view = window->datasetPage()->view();
+        QListView *view = datasetPageOf(*window)->view();
         QScrollBar *bar = view->verticalScrollBar();
         const int lo = bar->minimum(), hi = bar->maximum();
         std::vector<double> frames, paints;
@@ -511,12 +518,12 @@ int main(int argc, char **argv)
     std::vector<TimingApplication::Slow> slowest;
     std::map<QString, std::pair<int, double>> byKind;
     if (window && openFailure.isEmpty()) {
-        QListView *view = window->datasetPage()->view();
+        QListView *view = datasetPageOf(*window)->view();
         QScrollBar *bar = view->verticalScrollBar();
         bar->setValue(bar->minimum());
         QCoreApplication::processEvents();
         int thumbnails = 0;
-        auto conn = QObject::connect(window->datasetPage()->model(), &QAbstractItemModel::dataChanged,
+        auto conn = QObject::connect(datasetPageOf(*window)->model(), &QAbstractItemModel::dataChanged,
                                      [&](const QModelIndex &, const QModelIndex &, const QList<int> &roles) {
                                          if (roles.contains(Qt::DecorationRole)) ++thumbnails;
                                      });

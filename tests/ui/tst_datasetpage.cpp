@@ -9,6 +9,7 @@
 #include "ui/dataset/datasetpage.h"
 #include "ui/shell/importdialog.h"
 #include "ui/shell/mainwindow.h"
+#include "ui/shell/page.h"
 #include "ui/shell/projectdocument.h"
 
 #include <QtTest/QAbstractItemModelTester>
@@ -91,7 +92,8 @@ private Q_SLOTS:
 
     void importPreview()
     {
-        ui::ImportDialog dlg(m_data);
+        JobManager jobs;
+        ui::ImportDialog dlg(m_data, &jobs);
         QSignalSpy done(&dlg, &ui::ImportDialog::finished_);
         QVERIFY(done.wait(20000));
         QCOMPARE(done.first().first().toBool(), true);
@@ -112,7 +114,7 @@ private Q_SLOTS:
         QCOMPARE(mapped->classCounts(), (std::vector<int>{2, 13}));
         for (const data::Sample &s : mapped->samples) QVERIFY(!s.has(data::FlagRelabelled));
 
-        ui::ImportDialog bad(m_tmp.filePath(QStringLiteral("nothing-here")));
+        ui::ImportDialog bad(m_tmp.filePath(QStringLiteral("nothing-here")), &jobs);
         QSignalSpy failed(&bad, &ui::ImportDialog::finished_);
         QVERIFY(failed.wait(20000));
         QCOMPARE(failed.first().first().toBool(), false);
@@ -122,7 +124,11 @@ private Q_SLOTS:
     void everyActionUndoesAndRedoes()
     {
         ui::ProjectDocument doc;
-        ui::DatasetPage page(&doc);
+        JobManager jobs;
+        ui::PageContext context;
+        context.jobs = &jobs;
+        context.document = &doc;
+        ui::DatasetPage page(context);
         auto r = data::importDataset(m_data);
         QVERIFY(r.ok());
         project::Project p;
@@ -172,7 +178,8 @@ private Q_SLOTS:
         p.name = QStringLiteral("lesions");
         p.dataset = r->index;
         window.document()->reset(p, true);
-        ui::DatasetPage *page = window.datasetPage();
+        auto *page = qobject_cast<ui::DatasetPage *>(window.page(QStringLiteral("dataset")));
+        QVERIFY(page);
         const int df = window.document()->dataset().classIndex(QStringLiteral("dermatofibroma"));
         page->showClass(window.document()->dataset().classIndex(QStringLiteral("nevus")));
         QCOMPARE(page->filterModel()->rowCount(), 9);

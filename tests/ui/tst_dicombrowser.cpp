@@ -104,7 +104,8 @@ private Q_SLOTS:
 
     void treeAfterScan()
     {
-        DicomBrowser browser;
+        fopro::JobManager jobs;
+        DicomBrowser browser(&jobs);
         QAbstractItemModelTester tester(browser.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy finished(&browser, &DicomBrowser::scanFinished);
         browser.setFolder(m_folder);
@@ -137,7 +138,7 @@ private Q_SLOTS:
         QVERIFY(inst);
         browser.tree()->setCurrentIndex(inst->index());
         QTableWidget *tags = browser.tagTable();
-        QVERIFY(tags->rowCount() > 10);
+        QTRY_VERIFY(tags->rowCount() > 10); // read as a job
         bool hasPatientId = false;
         for (int r = 0; r < tags->rowCount(); ++r)
             if (tags->item(r, 0)->text().contains(QLatin1String("PatientID")) && tags->item(r, 1)->text() == QLatin1String("PAT-A"))
@@ -157,7 +158,8 @@ private Q_SLOTS:
 
     void render()
     {
-        DicomBrowser browser;
+        fopro::JobManager jobs;
+        DicomBrowser browser(&jobs);
         browser.resize(1000, 700);
         browser.show();
         QSignalSpy finished(&browser, &DicomBrowser::scanFinished);
@@ -178,7 +180,8 @@ private Q_SLOTS:
 
     void cancelAndRescan()
     {
-        DicomBrowser browser;
+        fopro::JobManager jobs;
+        DicomBrowser browser(&jobs);
         QSignalSpy finished(&browser, &DicomBrowser::scanFinished);
         browser.setFolder(m_folder);
         browser.setFolder(m_folder); // cancels the first scan, starts again
@@ -190,7 +193,8 @@ private Q_SLOTS:
     {
         const QString dir = fopro::test::pydicomTestFiles();
         if (dir.isEmpty()) QSKIP("pydicom's test files are not installed (packaging/install-deps.sh)");
-        DicomBrowser browser;
+        fopro::JobManager jobs;
+        DicomBrowser browser(&jobs);
         QSignalSpy finished(&browser, &DicomBrowser::scanFinished);
         browser.setFolder(dir);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
@@ -210,7 +214,7 @@ private Q_SLOTS:
             QStandardItem *study = m->item(p)->child(0);
             QStandardItem *inst = study->child(0)->child(0);
             browser.tree()->setCurrentIndex(inst->index());
-            QVERIFY(browser.tagTable()->rowCount() > 0);
+            QTRY_VERIFY(browser.tagTable()->rowCount() > 0);
             ++selected;
         }
         browser.resize(1000, 700);
@@ -232,7 +236,8 @@ private Q_SLOTS:
         QCOMPARE(DeidentifyDialog::projectSecret(project), key); // kept per project
         QVERIFY(DeidentifyDialog::projectSecret(m_tmp.filePath(QStringLiteral("other"))) != key);
 
-        DeidentifyDialog dlg(imp->index, project);
+        fopro::JobManager jobs;
+        DeidentifyDialog dlg(imp->index, project, &jobs);
         dlg.resize(640, 440);
         dlg.show();
         dlg.setOutputFolder(m_tmp.filePath(QStringLiteral("export")));

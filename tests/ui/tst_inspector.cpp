@@ -13,6 +13,7 @@
 #include "ui/dataset/datasetpage.h"
 #include "ui/dataset/inspectorpanel.h"
 #include "ui/dataset/splitmanager.h"
+#include "ui/shell/page.h"
 #include "ui/shell/projectdocument.h"
 
 #include <QtTest/QtTest>
@@ -100,7 +101,8 @@ private Q_SLOTS:
     {
         ui::ProjectDocument doc;
         doc.reset(makeProject(), true);
-        ui::InspectorPanel panel(&doc);
+        JobManager jobs;
+        ui::InspectorPanel panel(&doc, &jobs);
         panel.resize(420, 720);
         panel.show();
         const int idx = sampleIndexOf(doc.dataset(), QStringLiteral("melanoma_03.png"));
@@ -146,7 +148,8 @@ private Q_SLOTS:
     {
         ui::ProjectDocument doc;
         doc.reset(makeProject(), true);
-        ui::InspectorPanel panel(&doc);
+        JobManager jobs;
+        ui::InspectorPanel panel(&doc, &jobs);
         QSignalSpy loaded(&panel, &ui::InspectorPanel::imageLoaded);
         for (int i = 0; i < 6; ++i) panel.showSample(i); // quick browsing: only the last one arrives
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 20000);
@@ -160,7 +163,8 @@ private Q_SLOTS:
     {
         ui::ProjectDocument doc;
         doc.reset(makeProject(), true);
-        ui::InspectorPanel panel(&doc);
+        JobManager jobs;
+        ui::InspectorPanel panel(&doc, &jobs);
         panel.resize(420, 600);
         const int idx = sampleIndexOf(doc.dataset(), QStringLiteral("zz_broken.png"));
         QVERIFY(idx >= 0);
@@ -191,7 +195,8 @@ private Q_SLOTS:
         p.dataset.samples.push_back(s);
         ui::ProjectDocument doc;
         doc.reset(p, false);
-        ui::InspectorPanel panel(&doc);
+        JobManager jobs;
+        ui::InspectorPanel panel(&doc, &jobs);
         panel.resize(480, 760);
         panel.show();
         QSignalSpy attrs(&panel, &ui::InspectorPanel::attributesLoaded);
@@ -215,7 +220,8 @@ private Q_SLOTS:
         doc.reset(makeProject(), true);
         const QByteArray before = snapshot(doc.dataset());
         const data::DatasetIndex beforeIndex = doc.dataset();
-        ui::SplitManagerDialog dlg(&doc);
+        JobManager jobs;
+        ui::SplitManagerDialog dlg(&doc, &jobs);
         dlg.setMode(ui::SplitManagerDialog::Mode::Fractions);
         dlg.setFractions(60, 20, 20);
         dlg.setSeed(0);
@@ -275,7 +281,8 @@ private Q_SLOTS:
     {
         ui::ProjectDocument doc;
         doc.reset(makeProject(), true);
-        ui::SplitManagerDialog dlg(&doc);
+        JobManager jobs;
+        ui::SplitManagerDialog dlg(&doc, &jobs);
         dlg.setMode(ui::SplitManagerDialog::Mode::KFold);
         dlg.setKFold(4, 2, 25);
         dlg.setSeed(3);
@@ -317,7 +324,8 @@ private Q_SLOTS:
         const int expectedExcluded = active - int(lt->samples.size());
         QVERIFY(expectedExcluded > 0);
 
-        ui::SplitManagerDialog dlg(&doc);
+        JobManager jobs;
+        ui::SplitManagerDialog dlg(&doc, &jobs);
         dlg.setMode(ui::SplitManagerDialog::Mode::LongTail);
         dlg.setLongTail(0.1, 2, 2);
         dlg.setSeed(7);
@@ -348,7 +356,11 @@ private Q_SLOTS:
     void pageFollowsTheCurrentImage()
     {
         ui::ProjectDocument doc;
-        ui::DatasetPage page(&doc);
+        JobManager jobs;
+        ui::PageContext context;
+        context.jobs = &jobs;
+        context.document = &doc;
+        ui::DatasetPage page(context);
         doc.reset(makeProject(), true);
         page.resize(1280, 820);
         page.show();

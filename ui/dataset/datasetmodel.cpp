@@ -4,6 +4,10 @@
 
 #include <QtCore/QFileInfo>
 
+#include <cmath>
+
+#include <limits>
+
 namespace fopro::ui {
 
 using data::Sample;
@@ -148,6 +152,24 @@ void SampleFilterModel::setSortKey(SortKey key)
     sort(0);
 }
 
+void SampleFilterModel::setSampleFilter(std::optional<QSet<int>> samples)
+{
+    m_samples = std::move(samples);
+    invalidateFilter();
+}
+
+void SampleFilterModel::setScores(std::vector<double> scores)
+{
+    m_scores = std::move(scores);
+    invalidate();
+    if (m_sort == SortKey::SpectralScore) sort(0);
+}
+
+double SampleFilterModel::scoreOf(int sample) const
+{
+    return sample >= 0 && sample < int(m_scores.size()) ? m_scores[std::size_t(sample)] : std::numeric_limits<double>::quiet_NaN();
+}
+
 std::vector<int> SampleFilterModel::samplesOf(const QModelIndexList &proxyRows) const
 {
     std::vector<int> out;
@@ -171,6 +193,7 @@ bool SampleFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &) con
     const auto *m = qobject_cast<const DatasetModel *>(sourceModel());
     if (!m || !m->dataset()) return false;
     const Sample &s = m->dataset()->samples[std::size_t(sourceRow)];
+    if (m_samples && !m_samples->contains(sourceRow)) return false;
     if (m_class && s.label != *m_class) return false;
     if (m_split && s.split != *m_split) return false;
     switch (m_mark) {
@@ -179,6 +202,7 @@ bool SampleFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &) con
     case MarkFilter::Excluded: if (!s.has(data::FlagExcluded)) return false; break;
     case MarkFilter::Flagged: if (!s.has(data::FlagFlagged)) return false; break;
     case MarkFilter::Relabelled: if (!s.has(data::FlagRelabelled)) return false; break;
+    case MarkFilter::SpectralOutlier: if (!(scoreOf(sourceRow) >= kOutlierScore)) return false; break;
     }
     if (!m_group.isEmpty() && s.group != m_group) return false;
     if (!m_text.isEmpty()) {
@@ -202,6 +226,12 @@ bool SampleFilterModel::lessThan(const QModelIndex &left, const QModelIndex &rig
         const int c = QString::compare(a.path, b.path, Qt::CaseInsensitive);
         if (c != 0) return c < 0;
         if (a.entry != b.entry) return a.entry < b.entry;
+        break;
+    }
+    case SortKey::SpectralScore: {
+        const double sa = scoreOf(left.row()), sb = scoreOf(right.row());
+        if (std::isnan(sa) != std::isnan(sb)) return std::isnan(sb); // unscored last
+        if (!std::isnan(sa) && sa != sb) return sa > sb;               // highest first
         break;
     }
     case SortKey::Dataset: break;

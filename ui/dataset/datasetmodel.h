@@ -8,6 +8,8 @@
 #include <QtCore/QAbstractListModel>
 #include <QtCore/QSortFilterProxyModel>
 
+#include <QtCore/QSet>
+
 #include <optional>
 
 namespace fopro::ui {
@@ -53,8 +55,10 @@ private:
 class SampleFilterModel : public QSortFilterProxyModel {
     Q_OBJECT
 public:
-    enum class MarkFilter { Any, Active, Excluded, Flagged, Relabelled };
-    enum class SortKey { Dataset, Class, Split, Path };
+    enum class MarkFilter { Any, Active, Excluded, Flagged, Relabelled, SpectralOutlier };
+    enum class SortKey { Dataset, Class, Split, Path, SpectralScore };
+    /// MarkFilter::SpectralOutlier keeps images scoring at least this (robust standard deviations).
+    static constexpr double kOutlierScore = 3.0;
 
     explicit SampleFilterModel(QObject *parent = nullptr);
 
@@ -64,6 +68,12 @@ public:
     void setGroupFilter(const QString &group);
     void setTextFilter(const QString &text);
     void setSortKey(SortKey key);
+    /// Only these samples (e.g. a confusion cell or the top spectral outliers); nullopt: all.
+    void setSampleFilter(std::optional<QSet<int>> samples);
+    bool hasSampleFilter() const { return m_samples.has_value(); }
+    /// Spectral outlier scores per sample (NaN or missing: unscored), for SortKey::SpectralScore
+    /// (highest first, unscored last) and MarkFilter::SpectralOutlier.
+    void setScores(std::vector<double> scores);
     std::optional<int> classFilter() const { return m_class; }
 
     /// Sample indices of the given proxy rows.
@@ -82,6 +92,10 @@ private:
     QString m_group;
     QString m_text;
     SortKey m_sort = SortKey::Dataset;
+    std::optional<QSet<int>> m_samples;
+    std::vector<double> m_scores;
+
+    double scoreOf(int sample) const;
 };
 
 } // namespace fopro::ui

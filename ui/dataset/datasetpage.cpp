@@ -3,6 +3,8 @@
 #include "core/data/longtail.h"
 #include "core/project/demo.h"
 #include "ui/dataset/datasetmodel.h"
+#include "ui/dataset/deidentifydialog.h"
+#include "ui/dataset/dicombrowser.h"
 #include "ui/dataset/inspectorpanel.h"
 #include "ui/dataset/longtailplot.h"
 #include "ui/dataset/splitmanager.h"
@@ -10,6 +12,7 @@
 #include "ui/dataset/tiledelegate.h"
 #include "ui/shell/projectdocument.h"
 
+#include <QtGui/QAction>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QDialog>
 #include <QtWidgets/QDialogButtonBox>
@@ -25,6 +28,8 @@
 #include <QtWidgets/QSlider>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QSplitter>
+#include <QtWidgets/QStyle>
+#include <QtWidgets/QToolBar>
 #include <QtWidgets/QToolButton>
 #include <QtWidgets/QVBoxLayout>
 #include <QtCore/QTimer>
@@ -33,8 +38,8 @@ namespace fopro::ui {
 
 using data::Split;
 
-DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
-    : QWidget(parent), m_doc(document), m_model(new DatasetModel(this)), m_filter(new SampleFilterModel(this)),
+DatasetPage::DatasetPage(const PageContext &context, QWidget *parent)
+    : Page(context, parent), m_doc(context.document), m_model(new DatasetModel(this)), m_filter(new SampleFilterModel(this)),
       m_thumbs(new ThumbnailProvider(this)), m_delegate(new TileDelegate(this))
 {
     m_model->setThumbnailProvider(m_thumbs);
@@ -58,11 +63,24 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     m_mark->addItem(tr("Excluded"), int(SampleFilterModel::MarkFilter::Excluded));
     m_mark->addItem(tr("Flagged"), int(SampleFilterModel::MarkFilter::Flagged));
     m_mark->addItem(tr("Relabelled"), int(SampleFilterModel::MarkFilter::Relabelled));
+    m_mark->addItem(tr("Spectral outliers"), int(SampleFilterModel::MarkFilter::SpectralOutlier));
+    m_mark->setItemData(m_mark->count() - 1,
+                        tr("Images whose spectrum lies %1 or more robust standard deviations from their class's "
+                           "(computed on the Spectra page)").arg(SampleFilterModel::kOutlierScore),
+                        Qt::ToolTipRole);
     m_sort = new QComboBox(this);
     m_sort->addItem(tr("Dataset order"), int(SampleFilterModel::SortKey::Dataset));
     m_sort->addItem(tr("By class"), int(SampleFilterModel::SortKey::Class));
     m_sort->addItem(tr("By split"), int(SampleFilterModel::SortKey::Split));
     m_sort->addItem(tr("By file name"), int(SampleFilterModel::SortKey::Path));
+    m_sort->addItem(tr("By spectral outlier score"), int(SampleFilterModel::SortKey::SpectralScore));
+    m_sort->setItemData(m_sort->count() - 1, tr("Highest first; compute the scores on the Spectra page (Per class)"),
+                        Qt::ToolTipRole);
+    m_chosen = new QLabel(this);
+    m_chosen->setVisible(false);
+    m_showAll = new QPushButton(tr("Show all images"), this);
+    m_showAll->setVisible(false);
+    connect(m_showAll, &QPushButton::clicked, this, [this] { showSamples({}, {}); });
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Search file name, group or metadata"));
     m_search->setClearButtonEnabled(true);
@@ -73,12 +91,22 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     m_tileSize->setToolTip(tr("Tile size"));
     m_count = new QLabel(this);
 
-    auto *filters = new QHBoxLayout;
-    filters->addWidget(new QLabel(tr("Class"), this));
+    // Both bars are tool bars: at 1024 px what does not fit goes into their overflow menu.
+    const auto toolBar = [this](const QString &name) {
+        auto *bar = new QToolBar(name, this);
+        bar->setMovable(false);
+        bar->setFloatable(false);
+        bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        return bar;
+    };
+    auto *filters = toolBar(tr("Filters"));
+    filters->addWidget(new QLabel(tr("Class "), this));
     filters->addWidget(m_class);
     filters->addWidget(m_split);
     filters->addWidget(m_mark);
-    filters->addWidget(m_search, 1);
+    m_search->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    m_search->setMinimumWidth(140);
+    filters->addWidget(m_search);
     auto *group = new QLineEdit(this);
     group->setPlaceholderText(tr("Group (patient/lesion)"));
     group->setToolTip(tr("Show only the images of one patient, lesion or video (exact id)"));
@@ -90,7 +118,7 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     });
     filters->addWidget(group);
     filters->addWidget(m_sort);
-    filters->addWidget(new QLabel(tr("Size"), this));
+    filters->addWidget(new QLabel(tr(" Size "), this));
     filters->addWidget(m_tileSize);
 
     // Curation bar.
@@ -112,7 +140,7 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
         connect(b, &QToolButton::clicked, this, slot);
         return b;
     };
-    auto *curation = new QHBoxLayout;
+    auto *curation = toolBar(tr("Curation"));
     curation->addWidget(m_relabel);
     curation->addWidget(button(tr("Exclude"), tr("Leave the selected images out of training and evaluation (Del)"), [this] { excludeSelection(true); }));
     curation->addWidget(button(tr("Include"), tr("Take the selected images back in"), [this] { excludeSelection(false); }));
@@ -123,7 +151,9 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     curation->addWidget(button(tr("Merge classes…"), tr("Merge classes into one"), [this] { askMergeClasses(); }));
     curation->addWidget(button(tr("Splits…"), tr("Make train / validation / test splits, k folds or a long-tailed subset (one undoable step)"),
                                [this] { openSplitManager(); }));
-    curation->addStretch(1);
+    auto *spacer = new QWidget(this);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    curation->addWidget(spacer);
     curation->addWidget(m_count);
     m_inspectorToggle = new QToolButton(this);
     m_inspectorToggle->setText(tr("Inspector"));
@@ -163,24 +193,30 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     auto *plotLayout = new QVBoxLayout(plotBox);
     plotLayout->setContentsMargins(0, 0, 0, 0);
     auto *thresholds = new QHBoxLayout;
-    thresholds->addWidget(new QLabel(tr("Long tail — click a bar to show that class. Thresholds on training counts:"), this));
+    auto *thresholdsLabel = new QLabel(tr("Long tail — click a bar to show that class. Thresholds on training counts:"), this);
+    thresholdsLabel->setWordWrap(true); // narrow windows wrap it rather than widen the page
+    thresholds->addWidget(thresholdsLabel, 1);
     thresholds->addWidget(m_many);
     thresholds->addWidget(m_few);
     thresholds->addWidget(preset);
-    thresholds->addStretch(1);
     plotLayout->addLayout(thresholds);
     plotLayout->addWidget(m_plot, 1);
 
     auto *gridBox = new QWidget(this);
     auto *gridLayout = new QVBoxLayout(gridBox);
     gridLayout->setContentsMargins(0, 0, 0, 0);
-    gridLayout->addLayout(filters);
-    gridLayout->addLayout(curation);
+    gridLayout->setSpacing(2);
+    gridLayout->addWidget(filters);
+    auto *chosenRow = new QHBoxLayout;
+    chosenRow->addWidget(m_chosen, 1);
+    chosenRow->addWidget(m_showAll);
+    gridLayout->addLayout(chosenRow);
+    gridLayout->addWidget(curation);
     gridLayout->addWidget(m_view, 1);
 
     // The inspector sits to the right of the grid.
-    m_inspector = new InspectorPanel(m_doc, this);
-    m_inspector->setMinimumWidth(260);
+    m_inspector = new InspectorPanel(m_doc, jobs(), this);
+    m_inspector->setMinimumWidth(220);
     auto *gridAndInspector = new QSplitter(Qt::Horizontal, this);
     gridAndInspector->addWidget(gridBox);
     gridAndInspector->addWidget(m_inspector);
@@ -238,18 +274,30 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
         m_inspector->showSample(current.isValid() ? current.data(DatasetModel::SampleIndexRole).toInt() : -1);
     });
     connect(m_plot, &LongTailPlot::classClicked, this, &DatasetPage::showClass);
-    auto thresholdsChanged = [this] {
-        m_plot->setThresholds(m_many->value(), m_few->value());
-    };
-    connect(m_many, &QSpinBox::valueChanged, this, thresholdsChanged);
-    connect(m_few, &QSpinBox::valueChanged, this, thresholdsChanged);
+    // The thresholds belong to the project (saved with it, used by every page); the spin boxes
+    // edit them and follow them.
+    auto thresholdsEdited = [this] { m_doc->setThresholds({m_many->value(), m_few->value()}); };
+    connect(m_many, &QSpinBox::valueChanged, this, thresholdsEdited);
+    connect(m_few, &QSpinBox::valueChanged, this, thresholdsEdited);
+    connect(m_doc, &ProjectDocument::thresholdsChanged, this, [this] {
+        const data::TailThresholds t = m_doc->thresholds();
+        const QSignalBlocker a(m_many), b(m_few);
+        m_many->setValue(t.many);
+        m_few->setValue(t.few);
+        m_plot->setThresholds(t.many, t.few);
+    });
     connect(preset, &QComboBox::activated, this, [this](int i) {
         const auto t = i == 1 ? data::TailThresholds::hyperKvasir() : data::TailThresholds::defaults();
         m_many->setValue(t.many);
         m_few->setValue(t.few);
     });
 
+    connect(m_doc, &ProjectDocument::spectralScoresChanged, this, [this] {
+        m_filter->setScores(m_doc->spectralScores());
+        scheduleRefresh();
+    });
     connect(m_doc, &ProjectDocument::datasetReset, this, [this] {
+        showSamples({}, {});
         m_model->setDataset(&m_doc->dataset());
         rebuildFilters();
         refreshSummary();
@@ -267,6 +315,85 @@ DatasetPage::DatasetPage(ProjectDocument *document, QWidget *parent)
     m_model->setDataset(&m_doc->dataset());
     rebuildFilters();
     refreshSummary();
+    buildActions();
+}
+
+QString DatasetPage::title() const
+{
+    return tr("Dataset");
+}
+
+QIcon DatasetPage::icon() const
+{
+    return style()->standardIcon(QStyle::SP_FileDialogContentsView);
+}
+
+void DatasetPage::buildActions()
+{
+    const auto add = [this](const QString &text, const QKeySequence &shortcut, auto slot) {
+        auto *a = new QAction(text, this);
+        if (!shortcut.isEmpty()) a->setShortcut(shortcut);
+        connect(a, &QAction::triggered, this, slot);
+        m_actions.append(a);
+        return a;
+    };
+    const auto separator = [this] {
+        auto *a = new QAction(this);
+        a->setSeparator(true);
+        m_actions.append(a);
+    };
+    add(tr("Select &all shown"), QKeySequence::SelectAll, [this] { m_view->selectAll(); });
+    add(tr("&Exclude selection"), QKeySequence(Qt::Key_Delete), [this] { excludeSelection(true); });
+    add(tr("&Flag selection"), QKeySequence(tr("F")), [this] { flagSelection(true); });
+    add(tr("Show the &spectrum of this image"), QKeySequence(tr("Ctrl+Shift+F")), [this] {
+        const QModelIndex current = m_view->currentIndex();
+        if (current.isValid())
+            context().navigate(QStringLiteral("spectra"), {{QStringLiteral("sample"), current.data(DatasetModel::SampleIndexRole)}});
+    });
+    separator();
+    add(tr("&Splits…"), QKeySequence(), [this] { openSplitManager(); });
+    add(tr("&Browse DICOM folder…"), QKeySequence(), [this] { openDicomBrowser(); });
+    add(tr("E&xport de-identified…"), QKeySequence(), [this] { openDeidentifyExport(); });
+}
+
+void DatasetPage::showSamples(const std::vector<int> &samples, const QString &title)
+{
+    const bool on = !samples.empty();
+    if (on) {
+        QSet<int> set;
+        for (int s : samples) set.insert(s);
+        // Another page's selection: start from every class and split so all of them are seen.
+        showClass(-1);
+        m_filter->setSampleFilter(set);
+        m_chosen->setText(title.isEmpty() ? tr("Showing %n chosen image(s).", nullptr, int(set.size()))
+                                          : tr("Showing %n chosen image(s): %1.", nullptr, int(set.size())).arg(title));
+    } else {
+        m_filter->setSampleFilter(std::nullopt);
+    }
+    m_chosen->setVisible(on);
+    m_showAll->setVisible(on);
+    scheduleRefresh();
+}
+
+void DatasetPage::activate(const QVariantMap &arguments)
+{
+    Page::activate(arguments);
+    if (arguments.contains(QStringLiteral("class"))) showClass(arguments.value(QStringLiteral("class")).toInt());
+    if (arguments.contains(QStringLiteral("samples"))) {
+        std::vector<int> samples;
+        for (const QVariant &v : arguments.value(QStringLiteral("samples")).toList()) samples.push_back(v.toInt());
+        showSamples(samples, arguments.value(QStringLiteral("title")).toString());
+    }
+}
+
+bool DatasetPage::isBusy() const
+{
+    return m_thumbs->pendingCount() > 0 || m_inspector->isLoading();
+}
+
+bool DatasetPage::isSettled() const
+{
+    return !isBusy() && !m_refresh->isActive();
 }
 
 void DatasetPage::rebuildFilters()
@@ -380,8 +507,25 @@ void DatasetPage::mergeClasses(const std::vector<int> &from, int into)
 
 void DatasetPage::openSplitManager()
 {
-    SplitManagerDialog dlg(m_doc, this);
+    SplitManagerDialog dlg(m_doc, jobs(), this);
     if (dlg.exec() == QDialog::Accepted) Q_EMIT statusMessage(m_doc->undoStack()->undoText());
+}
+
+void DatasetPage::openDicomBrowser()
+{
+    auto *browser = new DicomBrowser(jobs(), this);
+    browser->setAttribute(Qt::WA_DeleteOnClose);
+    connect(browser, &DicomBrowser::importRequested, this, [this](const QString &folder) {
+        if (context().importDataset) context().importDataset(folder);
+    });
+    browser->show();
+    browser->chooseFolder();
+}
+
+void DatasetPage::openDeidentifyExport()
+{
+    DeidentifyDialog dlg(m_doc->dataset(), m_doc->project().folder, jobs(), this);
+    dlg.exec();
 }
 
 void DatasetPage::askRenameClass()

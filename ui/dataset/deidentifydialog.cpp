@@ -1,11 +1,10 @@
 #include "ui/dataset/deidentifydialog.h"
 
-#include <QtConcurrent/QtConcurrentRun>
+#include "ui/common/settings.h"
+
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDir>
-#include <QtCore/QPromise>
 #include <QtCore/QRandomGenerator>
-#include <QtCore/QSettings>
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QDialogButtonBox>
@@ -31,10 +30,11 @@ QString randomKeyHex()
     return QString::fromLatin1(key.toHex());
 }
 
-QString settingsKey(const QString &projectFolder)
+/// The name of a project's secret in settings::deidentifySecrets.
+QString secretName(const QString &projectFolder)
 {
     const QByteArray h = QCryptographicHash::hash(QDir::cleanPath(projectFolder).toUtf8(), QCryptographicHash::Sha256);
-    return QStringLiteral("deidentify/secrets/") + QString::fromLatin1(h.toHex().left(32));
+    return QString::fromLatin1(h.toHex().left(32));
 }
 
 /// "1 image" / "3 images" without depending on a translation file for plural forms.
@@ -48,17 +48,17 @@ QString images(int n)
 QString DeidentifyDialog::projectSecret(const QString &projectFolder)
 {
     if (projectFolder.isEmpty()) return randomKeyHex();
-    QSettings s;
-    const QString key = settingsKey(projectFolder);
-    QString secret = s.value(key).toString();
+    const QString name = secretName(projectFolder);
+    QString secret = settings::deidentifySecrets.value(name);
     if (secret.toUtf8().size() < 16) {
         secret = randomKeyHex();
-        s.setValue(key, secret);
+        settings::deidentifySecrets.set(name, secret);
     }
     return secret;
 }
 
-DeidentifyDialog::DeidentifyDialog(const data::DatasetIndex &dataset, const QString &projectFolder, QWidget *parent)
+DeidentifyDialog::DeidentifyDialog(const data::DatasetIndex &dataset, const QString &projectFolder, JobManager *jobs,
+                                   QWidget *parent)
     : QDialog(parent),
       m_dataset(dataset),
       m_projectFolder(projectFolder),
@@ -71,7 +71,8 @@ DeidentifyDialog::DeidentifyDialog(const data::DatasetIndex &dataset, const QStr
       m_outcome(new QPlainTextEdit(this)),
       m_exportButton(new QPushButton(tr("&Export"), this)),
       m_cancelButton(new QPushButton(tr("Cancel export"), this)),
-      m_summary(new QLabel(this))
+      m_summary(new QLabel(this)),
+      m_jobs(jobs)
 {
     setWindowTitle(tr("Export de-identified dataset"));
     int active = 0;
@@ -135,19 +136,18 @@ DeidentifyDialog::DeidentifyDialog(const data::DatasetIndex &dataset, const QStr
             [this](bool on) { m_secret->setEchoMode(on ? QLineEdit::Normal : QLineEdit::Password); });
     connect(newKey, &QPushButton::clicked, this, [this] { m_secret->setText(randomKeyHex()); });
     connect(m_exportButton, &QPushButton::clicked, this, &DeidentifyDialog::startExport);
-    connect(m_cancelButton, &QPushButton::clicked, this, [this] { m_cancel.cancel(); });
+    connect(m_cancelButton, &QPushButton::clicked, this, [this] { m_jobs->cancel(m_job); });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(&m_watcher, &QFutureWatcher<Result<data::ExportReport>>::progressRangeChanged, m_progress,
-            &QProgressBar::setRange);
-    connect(&m_watcher, &QFutureWatcher<Result<data::ExportReport>>::progressValueChanged, m_progress,
-            &QProgressBar::setValue);
-    connect(&m_watcher, &QFutureWatcher<Result<data::ExportReport>>::finished, this, &DeidentifyDialog::onFinished);
+    connect(m_jobs, &JobManager::progressChanged, this, [this](JobManager::JobId id, const Progress &p) {
+        if (id != m_job || p.total <= 0) return;
+        m_progress->setRange(0, int(p.total));
+        m_progress->setValue(int(p.done));
+    });
 }
 
 DeidentifyDialog::~DeidentifyDialog()
 {
-    m_cancel.cancel();
-    m_watcher.waitForFinished();
+    m_jobs->cancel(m_job);
 }
 
 void DeidentifyDialog::setOutputFolder(const QString &folder)
@@ -167,7 +167,7 @@ void DeidentifyDialog::setOverwrite(bool overwrite)
 
 bool DeidentifyDialog::isRunning() const
 {
-    return m_watcher.isRunning();
+    return m_job != 0;
 }
 
 QString DeidentifyDialog::outcomeText() const
@@ -192,42 +192,27 @@ bool DeidentifyDialog::startExport()
         return false;
     }
     // Remember the key the user chose for this project, so later exports match.
-    if (!m_projectFolder.isEmpty()) QSettings().setValue(settingsKey(m_projectFolder), m_secret->text());
+    if (!m_projectFolder.isEmpty()) settings::deidentifySecrets.set(secretName(m_projectFolder), m_secret->text());
 
-    m_cancel.reset();
     m_outcome->setPlainText(tr("Exporting…"));
     m_exportButton->setEnabled(false);
     m_cancelButton->setEnabled(true);
     m_progress->setRange(0, 0);
-    const data::DatasetIndex dataset = m_dataset; // the worker owns its copy
-    CancelToken *cancel = &m_cancel;              // outlives the job: the destructor waits
-    m_watcher.setFuture(QtConcurrent::run([dataset, options, cancel](QPromise<Result<data::ExportReport>> &promise) {
-        try {
-            int lastShown = -1;
-            promise.addResult(data::exportDataset(dataset, options, cancel, [&promise, &lastShown](int done, int total) {
-                if (lastShown < 0) promise.setProgressRange(0, total);
-                // Qt throttles the signals; skip redundant values anyway.
-                if (done != lastShown) promise.setProgressValue(done);
-                lastShown = done;
-            }));
-        } catch (const std::exception &e) {
-            promise.addResult(Result<data::ExportReport>(
-                makeError(ErrorCode::WriteFailed, QString(), QString::fromLocal8Bit(e.what()))));
-        }
-    }));
+    const data::DatasetIndex dataset = m_dataset; // the job owns its copy
+    m_job = m_jobs->submit<data::ExportReport>(
+        JobManager::Kind::Io, tr("Exporting a de-identified copy"),
+        [dataset, options](JobControl &control, const ProgressSink &progress) {
+            return data::exportDataset(dataset, options, &control, progress);
+        },
+        [this](const Result<data::ExportReport> &r) { onFinished(r); }, this);
     return true;
 }
 
-void DeidentifyDialog::onFinished()
+void DeidentifyDialog::onFinished(const Result<data::ExportReport> &r)
 {
+    m_job = 0;
     m_exportButton->setEnabled(true);
     m_cancelButton->setEnabled(false);
-    if (m_watcher.future().resultCount() == 0) {
-        m_outcome->setPlainText(tr("The export stopped unexpectedly."));
-        Q_EMIT exportFinished(false);
-        return;
-    }
-    const Result<data::ExportReport> r = m_watcher.result();
     if (!r) {
         m_progress->setRange(0, 1);
         m_progress->setValue(0);

@@ -1,10 +1,10 @@
 #pragma once
 // "Export de-identified…": output folder, date handling, the project's secret key, overwrite; runs
-// data::exportDataset off the GUI thread with progress and cancel, then reports the outcome (files
-// written, samples skipped with their reasons, metadata removed).
+// data::exportDataset as a job of the window's JobManager with progress and cancel, then reports the
+// outcome (files written, samples skipped with their reasons, metadata removed).
 //
 // The secret key: 32 random bytes, generated the first time a project is exported and kept in the
-// user's QSettings under "deidentify/secrets/<SHA-256 of the project folder>" (hex), so later
+// user's settings (settings::deidentifySecrets, keyed by a SHA-256 of the project folder), so later
 // exports of the same project on this machine give the same pseudonyms, and the key never travels
 // with the project folder or the export. The field is editable: pasting the key used on another
 // machine reproduces its pseudonyms; any text of at least 16 bytes is accepted as a passphrase.
@@ -12,9 +12,8 @@
 
 #include "core/data/datasetindex.h"
 #include "core/data/deidentify.h"
-#include "core/jobs/canceltoken.h"
+#include "core/jobs/jobmanager.h"
 
-#include <QtCore/QFutureWatcher>
 #include <QtWidgets/QDialog>
 
 class QCheckBox;
@@ -30,8 +29,9 @@ namespace fopro::ui {
 class DeidentifyDialog : public QDialog {
     Q_OBJECT
 public:
-    DeidentifyDialog(const data::DatasetIndex &dataset, const QString &projectFolder, QWidget *parent = nullptr);
-    /// Cancels a running export and waits for it.
+    DeidentifyDialog(const data::DatasetIndex &dataset, const QString &projectFolder, JobManager *jobs,
+                     QWidget *parent = nullptr);
+    /// Cancels a running export (it stops after the current image; the JobManager waits for it).
     ~DeidentifyDialog() override;
 
     /// The stored key of `projectFolder` (hex), generated and stored on first use; empty folder →
@@ -52,7 +52,7 @@ Q_SIGNALS:
     void exportFinished(bool ok);
 
 private:
-    void onFinished();
+    void onFinished(const Result<data::ExportReport> &r);
 
     data::DatasetIndex m_dataset;
     QString m_projectFolder;
@@ -66,8 +66,8 @@ private:
     QPushButton *m_exportButton;
     QPushButton *m_cancelButton;
     QLabel *m_summary;
-    CancelToken m_cancel;
-    QFutureWatcher<Result<data::ExportReport>> m_watcher;
+    JobManager *m_jobs;
+    JobManager::JobId m_job = 0;
 };
 
 } // namespace fopro::ui

@@ -2,14 +2,11 @@
 
 #include "ui/common/imageconvert.h"
 
-#include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QDate>
 #include <QtCore/QDir>
-#include <QtCore/QDirIterator>
 #include <QtCore/QFileInfo>
 #include <QtCore/QLocale>
 #include <QtCore/QMap>
-#include <QtCore/QPromise>
 #include <QtGui/QPainter>
 #include <QtGui/QPixmap>
 #include <QtGui/QStandardItemModel>
@@ -40,57 +37,7 @@ namespace {
 constexpr int kThumbSize = 40;
 constexpr int kPreviewSize = 256;
 constexpr int kAutoExpandInstances = 400; // expand every series (and load its thumbnails) up to this
-
-bool isSideFile(const QString &name)
-{
-    static const QStringList side = {QStringLiteral("csv"), QStringLiteral("tsv"), QStringLiteral("txt"),
-                                     QStringLiteral("json"), QStringLiteral("md"), QStringLiteral("xml")};
-    return side.contains(QFileInfo(name).suffix().toLower());
-}
-
-bool hasDicomName(const QString &name)
-{
-    return name.endsWith(QLatin1String(".dcm"), Qt::CaseInsensitive) ||
-           name.endsWith(QLatin1String(".dicom"), Qt::CaseInsensitive);
-}
-
-/// The worker: lists the folder, then reads every candidate header. Never touches widgets.
-void scanFolder(QPromise<DicomScanResult> &promise, const QString &folder)
-{
-    DicomScanResult result;
-    result.folder = folder;
-    QStringList files;
-    for (QDirIterator it(folder, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories); it.hasNext();) {
-        if (promise.isCanceled()) return;
-        const QString path = it.next();
-        const QString name = it.fileName();
-        if (name.compare(QLatin1String("DICOMDIR"), Qt::CaseInsensitive) == 0 || isSideFile(name)) {
-            ++result.otherFiles;
-            continue;
-        }
-        if (hasDicomName(name) || data::hasDicomMagic(path))
-            files << path;
-        else
-            ++result.otherFiles;
-    }
-    files.sort();
-    promise.setProgressRange(0, int(files.size()));
-    for (int i = 0; i < files.size(); ++i) {
-        if (promise.isCanceled()) return;
-        DicomScanEntry e;
-        e.file = files.at(i);
-        Result<data::DicomInfo> info = data::readDicomInfo(e.file);
-        if (info) {
-            e.ok = true;
-            e.info = std::move(info).value();
-        } else {
-            e.reason = info.error().detail;
-        }
-        result.entries.push_back(std::move(e));
-        promise.setProgressValue(i + 1);
-    }
-    promise.addResult(std::move(result));
-}
+constexpr int kThumbBatch = 8; // thumbnails per job: they stream in batches, two batches at a time
 
 /// Decodes one frame and scales it to fit size×size, as a QImage (worker side).
 QImage decodeScaled(const QString &file, int size, bool enlarge, QString *error)
@@ -151,7 +98,7 @@ QStandardItem *makeInfo(const QString &text)
 
 } // namespace
 
-DicomBrowser::DicomBrowser(QWidget *parent)
+DicomBrowser::DicomBrowser(JobManager *jobs, QWidget *parent)
     : QDialog(parent),
       m_folderEdit(new QLineEdit(this)),
       m_chooseButton(new QPushButton(tr("&Choose folder…"), this)),
@@ -166,11 +113,10 @@ DicomBrowser::DicomBrowser(QWidget *parent)
       m_previewCaption(new QLabel(this)),
       m_tags(new QTableWidget(this)),
       m_problemsLabel(new QLabel(this)),
-      m_problems(new QTreeWidget(this))
+      m_problems(new QTreeWidget(this)),
+      m_jobs(jobs)
 {
     setWindowTitle(tr("Browse DICOM folder"));
-    m_scanPool.setMaxThreadCount(1);
-    m_imagePool.setMaxThreadCount(2);
 
     m_folderEdit->setReadOnly(true);
     m_folderEdit->setPlaceholderText(tr("Choose a folder with DICOM files"));
@@ -270,13 +216,12 @@ DicomBrowser::DicomBrowser(QWidget *parent)
         accept();
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(&m_scanWatcher, &QFutureWatcher<DicomScanResult>::progressRangeChanged, m_progress,
-            &QProgressBar::setRange);
-    connect(&m_scanWatcher, &QFutureWatcher<DicomScanResult>::progressValueChanged, this, [this](int v) {
-        m_progress->setValue(v);
-        m_status->setText(tr("Reading headers: %1 of %2 files…").arg(v).arg(m_progress->maximum()));
+    connect(m_jobs, &JobManager::progressChanged, this, [this](JobManager::JobId id, const Progress &p) {
+        if (id != m_scanJob || p.total <= 0) return;
+        m_progress->setRange(0, int(p.total));
+        m_progress->setValue(int(p.done));
+        m_status->setText(tr("Reading headers: %1 of %2 files…").arg(p.done).arg(p.total));
     });
-    connect(&m_scanWatcher, &QFutureWatcher<DicomScanResult>::finished, this, &DicomBrowser::onScanFinished);
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex &current) { onCurrentChanged(current); });
     connect(m_tree, &QTreeView::expanded, this, [this](const QModelIndex &index) { requestThumbnails(index); });
@@ -284,11 +229,8 @@ DicomBrowser::DicomBrowser(QWidget *parent)
 
 DicomBrowser::~DicomBrowser()
 {
-    m_scanWatcher.cancel();
-    m_scanWatcher.waitForFinished();
-    m_imagePool.clear();
-    m_imagePool.waitForDone();
-    m_scanPool.waitForDone();
+    cancelScan();
+    cancelImages();
 }
 
 void DicomBrowser::chooseFolder()
@@ -299,7 +241,7 @@ void DicomBrowser::chooseFolder()
 
 bool DicomBrowser::isScanning() const
 {
-    return m_scanWatcher.isRunning();
+    return m_scanJob != 0;
 }
 
 int DicomBrowser::problemCount() const
@@ -317,9 +259,8 @@ QStandardItem *DicomBrowser::instanceItem(const QString &file) const
 void DicomBrowser::setFolder(const QString &folder)
 {
     cancelScan();
-    m_scanWatcher.waitForFinished();
-    m_imagePool.clear();
-    ++m_generation;
+    cancelImages();
+    const quint64 generation = ++m_generation;
     m_folder = QDir::cleanPath(QFileInfo(folder).absoluteFilePath());
     m_folderEdit->setText(QDir::toNativeSeparators(m_folder));
     m_model->removeRows(0, m_model->rowCount());
@@ -337,34 +278,53 @@ void DicomBrowser::setFolder(const QString &folder)
     m_cancelButton->setEnabled(true);
     m_progress->setRange(0, 0); // busy until the file count is known
     m_status->setText(tr("Listing files…"));
-    m_scanWatcher.setFuture(QtConcurrent::run(&m_scanPool, scanFolder, m_folder));
+    const QString scanned = m_folder;
+    m_scanJob = m_jobs->submit<data::DicomScan>(
+        JobManager::Kind::Io, tr("Scanning DICOM folder"),
+        [scanned](JobControl &control, const ProgressSink &progress) {
+            return data::scanDicom(scanned, {}, &control, progress);
+        },
+        [this, generation](const Result<data::DicomScan> &r) { onScanFinished(generation, r); }, this);
 }
 
 void DicomBrowser::cancelScan()
 {
-    if (m_scanWatcher.isRunning()) m_scanWatcher.cancel();
+    m_jobs->cancel(m_scanJob);
 }
 
-void DicomBrowser::onScanFinished()
+void DicomBrowser::cancelImages()
 {
+    for (JobManager::JobId id : std::as_const(m_thumbJobs)) m_jobs->cancel(id);
+    m_thumbJobs.clear();
+    m_jobs->cancel(m_previewJob);
+    m_jobs->cancel(m_tagsJob);
+    m_previewJob = m_tagsJob = 0;
+}
+
+void DicomBrowser::onScanFinished(quint64 generation, const Result<data::DicomScan> &r)
+{
+    if (generation != m_generation) return; // a scan replaced by a newer one
+    m_scanJob = 0;
     m_cancelButton->setEnabled(false);
     m_rescanButton->setEnabled(!m_folder.isEmpty());
-    if (m_scanWatcher.isCanceled() || m_scanWatcher.future().resultCount() == 0) {
+    if (!r) {
         m_progress->setRange(0, 1);
         m_progress->setValue(0);
-        m_status->setText(tr("Scan cancelled. Press Rescan to read the folder again."));
+        m_status->setText(r.error().code == ErrorCode::Cancelled
+                              ? tr("Scan cancelled. Press Rescan to read the folder again.")
+                              : tr("The folder could not be read: %1").arg(r.error().message()));
         Q_EMIT scanFinished();
         return;
     }
-    const DicomScanResult result = m_scanWatcher.result();
-    m_progress->setRange(0, std::max(1, int(result.entries.size())));
-    m_progress->setValue(std::max(1, int(result.entries.size())));
-    buildTree(result);
+    m_progress->setRange(0, std::max(1, int(r->entries.size())));
+    m_progress->setValue(std::max(1, int(r->entries.size())));
+    buildTree(*r);
     Q_EMIT scanFinished();
 }
 
-void DicomBrowser::buildTree(const DicomScanResult &result)
+void DicomBrowser::buildTree(const data::DicomScan &result)
 {
+    using data::DicomScanEntry;
     // patient → study → series → entries, in a stable order.
     std::map<QString, std::map<QString, std::map<QString, std::vector<const DicomScanEntry *>>>> tree;
     int readable = 0;
@@ -472,63 +432,96 @@ void DicomBrowser::showInstance(const QString &file)
 {
     m_shownFile = file;
     m_tags->setRowCount(0);
-    Result<QMap<QString, QString>> attrs = data::readAllDicomAttributes(file);
-    if (!attrs) {
-        m_previewCaption->setText(attrs.error().detail);
-    } else {
-        m_tags->setRowCount(int(attrs->size()));
-        int row = 0;
-        for (auto it = attrs->constBegin(); it != attrs->constEnd(); ++it, ++row) {
-            auto *key = new QTableWidgetItem(it.key());
-            auto *value = new QTableWidgetItem(it.value());
-            value->setToolTip(it.value().left(2000));
-            m_tags->setItem(row, 0, key);
-            m_tags->setItem(row, 1, value);
-        }
-        m_tags->resizeColumnToContents(0);
-        m_tags->setColumnWidth(0, std::min(m_tags->columnWidth(0), 300)); // long sequence paths elide
-        m_previewCaption->setText(QDir::toNativeSeparators(QDir(m_folder).relativeFilePath(file)));
-    }
+    m_previewCaption->setText(QDir::toNativeSeparators(QDir(m_folder).relativeFilePath(file)));
     m_preview->setPixmap(QPixmap());
     m_preview->setText(tr("Decoding…"));
-    requestImage(file, kPreviewSize, true);
+    // The attributes and the preview are read as jobs; a newer selection cancels both.
+    const quint64 generation = m_generation;
+    m_jobs->cancel(m_tagsJob);
+    m_tagsJob = m_jobs->submit<QMap<QString, QString>>(
+        JobManager::Kind::Io, tr("Reading DICOM attributes"),
+        [file](JobControl &, const ProgressSink &) { return data::readAllDicomAttributes(file); },
+        [this, file, generation](const Result<QMap<QString, QString>> &attrs) {
+            if (generation != m_generation || file != m_shownFile) return; // another selection or scan
+            m_tagsJob = 0;
+            showAttributes(attrs);
+        },
+        this);
+    m_jobs->cancel(m_previewJob);
+    m_previewJob = requestImages({file}, kPreviewSize, true);
+}
+
+void DicomBrowser::showAttributes(const Result<QMap<QString, QString>> &attrs)
+{
+    if (!attrs) {
+        if (attrs.error().code != ErrorCode::Cancelled) m_previewCaption->setText(attrs.error().detail);
+        return;
+    }
+    m_tags->setRowCount(int(attrs->size()));
+    int row = 0;
+    for (auto it = attrs->constBegin(); it != attrs->constEnd(); ++it, ++row) {
+        auto *key = new QTableWidgetItem(it.key());
+        auto *value = new QTableWidgetItem(it.value());
+        value->setToolTip(it.value().left(2000));
+        m_tags->setItem(row, 0, key);
+        m_tags->setItem(row, 1, value);
+    }
+    m_tags->resizeColumnToContents(0);
+    m_tags->setColumnWidth(0, std::min(m_tags->columnWidth(0), 300)); // long sequence paths elide
 }
 
 void DicomBrowser::requestThumbnails(const QModelIndex &parent)
 {
     if (parent.data(LevelRole).toInt() != SeriesLevel) return;
     const int rows = m_model->rowCount(parent);
+    QStringList batch;
     for (int i = 0; i < rows; ++i) {
         const QString file = m_model->index(i, 0, parent).data(FileRole).toString();
         if (file.isEmpty() || m_thumbRequested.contains(file)) continue;
         m_thumbRequested.insert(file, true);
-        requestImage(file, kThumbSize, false);
+        batch << file;
+        if (batch.size() == kThumbBatch) {
+            m_thumbJobs.insert(requestImages(batch, kThumbSize, false));
+            batch.clear();
+        }
     }
+    if (!batch.isEmpty()) m_thumbJobs.insert(requestImages(batch, kThumbSize, false));
 }
 
-void DicomBrowser::requestImage(const QString &file, int size, bool preview)
+JobManager::JobId DicomBrowser::requestImages(const QStringList &files, int size, bool preview)
 {
     const quint64 generation = m_generation;
-    // The worker only decodes; the result travels back as a queued call. Events queued for this
-    // dialog are dropped when it is destroyed, and the destructor waits for the pool first.
-    m_imagePool.start([this, file, size, preview, generation] {
-        QString error;
-        QImage image;
-        try {
-            image = decodeScaled(file, size, preview, &error);
-        } catch (const std::exception &e) {
-            error = QString::fromLocal8Bit(e.what());
+    // Each file is decoded and scaled on the job's worker; results come back as values.
+    JobFunction<std::vector<Decoded>> job = [files, size, preview](JobControl &control, const ProgressSink &) {
+        std::vector<Decoded> out;
+        for (const QString &file : files) {
+            if (control.isCancelled()) break;
+            Decoded d;
+            d.file = file;
+            d.image = decodeScaled(file, size, preview, &d.error);
+            out.push_back(std::move(d));
         }
-        QMetaObject::invokeMethod(
-            this, [this, file, generation, preview, image, error] { onImage(file, generation, preview, image, error); },
-            Qt::QueuedConnection);
-    });
+        return Result<std::vector<Decoded>>(std::move(out));
+    };
+    auto id = std::make_shared<JobManager::JobId>(0);
+    *id = m_jobs->submit<std::vector<Decoded>>(
+        JobManager::Kind::Io, preview ? tr("Decoding DICOM preview") : tr("Decoding DICOM thumbnails"), std::move(job),
+        [this, generation, preview, id](const Result<std::vector<Decoded>> &r) {
+            m_thumbJobs.remove(*id);
+            if (preview && m_previewJob == *id) m_previewJob = 0;
+            if (!r) return; // cancelled (a newer scan or selection)
+            for (const Decoded &d : *r) onImage(generation, preview, d);
+        },
+        this);
+    return *id;
 }
 
-void DicomBrowser::onImage(const QString &file, quint64 generation, bool preview, const QImage &image,
-                           const QString &error)
+void DicomBrowser::onImage(quint64 generation, bool preview, const Decoded &decoded)
 {
     if (generation != m_generation) return; // from an earlier scan
+    const QString &file = decoded.file;
+    const QImage &image = decoded.image;
+    const QString &error = decoded.error;
     if (preview) {
         if (file != m_shownFile) return;
         if (image.isNull()) {

@@ -1,17 +1,18 @@
 #pragma once
-// A DICOM folder browser: headers are read off the GUI thread (one readDicomInfo per file, with
-// progress and cancel) into a tree Patient → Study → Series → instance with counts; thumbnails and
-// the preview of the selected instance are decoded on a small pool of their own (workers produce
-// QImage; QPixmap is made on the GUI thread; results of an earlier scan are dropped); the selected
-// instance's attributes fill a tag table; files that cannot be read are listed with the reason.
+// A DICOM folder browser: the folder is scanned by data::scanDicom (the importer's walk) as a job of
+// the window's JobManager, with progress and cancel, into a tree Patient → Study → Series →
+// instance with counts; thumbnails (in small batches) and the preview of the selected instance are
+// decoded as jobs too (workers produce QImage; QPixmap is made on the GUI thread; results of an
+// earlier scan are dropped); the selected instance's attributes, read as a job, fill a tag table;
+// files that cannot be read are listed with the reason.
 // "Import as dataset…" emits importRequested(folder); the main window imports it.
 
-#include "core/data/dicomreader.h"
+#include "core/data/dicomscan.h"
+#include "core/jobs/jobmanager.h"
 
-#include <QtCore/QFutureWatcher>
 #include <QtCore/QHash>
 #include <QtCore/QPersistentModelIndex>
-#include <QtCore/QThreadPool>
+#include <QtCore/QSet>
 #include <QtGui/QImage>
 #include <QtWidgets/QDialog>
 
@@ -29,20 +30,6 @@ class QTreeWidget;
 
 namespace fopro::ui {
 
-/// One file seen by a scan: its header, or why it cannot be used.
-struct DicomScanEntry {
-    QString file; // absolute
-    bool ok = false;
-    data::DicomInfo info;
-    QString reason;
-};
-
-struct DicomScanResult {
-    QString folder;
-    std::vector<DicomScanEntry> entries;
-    int otherFiles = 0; // files that are neither DICOM-named nor carry the DICM preamble
-};
-
 class DicomBrowser : public QDialog {
     Q_OBJECT
 public:
@@ -50,8 +37,8 @@ public:
     enum Role { FileRole = Qt::UserRole + 1, LevelRole };
     enum Level { PatientLevel, StudyLevel, SeriesLevel, InstanceLevel };
 
-    explicit DicomBrowser(QWidget *parent = nullptr);
-    /// Cancels the scan and waits for every worker.
+    explicit DicomBrowser(JobManager *jobs, QWidget *parent = nullptr);
+    /// Cancels the scan and the decoding jobs (their results are dropped).
     ~DicomBrowser() override;
 
     /// Starts scanning `folder` (cancelling a scan in progress).
@@ -78,14 +65,22 @@ Q_SIGNALS:
     void scanFinished();
 
 private:
+    struct Decoded {
+        QString file;
+        QImage image; ///< null when it could not be decoded
+        QString error;
+    };
+
     void cancelScan();
-    void onScanFinished();
-    void buildTree(const DicomScanResult &result);
+    void cancelImages();
+    void onScanFinished(quint64 generation, const Result<data::DicomScan> &result);
+    void buildTree(const data::DicomScan &result);
     void onCurrentChanged(const QModelIndex &current);
     void showInstance(const QString &file);
+    void showAttributes(const Result<QMap<QString, QString>> &attributes);
     void requestThumbnails(const QModelIndex &parent);
-    void requestImage(const QString &file, int size, bool preview);
-    void onImage(const QString &file, quint64 generation, bool preview, const QImage &image, const QString &error);
+    JobManager::JobId requestImages(const QStringList &files, int size, bool preview);
+    void onImage(quint64 generation, bool preview, const Decoded &decoded);
 
     QString m_folder;
     QLineEdit *m_folderEdit;
@@ -103,10 +98,12 @@ private:
     QLabel *m_problemsLabel;
     QTreeWidget *m_problems;
 
-    QThreadPool m_scanPool;
-    QThreadPool m_imagePool;
-    QFutureWatcher<DicomScanResult> m_scanWatcher;
-    quint64 m_generation = 0;          // bumped by every scan; older images are dropped
+    JobManager *m_jobs;
+    JobManager::JobId m_scanJob = 0;
+    JobManager::JobId m_previewJob = 0;
+    JobManager::JobId m_tagsJob = 0;
+    QSet<JobManager::JobId> m_thumbJobs;
+    quint64 m_generation = 0;          // bumped by every scan; older results are dropped
     QHash<QString, QPersistentModelIndex> m_instances; // file → instance row
     QHash<QString, bool> m_thumbRequested;
     QString m_shownFile;

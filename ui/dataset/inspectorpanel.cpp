@@ -5,7 +5,6 @@
 #include "ui/common/imageconvert.h"
 #include "ui/shell/projectdocument.h"
 
-#include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QFileInfo>
 #include <QtCore/QRegularExpression>
 #include <QtGui/QWheelEvent>
@@ -22,7 +21,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 
 namespace fopro::ui {
 
@@ -134,10 +132,9 @@ void ZoomableImageView::resizeEvent(QResizeEvent *event)
 // ---------------------------------------------------------------------------------------------
 // InspectorPanel
 
-InspectorPanel::InspectorPanel(ProjectDocument *document, QWidget *parent) : QWidget(parent), m_doc(document)
+InspectorPanel::InspectorPanel(ProjectDocument *document, JobManager *jobs, QWidget *parent)
+    : QWidget(parent), m_doc(document), m_jobs(jobs)
 {
-    m_pool.setMaxThreadCount(2); // its own pool: inspecting never waits for training or thumbnails
-
     m_title = new QLabel(this);
     m_title->setWordWrap(true);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -225,8 +222,6 @@ InspectorPanel::InspectorPanel(ProjectDocument *document, QWidget *parent) : QWi
     connect(m_fit, &QToolButton::clicked, m_view, &ZoomableImageView::fitToWindow);
     connect(m_actual, &QToolButton::clicked, m_view, [this] { m_view->setZoom(1.0); });
     connect(m_view, &ZoomableImageView::zoomChanged, this, &InspectorPanel::updateZoomLabel);
-    connect(&m_imageWatcher, &QFutureWatcherBase::finished, this, &InspectorPanel::onImageFinished);
-    connect(&m_attrWatcher, &QFutureWatcherBase::finished, this, &InspectorPanel::onAttributesFinished);
 
     // Curation changes the label, split and flags shown; a new dataset invalidates the sample.
     connect(m_doc, &ProjectDocument::datasetReset, this, [this] { showSample(-1); });
@@ -240,10 +235,10 @@ InspectorPanel::InspectorPanel(ProjectDocument *document, QWidget *parent) : QWi
 
 InspectorPanel::~InspectorPanel()
 {
-    // No worker outlives the panel: the running decode finishes (it cannot be interrupted) and
-    // nothing is delivered because the watchers go away with us.
-    m_pool.clear();
-    m_pool.waitForDone();
+    // A queued decode is dropped; a running one finishes on the JobManager (which waits for it on
+    // shutdown) and delivers nothing: its callback is tied to this panel.
+    m_jobs->cancel(m_imageJob);
+    m_jobs->cancel(m_attrJob);
 }
 
 bool InspectorPanel::isLoading() const
@@ -264,7 +259,10 @@ void InspectorPanel::showSample(int index)
     m_dicomPending = false;
     m_imagePending = false;
     m_view->setImage(QImage());
-    m_pool.clear(); // requests for earlier samples that have not started are dropped
+    // Jobs for an earlier sample: not started → never run; running → their result is dropped.
+    m_jobs->cancel(m_imageJob);
+    m_jobs->cancel(m_attrJob);
+    m_imageJob = m_attrJob = 0;
 
     if (index < 0) {
         m_title->setText(tr("No image selected"));
@@ -284,50 +282,35 @@ void InspectorPanel::showSample(int index)
 
     const quint64 generation = m_generation;
     m_imagePending = true;
-    m_imageWatcher.setFuture(QtConcurrent::run(&m_pool, [paths, sample, generation] {
-        ImageResult r;
-        r.generation = generation;
-        try {
+    m_imageJob = m_jobs->submit<QImage>(
+        JobManager::Kind::Io, tr("Decoding %1").arg(QFileInfo(file).fileName()),
+        [paths, sample](JobControl &, const ProgressSink &) -> Result<QImage> {
             auto mat = data::loadImage(paths, sample);
-            if (!mat) r.error = mat.error().message();
-            else r.image = toQImage(*mat); // a copy that owns its pixels; QPixmap comes later, on the GUI thread
-            if (mat && r.image.isNull()) r.error = paths.absolutePath(sample) + QStringLiteral(": unsupported pixel format");
-        } catch (const std::exception &e) {
-            r.error = paths.absolutePath(sample) + QStringLiteral(": ") + QString::fromLocal8Bit(e.what());
-        } catch (...) {
-            r.error = paths.absolutePath(sample) + QStringLiteral(": unknown error while decoding");
-        }
-        return r;
-    }));
+            if (!mat) return mat.error();
+            QImage image = toQImage(*mat); // a copy that owns its pixels; QPixmap comes later, on the GUI thread
+            if (image.isNull())
+                return makeError(ErrorCode::Unsupported, paths.absolutePath(sample), QStringLiteral("unsupported pixel format"));
+            return image;
+        },
+        [this, generation](const Result<QImage> &r) { onImageFinished(generation, r); }, this);
 
     if (sample.kind == data::SourceKind::DicomFrame) {
         m_dicomPending = true;
-        m_attrWatcher.setFuture(QtConcurrent::run(&m_pool, [file, generation] {
-            AttributeResult r;
-            r.generation = generation;
-            try {
-                auto a = data::readAllDicomAttributes(file);
-                if (a) r.attributes = *a;
-                else r.error = a.error().message();
-            } catch (const std::exception &e) {
-                r.error = file + QStringLiteral(": ") + QString::fromLocal8Bit(e.what());
-            } catch (...) {
-                r.error = file + QStringLiteral(": unknown error while reading the attributes");
-            }
-            return r;
-        }));
+        m_attrJob = m_jobs->submit<QMap<QString, QString>>(
+            JobManager::Kind::Io, tr("Reading DICOM attributes"),
+            [file](JobControl &, const ProgressSink &) { return data::readAllDicomAttributes(file); },
+            [this, generation](const Result<QMap<QString, QString>> &r) { onAttributesFinished(generation, r); }, this);
     }
     rebuildTable();
 }
 
-void InspectorPanel::onImageFinished()
+void InspectorPanel::onImageFinished(quint64 generation, const Result<QImage> &r)
 {
-    if (m_imageWatcher.future().isCanceled() || m_imageWatcher.future().resultCount() == 0) return;
-    const ImageResult r = m_imageWatcher.result();
-    if (r.generation != m_generation || m_sample < 0) return; // a previous sample: dropped
+    if (generation != m_generation || m_sample < 0) return; // a previous sample: dropped
     m_imagePending = false;
-    m_image = r.image;
-    m_error = r.error;
+    m_imageJob = 0;
+    m_image = r ? *r : QImage();
+    m_error = r ? QString() : r.error().message();
     if (m_error.isEmpty()) {
         m_view->setImage(m_image);
         m_stack->setCurrentWidget(m_view);
@@ -339,14 +322,13 @@ void InspectorPanel::onImageFinished()
     Q_EMIT imageLoaded(m_sample, m_error.isEmpty());
 }
 
-void InspectorPanel::onAttributesFinished()
+void InspectorPanel::onAttributesFinished(quint64 generation, const Result<QMap<QString, QString>> &r)
 {
-    if (m_attrWatcher.future().isCanceled() || m_attrWatcher.future().resultCount() == 0) return;
-    const AttributeResult r = m_attrWatcher.result();
-    if (r.generation != m_generation || m_sample < 0) return;
+    if (generation != m_generation || m_sample < 0) return;
     m_dicomPending = false;
-    m_dicom = r.attributes;
-    m_dicomError = r.error;
+    m_attrJob = 0;
+    m_dicom = r ? *r : QMap<QString, QString>();
+    m_dicomError = r ? QString() : r.error().message();
     rebuildTable();
     Q_EMIT attributesLoaded(m_sample, m_dicomError.isEmpty());
 }

@@ -1,15 +1,16 @@
 #pragma once
 // The Inspector of the Dataset page: the current sample at full resolution (decoded off the GUI
-// thread on a small pool of its own; results for a sample that is no longer current are dropped),
+// thread as a job of the window's JobManager; the job of a sample that is no longer current is
+// cancelled and its result dropped),
 // with zoom (wheel, +/−, fit, 100 %) and pan (drag); a metadata table (file, class, imported class,
 // split, group, flags, every Sample::meta entry and, for DICOM frames, every DICOM attribute, read
 // off the GUI thread too); and the sample's label state. The project's history is a list of global
 // descriptions, not per-image records, so the panel shows what is stored per sample: the imported
 // label, the current label and whether it was relabelled.
 
-#include <QtCore/QFutureWatcher>
+#include "core/jobs/jobmanager.h"
+
 #include <QtCore/QMap>
-#include <QtCore/QThreadPool>
 #include <QtGui/QImage>
 #include <QtWidgets/QGraphicsView>
 #include <QtWidgets/QWidget>
@@ -58,7 +59,7 @@ private:
 class InspectorPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit InspectorPanel(ProjectDocument *document, QWidget *parent = nullptr);
+    InspectorPanel(ProjectDocument *document, JobManager *jobs, QWidget *parent = nullptr);
     ~InspectorPanel() override;
 
     /// Shows sample `index` of the document's dataset (-1: nothing). Starts the decode.
@@ -88,27 +89,16 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
-    struct ImageResult {
-        quint64 generation = 0;
-        QImage image;
-        QString error;
-    };
-    struct AttributeResult {
-        quint64 generation = 0;
-        QMap<QString, QString> attributes;
-        QString error;
-    };
-
-    void onImageFinished();
-    void onAttributesFinished();
+    void onImageFinished(quint64 generation, const Result<QImage> &r);
+    void onAttributesFinished(quint64 generation, const Result<QMap<QString, QString>> &r);
     void rebuildTable();
     void fitFieldColumn();
     void updateZoomLabel();
 
     ProjectDocument *m_doc;
-    QThreadPool m_pool;
-    QFutureWatcher<ImageResult> m_imageWatcher;
-    QFutureWatcher<AttributeResult> m_attrWatcher;
+    JobManager *m_jobs;
+    JobManager::JobId m_imageJob = 0;
+    JobManager::JobId m_attrJob = 0;
     quint64 m_generation = 0;
     int m_sample = -1;
     QImage m_image;

@@ -1,6 +1,7 @@
 #include "ui/dataset/longtailplot.h"
 
 #include "core/data/datasetindex.h"
+#include "ui/common/plotcontroller.h"
 #include "ui/common/qcustomplotinclude.h"
 
 #include <QtCore/QEvent>
@@ -19,21 +20,16 @@ namespace fopro::ui {
 
 namespace {
 
-// Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
-const QColor kTrainColor(0x00, 0x72, 0xB2);      // blue
-const QColor kValColor(0xE6, 0x9F, 0x00);        // orange
-const QColor kTestColor(0x00, 0x9E, 0x73);       // bluish green
-const QColor kUnassignedColor(0x99, 0x99, 0x99); // grey: "no split yet"
+// Split colours: Okabe–Ito blue, orange and bluish green; grey for "no split yet".
+QColor splitColor(int split)
+{
+    return split < 3 ? PlotPalette::categorical(split) : PlotPalette::neutral();
+}
 
-// Background bands: light, translucent, and different hues from the bars.
+// Background bands: light, translucent, and different Okabe–Ito hues from the bars.
 QColor bandColor(data::TailGroup group, bool dark)
 {
-    QColor c;
-    switch (group) {
-    case data::TailGroup::Head: c = QColor(0xCC, 0x79, 0xA7); break;   // reddish purple
-    case data::TailGroup::Medium: c = QColor(0xF0, 0xE4, 0x42); break; // yellow
-    case data::TailGroup::Tail: c = QColor(0x56, 0xB4, 0xE9); break;   // sky blue
-    }
+    QColor c = PlotPalette::tailGroupColor(int(group));
     c.setAlpha(dark ? 48 : 40);
     return c;
 }
@@ -41,24 +37,7 @@ QColor bandColor(data::TailGroup group, bool dark)
 const char *const kBandLayer = "bands";
 constexpr int kClickSlop = 4; // pixels the mouse may move between press and release of a click
 
-bool isDark(const QPalette &palette)
-{
-    return palette.color(QPalette::Base).lightness() < 128;
-}
-
 } // namespace
-
-int LongTailPlotData::total(int c) const
-{
-    return trainCount(c) + valCount(c) + testCount(c) + unassignedCount(c);
-}
-
-int LongTailPlotData::grandTotal() const
-{
-    int sum = 0;
-    for (int c = 0; c < classCount(); ++c) sum += total(c);
-    return sum;
-}
 
 LongTailPlot::LongTailPlot(QWidget *parent) : QWidget(parent)
 {
@@ -68,6 +47,8 @@ LongTailPlot::LongTailPlot(QWidget *parent) : QWidget(parent)
     m_plot->setObjectName(QStringLiteral("longTailPlot"));
     m_plot->setMinimumSize(320, 240);
     layout->addWidget(m_plot);
+    m_controller = new PlotController(m_plot);
+    m_controller->setExportName(QStringLiteral("long-tail"));
 
     // Bands go on their own layer between the axis-rect background and the grid.
     m_plot->addLayer(QString::fromLatin1(kBandLayer), m_plot->layer(QStringLiteral("background")),
@@ -102,11 +83,10 @@ LongTailPlot::LongTailPlot(QWidget *parent) : QWidget(parent)
     m_plot->legend->setLayer(QStringLiteral("legend"));
 
     const QString splitNames[] = {tr("train"), tr("val"), tr("test"), tr("unassigned")};
-    const QColor splitColors[] = {kTrainColor, kValColor, kTestColor, kUnassignedColor};
     for (int i = 0; i < 4; ++i) {
         auto *bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
         bars->setName(splitNames[i]);
-        bars->setBrush(splitColors[i]);
+        bars->setBrush(splitColor(i));
         bars->setWidth(0.72);
         bars->setStackingGap(0);
         bars->setSelectable(QCP::stNone);
@@ -138,6 +118,10 @@ LongTailPlot::LongTailPlot(QWidget *parent) : QWidget(parent)
     connect(m_logToggle, &QCheckBox::toggled, this, &LongTailPlot::setLogScale);
 
     m_plot->installEventFilter(this);
+    connect(m_controller, &PlotController::paletteChanged, this, [this] {
+        applyPalette();
+        rebuild();
+    });
     applyPalette();
     rebuild();
 }
@@ -170,56 +154,29 @@ void LongTailPlot::setLogScale(bool on)
 
 LongTailPlotData LongTailPlot::fromIndex(const data::DatasetIndex &index)
 {
-    LongTailPlotData d;
-    d.classNames = index.classes;
-    d.train = index.classCounts(data::Split::Train);
-    d.val = index.classCounts(data::Split::Val);
-    d.test = index.classCounts(data::Split::Test);
-    d.unassigned = index.classCounts(data::Split::None);
-    return d;
+    return data::classSplitCounts(index);
 }
 
 std::vector<int> LongTailPlot::sortedOrder(const LongTailPlotData &data)
 {
-    std::vector<int> order(std::size_t(data.classCount()));
-    std::iota(order.begin(), order.end(), 0);
-    std::vector<int> totals(order.size());
-    for (int c = 0; c < data.classCount(); ++c) totals[std::size_t(c)] = data.total(c);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int a, int b) { return totals[std::size_t(a)] > totals[std::size_t(b)]; });
-    return order;
+    return data::tailStats(data, data::TailThresholds::defaults()).order;
 }
 
 std::vector<int> LongTailPlot::groupCounts(const LongTailPlotData &data)
 {
-    bool anyTrain = false;
-    for (int c = 0; c < data.classCount() && !anyTrain; ++c) anyTrain = data.trainCount(c) > 0;
-    std::vector<int> counts(std::size_t(data.classCount()));
-    for (int c = 0; c < data.classCount(); ++c)
-        counts[std::size_t(c)] = anyTrain ? data.trainCount(c) : data.total(c);
-    return counts;
+    return data::tailStats(data, data::TailThresholds::defaults()).groupCounts;
 }
 
 data::TailGroup LongTailPlot::groupOf(const LongTailPlotData &data, int classIndex, data::TailThresholds thresholds)
 {
-    const std::vector<int> counts = groupCounts(data);
-    const int n = classIndex >= 0 && classIndex < int(counts.size()) ? counts[std::size_t(classIndex)] : 0;
-    return data::tailGroupOf(n, thresholds);
+    const std::vector<data::TailGroup> groups = data::tailStats(data, thresholds).groups;
+    return classIndex >= 0 && classIndex < int(groups.size()) ? groups[std::size_t(classIndex)]
+                                                              : data::tailGroupOf(0, thresholds);
 }
 
 double LongTailPlot::imbalanceRatio(const LongTailPlotData &data)
 {
-    // On the counts that decide head/medium/tail: training counts when there is a training split
-    // (balanced val/test sets would hide the long tail), else totals.
-    const std::vector<int> counts = groupCounts(data);
-    int largest = 0, smallest = 0;
-    for (int c = 0; c < data.classCount(); ++c) {
-        const int n = counts[std::size_t(c)];
-        if (n <= 0) continue;
-        largest = std::max(largest, n);
-        smallest = smallest == 0 ? n : std::min(smallest, n);
-    }
-    return smallest > 0 ? double(largest) / double(smallest) : 0.0;
+    return data::tailStats(data, data::TailThresholds::defaults()).imbalanceRatio;
 }
 
 QString LongTailPlot::elideName(const QString &name, int maxChars)
@@ -270,7 +227,8 @@ QString LongTailPlot::classCountText(int n) const
 
 void LongTailPlot::changeEvent(QEvent *event)
 {
-    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::FontChange) {
+    // Palette changes reach the plot too: its controller restyles it and signals paletteChanged.
+    if (event->type() == QEvent::FontChange) {
         applyPalette();
         rebuild();
     }
@@ -322,26 +280,12 @@ bool LongTailPlot::eventFilter(QObject *watched, QEvent *event)
 
 void LongTailPlot::applyPalette()
 {
-    const QPalette pal = palette();
-    const QColor text = pal.color(QPalette::WindowText);
-    const QColor base = pal.color(QPalette::Base);
-    QColor grid = text;
-    grid.setAlpha(40);
-
-    m_plot->setBackground(base);
-    m_plot->axisRect()->setBackground(base);
-    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2}) {
-        axis->setBasePen(QPen(text, 1));
-        axis->setTickPen(QPen(text, 1));
-        axis->setSubTickPen(QPen(text, 1));
-        axis->setTickLabelColor(text);
-        axis->setLabelColor(text);
-        axis->grid()->setPen(QPen(grid, 1, Qt::SolidLine));
-        axis->grid()->setSubGridVisible(false);
-        axis->grid()->setZeroLinePen(Qt::NoPen);
-    }
+    // Axes, grids, background and legend text come from the controller's palette.
+    const PlotPalette &pal = m_controller->palette();
+    const QColor text = pal.foreground;
+    const QColor base = pal.background;
+    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2}) axis->grid()->setSubGridVisible(false);
     m_plot->yAxis2->setBasePen(Qt::NoPen);
-    m_plot->legend->setTextColor(text);
     m_plot->legend->setFont(font());
     m_title->setTextColor(text);
     QFont titleFont = font();
@@ -483,13 +427,13 @@ void LongTailPlot::updateRanges()
 
 void LongTailPlot::rebuild()
 {
-    m_order = sortedOrder(m_data);
-    m_maxTotal = 0;
-    for (int c = 0; c < m_data.classCount(); ++c) m_maxTotal = std::max(m_maxTotal, m_data.total(c));
+    const data::TailStats stats = data::tailStats(m_data, m_thresholds);
+    m_order = stats.order;
+    m_maxTotal = stats.maxTotal;
     const int n = int(m_order.size());
     const bool empty = m_data.grandTotal() == 0;
-    const bool dark = isDark(palette());
-    const QColor text = palette().color(QPalette::WindowText);
+    const bool dark = m_controller->palette().dark;
+    const QColor text = m_controller->palette().foreground;
 
     m_plot->clearItems();
 
@@ -543,41 +487,29 @@ void LongTailPlot::rebuild()
         label->setFont(f);
         label->setColor(text);
         label->setText(tr("No images"));
-        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        m_controller->requestReplot();
         return;
     }
 
     // Title: class count and imbalance ratio (on the counts that decide the groups).
-    const std::vector<int> ratioCounts = groupCounts(m_data);
-    bool anyTrain = false;
-    for (int c = 0; c < m_data.classCount(); ++c) anyTrain = anyTrain || m_data.trainCount(c) > 0;
-    int nonEmpty = 0, smallest = 0, largest = 0;
-    for (int c = 0; c < m_data.classCount(); ++c) {
-        if (m_data.total(c) > 0) ++nonEmpty;
-        const int t = ratioCounts[std::size_t(c)];
-        if (t <= 0) continue;
-        largest = std::max(largest, t);
-        smallest = smallest == 0 ? t : std::min(smallest, t);
-    }
     m_titleParts = QStringList{classCountText(n),
-                    (anyTrain ? tr("training imbalance ratio %1 (largest %2 / smallest %3 training images)")
-                              : tr("imbalance ratio %1 (largest %2 / smallest %3 images)"))
-                        .arg(QLocale().toString(imbalanceRatio(m_data), 'f', 1))
-                        .arg(largest)
-                        .arg(smallest)};
-    if (nonEmpty < n) m_titleParts << tr("%1 empty").arg(n - nonEmpty);
+                    (stats.byTraining ? tr("training imbalance ratio %1 (largest %2 / smallest %3 training images)")
+                                      : tr("imbalance ratio %1 (largest %2 / smallest %3 images)"))
+                        .arg(QLocale().toString(stats.imbalanceRatio, 'f', 1))
+                        .arg(stats.largest)
+                        .arg(stats.smallest)};
+    if (stats.nonEmptyClasses < n) m_titleParts << tr("%1 empty").arg(n - stats.nonEmptyClasses);
     updateTitle();
 
     // Head / medium / tail bands: one rectangle per run of neighbouring columns in the same group
     // (groups follow training counts, so they need not be contiguous in the order by total).
-    const std::vector<int> counts = groupCounts(m_data);
     struct Run {
         data::TailGroup group;
         int first, last;
     };
     std::vector<Run> runs;
     for (int i = 0; i < n; ++i) {
-        const data::TailGroup g = data::tailGroupOf(counts[std::size_t(m_order[std::size_t(i)])], m_thresholds);
+        const data::TailGroup g = stats.groups[std::size_t(m_order[std::size_t(i)])];
         if (!runs.empty() && runs.back().group == g) runs.back().last = i;
         else runs.push_back({g, i, i});
     }
@@ -678,7 +610,7 @@ void LongTailPlot::rebuild()
         thresholdTicker->addTick(y, l.text);
     }
 
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    m_controller->requestReplot();
 }
 
 } // namespace fopro::ui

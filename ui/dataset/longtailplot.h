@@ -5,8 +5,10 @@
 // thresholds, and the imbalance ratio in the title. Clicking a column emits the class index;
 // hovering shows the class name and its per-split counts.
 //
-// Input is a plain value (LongTailPlotData), so the dataset page can feed it from its model while
-// the user curates: setData() rebuilds a few dozen plot items and queues a replot, never blocks.
+// Input is a plain value (LongTailPlotData = data::ClassSplitCounts; the figures come from
+// data::tailStats), so the dataset page can feed it while the user curates: setData() rebuilds a
+// few dozen plot items and queues a replot (PlotController: ≤ 10 Hz), never blocks. Colours,
+// theme changes and the PNG/SVG/CSV export menu come from the shared PlotController.
 
 #include "core/data/longtail.h"
 
@@ -26,27 +28,10 @@ class DatasetIndex;
 
 namespace fopro::ui {
 
-/// Per-class counts per split. The vectors are indexed like classNames; missing entries count 0.
-struct LongTailPlotData {
-    QStringList classNames;
-    std::vector<int> train, val, test, unassigned;
+/// Per-class counts per split (core/data/longtail.h).
+using LongTailPlotData = data::ClassSplitCounts;
 
-    int classCount() const { return int(classNames.size()); }
-    /// train + val + test + unassigned of class `c`.
-    int total(int c) const;
-    int trainCount(int c) const { return at(train, c); }
-    int valCount(int c) const { return at(val, c); }
-    int testCount(int c) const { return at(test, c); }
-    int unassignedCount(int c) const { return at(unassigned, c); }
-    /// Sum over all classes and splits.
-    int grandTotal() const;
-
-private:
-    static int at(const std::vector<int> &v, int c)
-    {
-        return c >= 0 && c < int(v.size()) ? v[std::size_t(c)] : 0;
-    }
-};
+class PlotController;
 
 class LongTailPlot : public QWidget {
     Q_OBJECT
@@ -70,6 +55,8 @@ public:
 
     /// The plot itself (tests use it for coordToPixel and to send mouse events).
     QCustomPlot *plot() const { return m_plot; }
+    /// Its replot queue, palette and exports.
+    PlotController *controller() const { return m_controller; }
 
     /// Counts per split from DatasetIndex::classCounts(split); Split::None is "unassigned".
     /// Excluded and missing samples do not count.
@@ -119,6 +106,7 @@ private:
     int m_maxTotal = 0;
 
     QCustomPlot *m_plot = nullptr;
+    PlotController *m_controller = nullptr;
     QCheckBox *m_logToggle = nullptr;
     QCPTextElement *m_title = nullptr;
     QStringList m_titleParts; // joined with separators, wrapped to the width

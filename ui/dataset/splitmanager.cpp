@@ -5,7 +5,6 @@
 #include "core/data/splits.h"
 #include "ui/shell/projectdocument.h"
 
-#include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QFileInfo>
 #include <QtCore/QHash>
 #include <QtCore/QTimer>
@@ -27,57 +26,36 @@
 
 #include <array>
 #include <cmath>
-#include <exception>
 
 namespace fopro::ui {
 
 using data::Split;
 
-namespace {
-
-struct Options {
-    SplitManagerDialog::Mode mode = SplitManagerDialog::Mode::Fractions;
-    data::SplitFractions fractions;
-    quint64 seed = 0;
-    int k = 5;
-    int testFold = 0; // from 0
-    double valShare = 0;
-    data::LongTailOptions longTail;
-};
-
-data::SampleState stateOf(const data::Sample &s)
+SplitManagerDialog::SplitManagerDialog(ProjectDocument *document, JobManager *jobs, QWidget *parent)
+    : QDialog(parent), m_doc(document), m_jobs(jobs)
 {
-    return {s.label, s.originalLabel, s.flags, s.split};
-}
-
-} // namespace
-
-SplitManagerDialog::SplitManagerDialog(ProjectDocument *document, QWidget *parent)
-    : QDialog(parent), m_doc(document), m_dupCancel(std::make_shared<CancelToken>())
-{
-    m_pool.setMaxThreadCount(1);
-    m_dupPool.setMaxThreadCount(1);
     buildUi();
-    connect(&m_watcher, &QFutureWatcherBase::finished, this, &SplitManagerDialog::onProposalFinished);
-    connect(&m_dupWatcher, &QFutureWatcherBase::finished, this, &SplitManagerDialog::onDuplicatesFinished);
     // A proposal is for one state of the dataset: any change makes it stale.
     connect(m_doc, &ProjectDocument::datasetReset, this, &SplitManagerDialog::optionsChanged);
     connect(m_doc, &ProjectDocument::samplesChanged, this, &SplitManagerDialog::optionsChanged);
     connect(m_doc, &ProjectDocument::classesChanged, this, &SplitManagerDialog::optionsChanged);
+    connect(m_jobs, &JobManager::progressChanged, this, [this](JobManager::JobId id, const Progress &p) {
+        if (id == m_dupJob && p.total > 0)
+            m_dupSummary->setText(tr("Hashing images… %1 of %2").arg(p.done).arg(p.total));
+    });
     compute();
 }
 
 SplitManagerDialog::~SplitManagerDialog()
 {
-    cancelWork();
-    m_pool.waitForDone(); // no worker outlives the dialog
-    m_dupPool.waitForDone();
+    cancelWork(); // the jobs work on copies; their results are dropped with the dialog
 }
 
 void SplitManagerDialog::cancelWork()
 {
-    m_dupCancel->cancel();
-    m_pool.clear();
+    m_jobs->cancel(m_proposalJob);
+    m_jobs->cancel(m_dupJob);
+    m_proposalJob = m_dupJob = 0;
 }
 
 void SplitManagerDialog::buildUi()
@@ -325,132 +303,89 @@ void SplitManagerDialog::compute()
     m_stale = true;
     m_apply->setEnabled(false);
     m_status->setText(tr("Computing…"));
-    m_pool.clear(); // a queued computation for older options is dropped
+    m_jobs->cancel(m_proposalJob); // a computation for older options is dropped
 
-    Options o;
-    o.mode = mode();
+    data::SplitRequest o;
+    switch (mode()) {
+    case Mode::Fractions: o.method = data::SplitMethod::Fractions; break;
+    case Mode::KFold: o.method = data::SplitMethod::KFold; break;
+    case Mode::HyperKvasir: o.method = data::SplitMethod::HyperKvasir; break;
+    case Mode::LongTail: o.method = data::SplitMethod::LongTail; break;
+    }
     o.fractions = {m_train->value(), m_val->value(), m_test->value()};
     o.seed = quint64(m_seed->value());
-    switch (o.mode) {
-    case Mode::KFold:
+    switch (o.method) {
+    case data::SplitMethod::KFold:
         o.k = m_k->value();
         o.testFold = m_kTestFold->value() - 1;
-        o.valShare = m_kVal->value() / 100.0;
+        o.valShareOfTrain = m_kVal->value() / 100.0;
         break;
-    case Mode::HyperKvasir:
+    case data::SplitMethod::HyperKvasir:
         o.k = 5;
         o.testFold = m_hkTestFold->value() - 1;
-        o.valShare = m_hkVal->value() / 100.0;
+        o.valShareOfTrain = m_hkVal->value() / 100.0;
         break;
-    case Mode::LongTail:
+    case data::SplitMethod::LongTail:
         o.longTail.factor = m_factor->value();
         o.longTail.valPerClass = m_ltVal->value();
         o.longTail.testPerClass = m_ltTest->value();
-        o.longTail.seed = o.seed;
         o.longTail.onlyTrainSplit = m_ltOnlyTrain->isChecked();
         break;
-    case Mode::Fractions: break;
+    case data::SplitMethod::Fractions: break;
     }
 
-    // Descriptions are worded here (GUI thread, tr()) and carried to the worker as values.
+    // Descriptions are worded here (GUI thread, tr()) and carried to the job as values.
     QString description;
-    switch (o.mode) {
-    case Mode::Fractions: {
+    switch (o.method) {
+    case data::SplitMethod::Fractions: {
         const double sum = o.fractions.train + o.fractions.val + o.fractions.test;
         auto pct = [sum](double v) { return sum > 0 ? QString::number(qRound(100.0 * v / sum)) : QStringLiteral("0"); };
         description = tr("Split %1/%2/%3 (seed %4)").arg(pct(o.fractions.train), pct(o.fractions.val), pct(o.fractions.test)).arg(o.seed);
         break;
     }
-    case Mode::KFold:
-        description = o.valShare > 0
-            ? tr("Split %1-fold, fold %2 as test, %3% of training as validation (seed %4)").arg(o.k).arg(o.testFold + 1).arg(qRound(o.valShare * 100)).arg(o.seed)
+    case data::SplitMethod::KFold:
+        description = o.valShareOfTrain > 0
+            ? tr("Split %1-fold, fold %2 as test, %3% of training as validation (seed %4)").arg(o.k).arg(o.testFold + 1).arg(qRound(o.valShareOfTrain * 100)).arg(o.seed)
             : tr("Split %1-fold, fold %2 as test (seed %3)").arg(o.k).arg(o.testFold + 1).arg(o.seed);
         break;
-    case Mode::HyperKvasir:
-        description = o.valShare > 0
-            ? tr("Split HyperKvasir 5-fold, fold %1 as test, %2% of training as validation (seed %3)").arg(o.testFold + 1).arg(qRound(o.valShare * 100)).arg(o.seed)
+    case data::SplitMethod::HyperKvasir:
+        description = o.valShareOfTrain > 0
+            ? tr("Split HyperKvasir 5-fold, fold %1 as test, %2% of training as validation (seed %3)").arg(o.testFold + 1).arg(qRound(o.valShareOfTrain * 100)).arg(o.seed)
             : tr("Split HyperKvasir 5-fold, fold %1 as test").arg(o.testFold + 1);
         break;
-    case Mode::LongTail:
+    case data::SplitMethod::LongTail:
         description = tr("Long-tail sub-sampling, factor %1, %2 val and %3 test per class (seed %4)")
                           .arg(o.longTail.factor).arg(o.longTail.valPerClass).arg(o.longTail.testPerClass).arg(o.seed);
         break;
     }
 
     const quint64 generation = ++m_generation;
-    data::DatasetIndex before = m_doc->dataset(); // a copy: the worker never reads the document
-    m_watcher.setFuture(QtConcurrent::run(&m_pool, [before = std::move(before), o, description, generation]() {
-        auto p = std::make_shared<Proposal>();
-        p->generation = generation;
-        p->description = description;
-        try {
-            data::DatasetIndex after = before;
-            switch (o.mode) {
-            case Mode::Fractions: {
-                auto ok = data::assignSplits(after, o.fractions, o.seed);
-                if (!ok) p->error = ok.error().message();
-                break;
-            }
-            case Mode::KFold:
-            case Mode::HyperKvasir: {
-                auto folds = o.mode == Mode::KFold ? data::stratifiedGroupKFold(before, o.k, o.seed) : data::hyperKvasirFolds(before);
-                if (!folds) p->error = folds.error().message();
-                else after = data::foldIndex(before, *folds, o.testFold, o.valShare, o.seed);
-                break;
-            }
-            case Mode::LongTail: {
-                auto lt = data::makeLongTail(before, o.longTail);
-                if (!lt) {
-                    p->error = lt.error().message();
-                    break;
-                }
-                QHash<QString, Split> kept;
-                kept.reserve(qsizetype(lt->samples.size()));
-                for (const data::Sample &s : lt->samples) kept.insert(s.id(), s.split);
-                for (data::Sample &s : after.samples) {
-                    auto it = kept.constFind(s.id());
-                    if (it != kept.cend()) {
-                        s.split = *it;
-                    } else {
-                        if (data::DatasetIndex::isActive(s)) ++p->excluded;
-                        s.set(data::FlagExcluded, true);
-                        s.split = Split::None;
-                    }
-                }
-                break;
-            }
-            }
-            if (p->error.isEmpty()) {
-                p->edit.description = description;
-                for (std::size_t i = 0; i < before.samples.size(); ++i) {
-                    const data::SampleState b = stateOf(before.samples[i]);
-                    const data::SampleState a = stateOf(after.samples[i]);
-                    if (a == b) continue;
-                    p->edit.samples.push_back(int(i));
-                    p->edit.before.push_back(b);
-                    p->edit.after.push_back(a);
-                }
-                p->leaks = int(data::findGroupLeaks(after).size());
-                p->after = std::move(after);
-            }
-        } catch (const std::exception &e) {
-            p->error = QString::fromLocal8Bit(e.what());
-        } catch (...) {
-            p->error = QStringLiteral("unknown error");
-        }
-        return p;
-    }));
+    data::DatasetIndex before = m_doc->dataset(); // a copy: the job never reads the document
+    m_proposalJob = m_jobs->submit<data::SplitProposal>(
+        JobManager::Kind::Io, tr("Proposing splits"),
+        [before = std::move(before), o, description](JobControl &control, const ProgressSink &) {
+            return data::proposeSplit(before, o, description, &control);
+        },
+        [this, generation, description](const Result<data::SplitProposal> &r) { onProposalFinished(generation, description, r); },
+        this);
 }
 
-void SplitManagerDialog::onProposalFinished()
+void SplitManagerDialog::onProposalFinished(quint64 generation, const QString &description,
+                                            const Result<data::SplitProposal> &r)
 {
-    if (m_watcher.future().isCanceled() || m_watcher.future().resultCount() == 0) return;
-    std::shared_ptr<Proposal> p = m_watcher.result();
-    if (!p || p->generation != m_generation) return; // older options: dropped
+    if (generation != m_generation) return; // older options: dropped
+    m_proposalJob = 0;
+    if (!r && r.error().code == ErrorCode::Cancelled) return;
+    auto p = std::make_shared<Proposal>();
+    p->generation = generation;
+    p->description = description;
+    if (r) p->split = *r;
+    else p->error = r.error().message();
     m_proposal = p;
     m_stale = false;
     // A duplicate report belongs to the previous proposal.
-    m_dupCancel->cancel();
+    m_jobs->cancel(m_dupJob);
+    m_dupJob = 0;
     m_dupSummary->clear();
     m_dupDetails->clear();
     showProposal();
@@ -460,30 +395,23 @@ void SplitManagerDialog::onProposalFinished()
 void SplitManagerDialog::showProposal()
 {
     const Proposal &p = *m_proposal;
-    m_apply->setEnabled(p.error.isEmpty() && !p.edit.isEmpty());
+    m_apply->setEnabled(p.error.isEmpty() && !p.split.edit.isEmpty());
     m_dupButton->setEnabled(p.error.isEmpty());
     if (!p.error.isEmpty()) {
         m_status->setText(tr("<b style=\"color:#a00000\">Cannot split:</b> %1").arg(p.error.toHtmlEscaped()));
         m_table->setRowCount(0);
         return;
     }
-    const data::DatasetIndex &d = p.after;
+    const data::DatasetIndex &d = p.split.after;
     const int classes = d.classCount();
-    // Columns: train, val, test, unassigned (active), excluded (inactive).
+    // Columns: train, val, test, unassigned (active), excluded (inactive); the last row sums them.
+    const data::ClassSplitCounts perClass = data::classSplitCounts(d);
     std::vector<std::array<int, 5>> counts(std::size_t(classes) + 1, std::array<int, 5>{0, 0, 0, 0, 0});
-    for (const data::Sample &s : d.samples) {
-        if (s.label < 0 || s.label >= classes) continue;
-        int col = 4;
-        if (data::DatasetIndex::isActive(s)) {
-            switch (s.split) {
-            case Split::Train: col = 0; break;
-            case Split::Val: col = 1; break;
-            case Split::Test: col = 2; break;
-            case Split::None: col = 3; break;
-            }
-        }
-        ++counts[std::size_t(s.label)][std::size_t(col)];
-        ++counts[std::size_t(classes)][std::size_t(col)];
+    for (int c = 0; c < classes; ++c) {
+        const std::array<int, 5> row{perClass.trainCount(c), perClass.valCount(c), perClass.testCount(c),
+                                     perClass.unassignedCount(c), perClass.excludedCount(c)};
+        counts[std::size_t(c)] = row;
+        for (std::size_t k = 0; k < row.size(); ++k) counts[std::size_t(classes)][k] += row[k];
     }
     m_table->setRowCount(classes + 1);
     for (int r = 0; r <= classes; ++r) {
@@ -502,24 +430,25 @@ void SplitManagerDialog::showProposal()
         }
     }
 
-    QString text = tr("<b>%1</b> — %n image(s) change.", nullptr, int(p.edit.samples.size())).arg(p.description.toHtmlEscaped());
-    if (p.excluded > 0) text += QLatin1Char(' ') + tr("%n image(s) will be excluded.", nullptr, p.excluded);
-    text += QLatin1Char(' ') + (p.leaks == 0 ? tr("No group is in two splits.")
-                                             : tr("<b style=\"color:#a00000\">%n group(s) appear in more than one split.</b>", nullptr, p.leaks));
-    if (p.edit.samples.empty()) text += QLatin1Char(' ') + tr("The current splits already match: nothing to apply.");
+    const data::SplitProposal &sp = p.split;
+    QString text = tr("<b>%1</b> — %n image(s) change.", nullptr, int(sp.edit.samples.size())).arg(p.description.toHtmlEscaped());
+    if (sp.newlyExcluded > 0) text += QLatin1Char(' ') + tr("%n image(s) will be excluded.", nullptr, sp.newlyExcluded);
+    text += QLatin1Char(' ') + (sp.groupLeaks == 0 ? tr("No group is in two splits.")
+                                                   : tr("<b style=\"color:#a00000\">%n group(s) appear in more than one split.</b>", nullptr, sp.groupLeaks));
+    if (sp.edit.samples.empty()) text += QLatin1Char(' ') + tr("The current splits already match: nothing to apply.");
     m_status->setText(text);
 }
 
 data::CurationEdit SplitManagerDialog::proposedEdit() const
 {
-    return hasProposal() ? m_proposal->edit : data::CurationEdit{};
+    return hasProposal() ? m_proposal->split.edit : data::CurationEdit{};
 }
 
 bool SplitManagerDialog::applyProposal()
 {
     if (m_debounce->isActive() || !hasProposal()) return false;
-    if (m_proposal->edit.isEmpty()) return false;
-    const data::CurationEdit edit = m_proposal->edit; // copy: applying makes this dialog's proposal stale
+    if (m_proposal->split.edit.isEmpty()) return false;
+    const data::CurationEdit edit = m_proposal->split.edit; // copy: applying makes this dialog's proposal stale
     m_doc->apply(edit);
     return true;
 }
@@ -527,14 +456,12 @@ bool SplitManagerDialog::applyProposal()
 void SplitManagerDialog::checkDuplicates()
 {
     if (!hasProposal()) return;
-    m_dupCancel->cancel();
-    m_dupCancel = std::make_shared<CancelToken>();
+    m_jobs->cancel(m_dupJob);
     m_dupButton->setEnabled(false);
     m_dupSummary->setText(tr("Hashing images…"));
     m_dupDetails->clear();
 
     std::shared_ptr<const Proposal> p = m_proposal;
-    std::shared_ptr<CancelToken> cancel = m_dupCancel;
     // Words used in the report, translated here on the GUI thread.
     const QString exactWord = tr("exact");
     const QString nearWord = tr("near");
@@ -542,18 +469,18 @@ void SplitManagerDialog::checkDuplicates()
     const QString withinWord = tr("within one split");
     const QString cantReadWord = tr("could not be read");
     const QString summaryFormat = tr("%1 images checked: %2 exact and %3 near-duplicate clusters; %4 cross splits (leakage), %5 within one split.");
-    m_dupWatcher.setFuture(QtConcurrent::run(&m_dupPool, [p, cancel, exactWord, nearWord, crossWord, withinWord, cantReadWord, summaryFormat]() {
-        DuplicateResult r;
-        r.generation = p->generation;
-        try {
+    const quint64 generation = p->generation;
+    m_dupJob = m_jobs->submit<DuplicateReport>(
+        JobManager::Kind::Io, tr("Checking duplicates"),
+        [p, exactWord, nearWord, crossWord, withinWord, cantReadWord, summaryFormat](
+            JobControl &control, const ProgressSink &progress) -> Result<DuplicateReport> {
             data::DuplicateOptions opt;
             opt.threads = 2; // leaves the GUI thread and other work some room
-            auto rep = data::findDuplicates(p->after, opt, cancel.get());
-            if (!rep) {
-                r.error = rep.error().message();
-                return r;
-            }
-            const data::DatasetIndex &d = p->after;
+            opt.progress = progress;
+            auto rep = data::findDuplicates(p->split.after, opt, &control);
+            if (!rep) return rep.error();
+            const data::DatasetIndex &d = p->split.after;
+            DuplicateReport r;
             r.summary = summaryFormat.arg(rep->samplesChecked).arg(rep->exactClusters).arg(rep->nearClusters)
                             .arg(rep->crossSplitClusters).arg(rep->withinSplitClusters);
             QStringList lines;
@@ -573,26 +500,24 @@ void SplitManagerDialog::checkDuplicates()
             for (const data::DuplicateProblem &pr : rep->problems)
                 lines << QStringLiteral("%1 %2: %3").arg(d.samples[std::size_t(pr.sample)].id(), cantReadWord, pr.reason);
             r.details = lines.join(QLatin1Char('\n'));
-        } catch (const std::exception &e) {
-            r.error = QString::fromLocal8Bit(e.what());
-        }
-        return r;
-    }));
+            return r;
+        },
+        [this, generation](const Result<DuplicateReport> &r) { onDuplicatesFinished(generation, r); }, this);
 }
 
-void SplitManagerDialog::onDuplicatesFinished()
+void SplitManagerDialog::onDuplicatesFinished(quint64 generation, const Result<DuplicateReport> &r)
 {
-    if (m_dupWatcher.future().resultCount() == 0) return;
-    const DuplicateResult r = m_dupWatcher.result();
-    if (!m_proposal || r.generation != m_proposal->generation) return; // for an older proposal
+    if (!m_proposal || generation != m_proposal->generation) return; // for an older proposal
+    m_dupJob = 0;
     m_dupButton->setEnabled(hasProposal());
-    if (!r.error.isEmpty()) {
-        m_dupSummary->setText(tr("Duplicate check failed: %1").arg(r.error));
+    if (!r) {
+        m_dupSummary->setText(r.error().code == ErrorCode::Cancelled ? tr("Duplicate check cancelled.")
+                                                                     : tr("Duplicate check failed: %1").arg(r.error().message()));
         Q_EMIT duplicatesChecked(false);
         return;
     }
-    m_dupSummary->setText(r.summary);
-    m_dupDetails->setPlainText(r.details.isEmpty() ? tr("No duplicates found.") : r.details);
+    m_dupSummary->setText(r->summary);
+    m_dupDetails->setPlainText(r->details.isEmpty() ? tr("No duplicates found.") : r->details);
     Q_EMIT duplicatesChecked(true);
 }
 

@@ -6,16 +6,16 @@
 //    validation share carved out of the training folds (data::foldIndex);
 //  - HyperKvasir: the paper's 5-fold protocol (data::hyperKvasirFolds), one fold as test;
 //  - long-tail sub-sampling (data::makeLongTail): samples not kept are excluded (and unassigned).
-// The proposal is computed off the GUI thread on a copy of the dataset, and previewed as per-class
-// counts per split with the number of group leaks; on request a duplicate/leakage report
-// (data::findDuplicates) shows exact and near duplicate clusters and how many cross splits.
+// The proposal (data::proposeSplit) is computed as a job of the window's JobManager on a copy of the
+// dataset, and previewed as per-class counts per split with the number of group leaks; on request
+// a duplicate/leakage report (data::findDuplicates, another job, with progress) shows exact and
+// near duplicate clusters and how many cross splits.
 
 #include "core/common/result.h"
 #include "core/data/curation.h"
-#include "core/jobs/canceltoken.h"
+#include "core/data/splits.h"
+#include "core/jobs/jobmanager.h"
 
-#include <QtCore/QFutureWatcher>
-#include <QtCore/QThreadPool>
 #include <QtWidgets/QDialog>
 
 #include <memory>
@@ -41,7 +41,7 @@ class SplitManagerDialog : public QDialog {
 public:
     enum class Mode { Fractions, KFold, HyperKvasir, LongTail };
 
-    explicit SplitManagerDialog(ProjectDocument *document, QWidget *parent = nullptr);
+    SplitManagerDialog(ProjectDocument *document, JobManager *jobs, QWidget *parent = nullptr);
     ~SplitManagerDialog() override;
 
     // Options (the same as the controls; each change recomputes the preview shortly after).
@@ -59,9 +59,11 @@ public:
     bool hasProposal() const { return !m_stale && m_proposal != nullptr && m_proposal->error.isEmpty(); }
     /// The error of the last computation, empty when none.
     QString proposalError() const { return m_proposal ? m_proposal->error : QString(); }
+    /// True while a proposal or the duplicate check is being computed.
+    bool isBusy() const { return m_proposalJob != 0 || m_dupJob != 0; }
     /// The edit that applying would push (empty when there is no proposal).
     data::CurationEdit proposedEdit() const;
-    int groupLeakCount() const { return m_proposal ? m_proposal->leaks : -1; }
+    int groupLeakCount() const { return m_proposal && m_proposal->error.isEmpty() ? m_proposal->split.groupLeaks : -1; }
     QTableWidget *previewTable() const { return m_table; }
 
     /// Pushes the proposal on the document's undo stack as one step. False without a proposal.
@@ -82,31 +84,24 @@ private:
         quint64 generation = 0;
         QString error;
         QString description;
-        data::CurationEdit edit;
-        data::DatasetIndex after; // the dataset with the proposal applied (for previews and duplicates)
-        int leaks = 0;
-        int excluded = 0;  // samples the proposal newly excludes (long tail)
+        data::SplitProposal split; // the dataset after, the edit, leaks, newly excluded samples
     };
-    struct DuplicateResult {
-        quint64 generation = 0;
-        QString error;
+    struct DuplicateReport {
         QString summary;
         QString details;
     };
 
     void buildUi();
     void optionsChanged();
-    void onProposalFinished();
-    void onDuplicatesFinished();
+    void onProposalFinished(quint64 generation, const QString &description, const Result<data::SplitProposal> &r);
+    void onDuplicatesFinished(quint64 generation, const Result<DuplicateReport> &r);
     void showProposal();
     void cancelWork();
 
     ProjectDocument *m_doc;
-    QThreadPool m_pool;    // proposals, one at a time
-    QThreadPool m_dupPool; // the duplicate check (it hashes on a pool of its own inside)
-    QFutureWatcher<std::shared_ptr<Proposal>> m_watcher;
-    QFutureWatcher<DuplicateResult> m_dupWatcher;
-    std::shared_ptr<CancelToken> m_dupCancel;
+    JobManager *m_jobs;
+    JobManager::JobId m_proposalJob = 0;
+    JobManager::JobId m_dupJob = 0;
     std::shared_ptr<const Proposal> m_proposal;
     quint64 m_generation = 0;
     bool m_stale = true;

@@ -29,6 +29,8 @@ public:
     /// The decoding error of a sample that could not be decoded, if any.
     QString errorFor(int index) const { return m_errors.value(index); }
     int thumbnailSize() const { return m_spec.size; }
+    /// Thumbnails requested and not delivered yet.
+    int pendingCount() const { return int(m_pending.size()); }
 
 Q_SIGNALS:
     void thumbnailReady(int index);

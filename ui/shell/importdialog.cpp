@@ -3,7 +3,6 @@
 #include "core/data/curation.h"
 #include "core/data/longtail.h"
 
-#include <QtConcurrent/QtConcurrentRun>
 #include <QtWidgets/QDialogButtonBox>
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLabel>
@@ -14,7 +13,8 @@
 
 namespace fopro::ui {
 
-ImportDialog::ImportDialog(const QString &path, QWidget *parent) : QDialog(parent), m_path(path)
+ImportDialog::ImportDialog(const QString &path, JobManager *jobs, QWidget *parent)
+    : QDialog(parent), m_path(path), m_jobs(jobs)
 {
     setWindowTitle(tr("Import dataset"));
     resize(720, 560);
@@ -37,7 +37,7 @@ ImportDialog::ImportDialog(const QString &path, QWidget *parent) : QDialog(paren
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, [this] {
-        m_cancel.cancel();
+        m_jobs->cancel(m_job);
         reject();
     });
     auto *l = new QVBoxLayout(this);
@@ -47,16 +47,10 @@ ImportDialog::ImportDialog(const QString &path, QWidget *parent) : QDialog(paren
     l->addWidget(m_problems);
     l->addWidget(m_buttons);
 
-    connect(&m_watcher, &QFutureWatcher<Result<data::ImportResult>>::finished, this, [this] { done_(m_watcher.result()); });
-    const QString p = path;
-    CancelToken *cancel = &m_cancel;
-    m_watcher.setFuture(QtConcurrent::run([p, cancel]() -> Result<data::ImportResult> {
-        try {
-            return data::importDataset(p, {}, cancel);
-        } catch (const std::exception &e) {
-            return makeError(ErrorCode::Unreadable, p, QString::fromLocal8Bit(e.what()));
-        }
-    }));
+    m_job = m_jobs->submit<data::ImportResult>(
+        JobManager::Kind::Io, tr("Reading %1").arg(path),
+        [path](JobControl &control, const ProgressSink &) { return data::importDataset(path, {}, &control); },
+        [this](const Result<data::ImportResult> &r) { done_(r); }, this);
 }
 
 QList<QPair<QString, QString>> ImportDialog::classMapping() const
@@ -98,12 +92,12 @@ Result<data::DatasetIndex> ImportDialog::mappedDataset() const
 
 ImportDialog::~ImportDialog()
 {
-    m_cancel.cancel();
-    m_watcher.waitForFinished(); // no worker outlives the dialog
+    m_jobs->cancel(m_job); // the import stops at its next file; the JobManager waits for it on shutdown
 }
 
 void ImportDialog::done_(const Result<data::ImportResult> &r)
 {
+    m_job = 0;
     if (!r) {
         m_summary->setText(tr("<b>Cannot import.</b> %1").arg(r.error().message().toHtmlEscaped()));
         Q_EMIT finished_(false);

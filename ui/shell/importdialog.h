@@ -1,11 +1,12 @@
 #pragma once
-// Import preview: the importer is detected and run off the GUI thread; the dialog shows the format,
+// Import preview: the importer is detected and run as a job of the window's JobManager; the dialog
+// shows the format,
 // the classes with their counts and every problem before anything changes. Accepting hands over
 // the imported dataset.
 
 #include "core/data/importer.h"
+#include "core/jobs/jobmanager.h"
 
-#include <QtCore/QFutureWatcher>
 #include <QtWidgets/QDialog>
 
 class QLabel;
@@ -18,7 +19,7 @@ namespace fopro::ui {
 class ImportDialog : public QDialog {
     Q_OBJECT
 public:
-    explicit ImportDialog(const QString &path, QWidget *parent = nullptr);
+    ImportDialog(const QString &path, JobManager *jobs, QWidget *parent = nullptr);
     ~ImportDialog() override;
     /// The imported dataset (valid after the dialog was accepted).
     const data::ImportResult &result() const { return m_result; }
@@ -37,8 +38,8 @@ private:
     void done_(const Result<data::ImportResult> &r);
 
     QString m_path;
-    CancelToken m_cancel;
-    QFutureWatcher<Result<data::ImportResult>> m_watcher;
+    JobManager *m_jobs;
+    JobManager::JobId m_job = 0;
     data::ImportResult m_result;
     bool m_ok = false;
     QLabel *m_summary;

@@ -1,17 +1,15 @@
 #include "ui/shell/mainwindow.h"
 
 #include "core/project/demo.h"
-#include "ui/dataset/datasetpage.h"
-#include "ui/dataset/deidentifydialog.h"
-#include "ui/dataset/dicombrowser.h"
+#include "ui/common/settings.h"
 #include "ui/shell/importdialog.h"
+#include "ui/shell/page.h"
+#include "ui/shell/pages.h"
 #include "ui/shell/projectdocument.h"
 
-#include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
 #include <QtCore/QMimeData>
-#include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTimer>
 #include <QtGui/QCloseEvent>
@@ -25,11 +23,13 @@
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QProgressBar>
 #include <QtWidgets/QSplitter>
 #include <QtWidgets/QStackedWidget>
 #include <QtWidgets/QStatusBar>
 #include <QtWidgets/QStyle>
 #include <QtWidgets/QStyleFactory>
+#include <QtWidgets/QToolButton>
 #include <QtWidgets/QVBoxLayout>
 
 #include "core/data/dicomreader.h"
@@ -39,30 +39,20 @@
 
 namespace fopro::ui {
 
-namespace {
-const int kMaxRecent = 8;
-const char *kSettingsRecent = "project/recent";
-const char *kSettingsLast = "project/last";
-const char *kSettingsTheme = "view/theme";
-} // namespace
-
-MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_doc(new ProjectDocument(this))
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), m_doc(new ProjectDocument(this)), m_jobs(new JobManager(this))
 {
     setAcceptDrops(true);
     m_nav = new QListWidget(this);
-    m_nav->addItem(tr("Dataset"));
     m_nav->setMaximumWidth(180);
     m_nav->setMinimumWidth(110);
-    m_nav->setCurrentRow(0);
+    m_nav->setIconSize(QSize(20, 20));
     m_nav->setAccessibleName(tr("Pages"));
-    m_pages = new QStackedWidget(this);
-    m_datasetPage = new DatasetPage(m_doc, this);
-    m_pages->addWidget(m_datasetPage);
-    connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    m_stack = new QStackedWidget(this);
 
     auto *split = new QSplitter(this);
     split->addWidget(m_nav);
-    split->addWidget(m_pages);
+    split->addWidget(m_stack);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
     split->setCollapsible(1, false);
@@ -71,11 +61,31 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_doc(new Project
 
     m_status = new QLabel(this);
     m_job = new QLabel(tr("Ready"), this);
+    m_jobProgress = new QProgressBar(this);
+    m_jobProgress->setMaximumWidth(160);
+    m_jobProgress->setMaximumHeight(16);
+    m_jobProgress->setTextVisible(false);
+    m_jobProgress->hide();
+    m_jobCancel = new QToolButton(this);
+    m_jobCancel->setText(tr("Cancel"));
+    m_jobCancel->setToolTip(tr("Cancel every background job"));
+    m_jobCancel->setAutoRaise(true);
+    m_jobCancel->hide();
     statusBar()->addWidget(m_status, 1);
     statusBar()->addPermanentWidget(m_job);
-    connect(m_datasetPage, &DatasetPage::statusMessage, this, [this](const QString &t) { statusBar()->showMessage(t, 8000); });
+    statusBar()->addPermanentWidget(m_jobProgress);
+    statusBar()->addPermanentWidget(m_jobCancel);
+    connect(m_jobCancel, &QToolButton::clicked, m_jobs, &JobManager::cancelAll);
+    connect(m_jobs, &JobManager::busyChanged, this, &MainWindow::updateJobStatus);
+    connect(m_jobs, &JobManager::jobStarted, this, &MainWindow::updateJobStatus);
+    connect(m_jobs, &JobManager::progressChanged, this, &MainWindow::updateJobStatus);
+    connect(m_jobs, &JobManager::jobFailed, this, [this](JobManager::JobId, const QString &message) {
+        statusBar()->showMessage(tr("A background job failed: %1").arg(message), 8000);
+    });
 
+    buildPages();
     buildMenus();
+    connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::onPageChanged);
     connect(m_doc, &ProjectDocument::dirtyChanged, this, &MainWindow::updateTitle);
     connect(m_doc, &ProjectDocument::datasetReset, this, &MainWindow::updateTitle);
     connect(m_doc, &ProjectDocument::historyChanged, this, [this] {
@@ -91,29 +101,106 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_doc(new Project
     });
     m_autosave->start();
 
-    connect(&m_demoWatcher, &QFutureWatcher<Result<project::Project>>::finished, this, [this] {
-        setBusy(QString());
-        auto r = m_demoWatcher.result();
-        if (!r) {
-            QMessageBox::warning(this, tr("Demo project"), tr("The demo project could not be created:\n%1").arg(r.error().message()));
-            return;
-        }
-        m_doc->reset(std::move(r).value(), false);
-        addRecent(m_doc->project().folder);
-        Q_EMIT projectOpened();
-    });
-
-    QSettings s;
-    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
-    if (!s.contains(QStringLiteral("window/geometry"))) resize(1280, 860);
-    setTheme(s.value(QLatin1String(kSettingsTheme), QStringLiteral("system")).toString());
+    restoreGeometry(settings::windowGeometry.value());
+    restoreState(settings::windowState.value());
+    if (!settings::windowGeometry.isSet()) resize(1280, 860);
+    setTheme(settings::theme.value());
+    if (!showPage(settings::lastPage.value()) && !m_pageList.isEmpty()) m_nav->setCurrentRow(0);
     updateTitle();
 }
 
 MainWindow::~MainWindow()
 {
-    m_demoWatcher.waitForFinished(); // no worker outlives the window
+    // No worker outlives the window: cancel and wait. Then the pages go, before the JobManager
+    // (an earlier child, which QObject would delete first): their destructors cancel their jobs.
+    m_jobs->shutdown();
+    delete takeCentralWidget();
+}
+
+void MainWindow::buildPages()
+{
+    PageContext context;
+    context.jobs = m_jobs;
+    context.document = m_doc;
+    context.navigate = [this](const QString &pageId, const QVariantMap &arguments) { showPage(pageId, arguments); };
+    context.importDataset = [this](const QString &path) { importDataset(path); };
+    for (PageFactory create : registeredPages()) {
+        Page *page = create(context, m_stack);
+        m_pageList.append(page);
+        m_stack->addWidget(page);
+        auto *item = new QListWidgetItem(page->icon(), page->title(), m_nav);
+        item->setData(Qt::UserRole, page->pageId());
+        item->setToolTip(page->title());
+        connect(page, &Page::statusMessage, this, [this](const QString &t) { statusBar()->showMessage(t, 8000); });
+    }
+}
+
+Page *MainWindow::page(const QString &pageId) const
+{
+    for (Page *p : m_pageList)
+        if (p->pageId() == pageId) return p;
+    return nullptr;
+}
+
+Page *MainWindow::currentPage() const
+{
+    return qobject_cast<Page *>(m_stack->currentWidget());
+}
+
+bool MainWindow::showPage(const QString &pageId, const QVariantMap &arguments)
+{
+    const int row = int(m_pageList.indexOf(page(pageId)));
+    if (row < 0) return false;
+    if (m_nav->currentRow() != row) m_nav->setCurrentRow(row); // activates it without arguments
+    if (!arguments.isEmpty()) m_pageList.at(row)->activate(arguments);
+    return true;
+}
+
+void MainWindow::onPageChanged(int row)
+{
+    if (row < 0 || row >= m_pageList.size()) return;
+    Page *next = m_pageList.at(row);
+    if (m_activePage == next) return;
+    if (m_activePage) m_activePage->deactivate();
+    m_activePage = next;
+    m_stack->setCurrentWidget(next);
+    if (m_pageMenu) {
+        m_pageMenu->clear();
+        m_pageMenu->setTitle(next->title());
+        const QList<QAction *> actions = next->pageActions();
+        m_pageMenu->addActions(actions);
+        m_pageMenu->menuAction()->setVisible(!actions.isEmpty());
+    }
+    next->activate({});
+}
+
+bool MainWindow::isSettled() const
+{
+    const Page *p = currentPage();
+    return m_hasProject && !m_jobs->isBusy() && (!p || p->isSettled());
+}
+
+void MainWindow::updateJobStatus()
+{
+    const QList<JobManager::JobInfo> jobs = m_jobs->jobs();
+    const bool busy = !jobs.isEmpty();
+    m_jobProgress->setVisible(busy);
+    m_jobCancel->setVisible(busy);
+    if (!busy) {
+        m_job->setText(tr("Ready"));
+        return;
+    }
+    const JobManager::JobInfo &first = jobs.front();
+    QString text = first.title;
+    if (jobs.size() > 1) text += tr(" (+%1 more)").arg(jobs.size() - 1);
+    m_job->setText(text);
+    const double fraction = first.progress.fraction();
+    if (fraction < 0) {
+        m_jobProgress->setRange(0, 0);
+    } else {
+        m_jobProgress->setRange(0, 1000);
+        m_jobProgress->setValue(int(fraction * 1000));
+    }
 }
 
 QString MainWindow::defaultDemoFolder()
@@ -141,17 +228,6 @@ void MainWindow::buildMenus()
     file->addAction(tr("Open &demo project"), this, [this] {
         if (maybeSave()) openDemoProject();
     });
-    file->addAction(tr("&Browse DICOM folder…"), this, [this] {
-        auto *browser = new DicomBrowser(this);
-        browser->setAttribute(Qt::WA_DeleteOnClose);
-        connect(browser, &DicomBrowser::importRequested, this, [this](const QString &folder) { importDataset(folder); });
-        browser->show();
-        browser->chooseFolder();
-    });
-    file->addAction(tr("E&xport de-identified…"), this, [this] {
-        DeidentifyDialog dlg(m_doc->dataset(), m_doc->project().folder, this);
-        dlg.exec();
-    });
     m_recent = file->addMenu(tr("Open &recent"));
     rebuildRecentMenu();
     file->addSeparator();
@@ -168,11 +244,14 @@ void MainWindow::buildMenus()
     edit->addAction(undo);
     edit->addAction(redo);
     edit->addSeparator();
-    edit->addAction(tr("Select &all shown"), QKeySequence::SelectAll, this, [this] { m_datasetPage->view()->selectAll(); });
-    edit->addAction(tr("&Exclude selection"), QKeySequence(Qt::Key_Delete), this, [this] { m_datasetPage->excludeSelection(true); });
-    edit->addAction(tr("&Flag selection"), QKeySequence(tr("F")), this, [this] { m_datasetPage->flagSelection(true); });
-    edit->addSeparator();
     edit->addAction(tr("Curation &history…"), QKeySequence(tr("Ctrl+H")), this, &MainWindow::showHistory);
+
+    // The current page's commands (filled on every page change).
+    m_pageMenu = menuBar()->addMenu(QString());
+    if (Page *p = currentPage()) {
+        m_activePage = nullptr;
+        onPageChanged(int(m_pageList.indexOf(p)));
+    }
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QMenu *theme = view->addMenu(tr("&Theme"));
@@ -194,11 +273,10 @@ void MainWindow::updateTitle()
     setWindowModified(m_doc->isDirty());
 }
 
-void MainWindow::setBusy(const QString &text)
+void MainWindow::opened()
 {
-    m_job->setText(text.isEmpty() ? tr("Ready") : text);
-    if (text.isEmpty()) QApplication::restoreOverrideCursor();
-    else QApplication::setOverrideCursor(Qt::BusyCursor);
+    m_hasProject = true;
+    Q_EMIT projectOpened();
 }
 
 bool MainWindow::openProject(const QString &path)
@@ -210,7 +288,7 @@ bool MainWindow::openProject(const QString &path)
     }
     m_doc->reset(std::move(p).value(), false);
     addRecent(m_doc->project().folder);
-    Q_EMIT projectOpened();
+    opened();
     return true;
 }
 
@@ -221,25 +299,42 @@ void MainWindow::openDemoProject(const QString &folderIn)
         openProject(folder);
         return;
     }
-    if (m_demoWatcher.isRunning()) return;
-    setBusy(tr("Creating the demo project…"));
-    m_demoWatcher.setFuture(QtConcurrent::run([folder]() -> Result<project::Project> {
+    if (m_demoJob != 0) return; // already being created
+    JobFunction<project::Project> job = [folder](JobControl &, const ProgressSink &progress) -> Result<project::Project> {
+        Progress p;
+        p.phase = QStringLiteral("Creating the demo project");
+        report(progress, p);
         auto d = project::makeDemoDataset();
         if (!d) return d.error();
-        project::Project p;
-        p.folder = folder;
-        p.name = QStringLiteral("Fashion-MNIST-LT demo");
-        p.demo = true;
-        p.dataset = std::move(d).value();
-        if (auto ok = p.save(); !ok) return ok.error();
-        return p;
-    }));
+        project::Project project;
+        project.folder = folder;
+        project.name = QStringLiteral("Fashion-MNIST-LT demo");
+        project.demo = true;
+        project.dataset = std::move(d).value();
+        if (auto ok = project.save(); !ok) return ok.error();
+        return project;
+    };
+    m_demoJob = m_jobs->submit<project::Project>(
+        JobManager::Kind::Io, tr("Creating the demo project…"), std::move(job),
+        [this](const Result<project::Project> &r) {
+            m_demoJob = 0;
+            if (!r) {
+                if (r.error().code != ErrorCode::Cancelled)
+                    QMessageBox::warning(this, tr("Demo project"),
+                                         tr("The demo project could not be created:\n%1").arg(r.error().message()));
+                return;
+            }
+            m_doc->reset(*r, false);
+            addRecent(m_doc->project().folder);
+            opened();
+        },
+        this);
 }
 
 void MainWindow::importDataset(const QString &path)
 {
     if (!maybeSave()) return;
-    ImportDialog dlg(path, this);
+    ImportDialog dlg(path, m_jobs, this);
     if (dlg.exec() != QDialog::Accepted || !dlg.succeeded()) return;
     project::Project p;
     p.name = QFileInfo(path).completeBaseName();
@@ -251,7 +346,7 @@ void MainWindow::importDataset(const QString &path)
     p.dataset = std::move(mapped).value();
     p.history.append({QDateTime::currentDateTimeUtc(), tr("Imported %1 (%2)").arg(path, p.dataset.format)});
     m_doc->reset(std::move(p), true);
-    Q_EMIT projectOpened();
+    opened();
 }
 
 bool MainWindow::save()
@@ -298,11 +393,11 @@ void MainWindow::closeEvent(QCloseEvent *event)
         event->ignore();
         return;
     }
-    QSettings s;
-    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    s.setValue(QStringLiteral("window/state"), saveState());
-    if (m_doc->hasFolder()) s.setValue(QLatin1String(kSettingsLast), m_doc->project().folder);
-    m_demoWatcher.waitForFinished();
+    settings::windowGeometry.set(saveGeometry());
+    settings::windowState.set(saveState());
+    if (const Page *p = currentPage()) settings::lastPage.set(p->pageId());
+    if (m_doc->hasFolder()) settings::lastProject.set(m_doc->project().folder);
+    m_jobs->shutdown(); // cancel every job and wait: no thread outlives the window
     event->accept();
 }
 
@@ -329,13 +424,12 @@ void MainWindow::dropEvent(QDropEvent *event)
 
 void MainWindow::addRecent(const QString &folder)
 {
-    QSettings s;
-    QStringList recent = s.value(QLatin1String(kSettingsRecent)).toStringList();
+    QStringList recent = settings::recentProjects.value();
     recent.removeAll(folder);
     recent.prepend(folder);
-    while (recent.size() > kMaxRecent) recent.removeLast();
-    s.setValue(QLatin1String(kSettingsRecent), recent);
-    s.setValue(QLatin1String(kSettingsLast), folder);
+    while (recent.size() > settings::kMaxRecentProjects) recent.removeLast();
+    settings::recentProjects.set(recent);
+    settings::lastProject.set(folder);
     rebuildRecentMenu();
 }
 
@@ -343,7 +437,7 @@ void MainWindow::rebuildRecentMenu()
 {
     if (!m_recent) return;
     m_recent->clear();
-    const QStringList recent = QSettings().value(QLatin1String(kSettingsRecent)).toStringList();
+    const QStringList recent = settings::recentProjects.value();
     for (const QString &f : recent)
         m_recent->addAction(QDir::toNativeSeparators(f), this, [this, f] {
             if (maybeSave()) openProject(f);
@@ -353,7 +447,7 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::setTheme(const QString &theme)
 {
-    QSettings().setValue(QLatin1String(kSettingsTheme), theme);
+    settings::theme.set(theme);
     static const QPalette systemPalette = QApplication::palette();
     if (theme == QLatin1String("dark")) {
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));

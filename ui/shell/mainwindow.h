@@ -1,24 +1,30 @@
 #pragma once
-// The main window: one page per activity (only pages that work are shown: Dataset today), menus
-// with shortcuts, the project life cycle (new from import, open, demo, save, save as, recent,
-// autosave, unsaved-changes prompts), drag and drop of datasets, theme override, window state,
-// status bar with background-job status, About and shortcut help.
+// The main window: the pages of the registry (ui/shell/pages.h) in a navigation list, each page's
+// actions in a menu named after it, menus with shortcuts, the project life cycle (new from import,
+// open, demo, save, save as, recent, autosave, unsaved-changes prompts), drag and drop of datasets,
+// theme override, window state, a status bar with the background jobs, About and shortcut help.
+//
+// The window owns the one JobManager of the application and hands it to every page (PageContext)
+// and dialog; closing the window cancels every job and waits for it, so no thread outlives it.
 
-#include <QtCore/QFutureWatcher>
+#include <QtCore/QVariantMap>
 #include <QtWidgets/QMainWindow>
 
 #include "core/common/result.h"
+#include "core/jobs/jobmanager.h"
 #include "core/project/project.h"
 
 class QLabel;
 class QListWidget;
 class QMenu;
+class QProgressBar;
 class QStackedWidget;
 class QTimer;
+class QToolButton;
 
 namespace fopro::ui {
 
-class DatasetPage;
+class Page;
 class ProjectDocument;
 
 class MainWindow : public QMainWindow {
@@ -28,12 +34,22 @@ public:
     ~MainWindow() override;
 
     ProjectDocument *document() const { return m_doc; }
-    DatasetPage *datasetPage() const { return m_datasetPage; }
+    JobManager *jobs() const { return m_jobs; }
+
+    /// Every page, in navigation order.
+    const QList<Page *> &pages() const { return m_pageList; }
+    /// The page with this id, or null.
+    Page *page(const QString &pageId) const;
+    Page *currentPage() const;
+    /// Makes `pageId` the current page and activates it with `arguments`; false for an unknown id.
+    bool showPage(const QString &pageId, const QVariantMap &arguments = {});
+    /// A project is open, no job runs and the current page has settled (see Page::isSettled).
+    bool isSettled() const;
 
     /// Opens a project folder/file; false (with a message) when it cannot be read.
     bool openProject(const QString &path);
     /// Creates (first time) and opens the demo project in `folder` (default: the user's data
-    /// folder). Runs off the GUI thread; `done` is signalled when it is open.
+    /// folder). Runs as a job; projectOpened() is signalled when it is open.
     void openDemoProject(const QString &folder = QString());
     /// Shows the import preview for `path`; on accept the dataset becomes a new, unsaved project.
     void importDataset(const QString &path);
@@ -53,7 +69,10 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
+    void buildPages();
     void buildMenus();
+    void onPageChanged(int row);
+    void updateJobStatus();
     bool maybeSave();
     void updateTitle();
     void addRecent(const QString &folder);
@@ -61,17 +80,23 @@ private:
     void showAbout();
     void showShortcuts();
     void showHistory();
-    void setBusy(const QString &text);
+    void opened();
 
     ProjectDocument *m_doc;
+    JobManager *m_jobs;
     QListWidget *m_nav;
-    QStackedWidget *m_pages;
-    DatasetPage *m_datasetPage;
+    QStackedWidget *m_stack;
+    QList<Page *> m_pageList;
+    Page *m_activePage = nullptr;
+    QMenu *m_pageMenu = nullptr;
     QLabel *m_status;
     QLabel *m_job;
+    QProgressBar *m_jobProgress;
+    QToolButton *m_jobCancel;
     QMenu *m_recent = nullptr;
     QTimer *m_autosave;
-    QFutureWatcher<Result<project::Project>> m_demoWatcher;
+    JobManager::JobId m_demoJob = 0;
+    bool m_hasProject = false;
 };
 
 } // namespace fopro::ui

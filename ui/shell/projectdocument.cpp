@@ -30,9 +30,27 @@ void ProjectDocument::reset(project::Project project, bool dirty)
     m_undo.clear();
     m_project = std::move(project);
     m_unsavedWithoutUndo = dirty;
+    m_spectralScores.clear();
     Q_EMIT datasetReset();
+    Q_EMIT thresholdsChanged();
+    Q_EMIT spectralScoresChanged();
     Q_EMIT historyChanged();
     Q_EMIT dirtyChanged(isDirty());
+}
+
+void ProjectDocument::setThresholds(data::TailThresholds thresholds)
+{
+    if (thresholds.many == m_project.thresholds.many && thresholds.few == m_project.thresholds.few) return;
+    m_project.thresholds = thresholds;
+    m_unsavedWithoutUndo = true;
+    Q_EMIT thresholdsChanged();
+    Q_EMIT dirtyChanged(isDirty());
+}
+
+void ProjectDocument::setSpectralScores(std::vector<double> scores)
+{
+    m_spectralScores = std::move(scores);
+    Q_EMIT spectralScoresChanged();
 }
 
 void ProjectDocument::apply(const data::CurationEdit &edit)

@@ -23,6 +23,15 @@ public:
     bool isDirty() const { return !m_undo.isClean() || m_unsavedWithoutUndo; }
     bool hasFolder() const { return !m_project.folder.isEmpty(); }
 
+    /// The project's head / medium / tail thresholds (saved with the project).
+    data::TailThresholds thresholds() const { return m_project.thresholds; }
+    void setThresholds(data::TailThresholds thresholds);
+
+    /// Spectral outlier scores per sample (NaN: not scored), published by the Spectra page when it
+    /// has them for the current dataset; empty when unknown. The Dataset page sorts by them.
+    const std::vector<double> &spectralScores() const { return m_spectralScores; }
+    void setSpectralScores(std::vector<double> scores);
+
     /// Replaces everything (new, opened or imported project); clears the undo stack.
     void reset(project::Project project, bool dirty);
     /// Pushes a curation edit on the undo stack (applying it). Empty edits are ignored.
@@ -39,11 +48,14 @@ Q_SIGNALS:
     void classesChanged();
     void dirtyChanged(bool dirty);
     void historyChanged();
+    void thresholdsChanged();
+    void spectralScoresChanged();
 
 private:
     project::Project m_project;
     QUndoStack m_undo;
     bool m_unsavedWithoutUndo = false;
+    std::vector<double> m_spectralScores;
 };
 
 } // namespace fopro::ui

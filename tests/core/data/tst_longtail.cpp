@@ -385,6 +385,65 @@ private Q_SLOTS:
             if (s.split == Split::Val || s.split == Split::Test) ++kept;
         QCOMPARE(kept, 70 + 70);
     }
+
+    void classSplitCountsAndTailStats()
+    {
+        DatasetIndex d = indexWithCounts({10, 4, 0, 3});
+        d.samples[0].set(FlagExcluded, true);
+        d.samples[1].set(FlagMissing, true);
+        for (std::size_t i = 0; i < d.samples.size(); ++i) d.samples[i].split = i % 3 == 0 ? Split::Train : i % 3 == 1 ? Split::Val : Split::None;
+        Sample unlabelled;
+        unlabelled.path = QStringLiteral("x.png");
+        d.samples.push_back(unlabelled); // counted nowhere
+        const ClassSplitCounts c = classSplitCounts(d);
+        QCOMPARE(c.classNames, d.classes);
+        QCOMPARE(c.excludedCount(0), 2);
+        for (int k = 0; k < c.classCount(); ++k) {
+            int train = 0, val = 0, none = 0, active = 0;
+            for (const Sample &s : d.samples) {
+                if (s.label != k || !DatasetIndex::isActive(s)) continue;
+                ++active;
+                train += s.split == Split::Train;
+                val += s.split == Split::Val;
+                none += s.split == Split::None;
+            }
+            QCOMPARE(c.trainCount(k), train);
+            QCOMPARE(c.valCount(k), val);
+            QCOMPARE(c.unassignedCount(k), none);
+            QCOMPARE(c.testCount(k), 0);
+            QCOMPARE(c.total(k), active);
+            QCOMPARE(c.total(k), d.classCounts()[std::size_t(k)]);
+        }
+        QCOMPARE(c.grandTotal(), 15);
+
+        // Groups and the ratio follow training counts when there are any, else totals.
+        const TailStats t = tailStats(c, {3, 2});
+        QVERIFY(t.byTraining);
+        QCOMPARE(t.order, (std::vector<int>{0, 1, 3, 2})); // by total, the empty class last
+        QCOMPARE(t.groupCounts[0], c.trainCount(0));
+        QCOMPARE(t.maxTotal, 8);
+        QCOMPARE(t.nonEmptyClasses, 3);
+        int largest = 0, smallest = 0;
+        for (int k = 0; k < c.classCount(); ++k) {
+            const int n = c.trainCount(k);
+            QCOMPARE(t.groups[std::size_t(k)], tailGroupOf(n, {3, 2}));
+            if (n <= 0) continue;
+            largest = std::max(largest, n);
+            smallest = smallest == 0 ? n : std::min(smallest, n);
+        }
+        QCOMPARE(t.largest, largest);
+        QCOMPARE(t.smallest, smallest);
+        QCOMPARE(t.imbalanceRatio, double(largest) / smallest);
+
+        ClassSplitCounts totals;
+        totals.classNames = {QStringLiteral("a"), QStringLiteral("b")};
+        totals.unassigned = {50, 5};
+        const TailStats u = tailStats(totals, {10, 6});
+        QVERIFY(!u.byTraining);
+        QCOMPARE(u.imbalanceRatio, 10.0);
+        QCOMPARE(u.groups, (std::vector<TailGroup>{TailGroup::Head, TailGroup::Tail}));
+        QCOMPARE(tailStats(ClassSplitCounts{}, {}).imbalanceRatio, 0.0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLongTail)

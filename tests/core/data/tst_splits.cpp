@@ -1,4 +1,6 @@
-// Stratified group-aware splits, k-fold, the HyperKvasir fold protocol and the leakage checker.
+// Stratified group-aware splits, k-fold, the HyperKvasir fold protocol, the leakage checker, and
+// split proposals (what the Split manager previews): the new state, its difference from the
+// current one as an undoable edit, leaks and newly excluded samples.
 
 #include "core/data/splits.h"
 #include "tests/support/testsupport.h"
@@ -402,6 +404,95 @@ private Q_SLOTS:
         QCOMPARE(leaks[0].splits, (QList<Split>{Split::Train, Split::Val, Split::Test}));
         QCOMPARE(leaks[1].group, QStringLiteral("p4"));
         QCOMPARE(leaks[1].splits, (QList<Split>{Split::Train, Split::Val}));
+    }
+
+    void diffOfTwoStates()
+    {
+        DatasetIndex before = groupedDataset({30, 12}, 3, 0, 5);
+        DatasetIndex after = before;
+        after.samples[3].split = Split::Test;
+        after.samples[7].set(FlagFlagged, true);
+        after.samples[9].label = 1 - after.samples[9].label;
+        const CurationEdit edit = diffDatasets(before, after, QStringLiteral("three changes"));
+        QCOMPARE(edit.description, QStringLiteral("three changes"));
+        QCOMPARE(edit.samples, (std::vector<int>{3, 7, 9}));
+        QCOMPARE(edit.before[0].split, before.samples[3].split);
+        QCOMPARE(edit.after[0].split, Split::Test);
+        QVERIFY(edit.classesBefore.isEmpty() && edit.classesAfter.isEmpty());
+        // Applying the edit to the old state gives the new one; reverting gives the old one back.
+        DatasetIndex replay = before;
+        edit.apply(replay);
+        QCOMPARE(diffDatasets(replay, after, {}).samples.size(), std::size_t(0));
+        edit.revert(replay);
+        QCOMPARE(diffDatasets(replay, before, {}).samples.size(), std::size_t(0));
+        QVERIFY(diffDatasets(before, before, {}).isEmpty());
+    }
+
+    void proposals()
+    {
+        const DatasetIndex current = groupedDataset({60, 25, 9}, 3, 2, 11);
+        // Fractions: the same as assignSplits, the edit leads there, nothing leaks.
+        SplitRequest fractions;
+        fractions.seed = 4;
+        fopro::Result<SplitProposal> p = proposeSplit(current, fractions, QStringLiteral("70/15/15"));
+        QVERIFY2(p.ok(), qPrintable(p.error().message()));
+        DatasetIndex expected = current;
+        QVERIFY(assignSplits(expected, fractions.fractions, 4).ok());
+        QCOMPARE(splitsOf(p->after), splitsOf(expected));
+        QCOMPARE(p->groupLeaks, 0);
+        QCOMPARE(p->newlyExcluded, 0);
+        QCOMPARE(p->edit.description, QStringLiteral("70/15/15"));
+        int active = 0;
+        for (const Sample &s : current.samples) active += DatasetIndex::isActive(s) ? 1 : 0;
+        QCOMPARE(int(p->edit.samples.size()), active); // every active sample gets a split
+        DatasetIndex replay = current;
+        p->edit.apply(replay);
+        QCOMPARE(splitsOf(replay), splitsOf(p->after));
+        // Proposing the state it already has changes nothing.
+        fopro::Result<SplitProposal> again = proposeSplit(p->after, fractions, {});
+        QVERIFY(again.ok());
+        QVERIFY(again->edit.isEmpty());
+
+        // K-fold: fold 2 as test, the rest train; the same as foldIndex.
+        SplitRequest kfold;
+        kfold.method = SplitMethod::KFold;
+        kfold.k = 3;
+        kfold.testFold = 1;
+        kfold.seed = 2;
+        p = proposeSplit(current, kfold, {});
+        QVERIFY(p.ok());
+        const auto folds = stratifiedGroupKFold(current, 3, 2);
+        QVERIFY(folds.ok());
+        QCOMPARE(splitsOf(p->after), splitsOf(foldIndex(current, *folds, 1, 0, 2)));
+
+        // Long tail: the samples not kept stay, excluded and unassigned, counted as newly excluded.
+        SplitRequest lt;
+        lt.method = SplitMethod::LongTail;
+        lt.longTail.factor = 0.1;
+        lt.seed = 3;
+        p = proposeSplit(current, lt, {});
+        QVERIFY2(p.ok(), qPrintable(p.error().message()));
+        QCOMPARE(p->after.samples.size(), current.samples.size());
+        int excludedNow = 0;
+        for (std::size_t i = 0; i < current.samples.size(); ++i)
+            if (DatasetIndex::isActive(current.samples[i]) && !DatasetIndex::isActive(p->after.samples[i])) {
+                ++excludedNow;
+                QCOMPARE(p->after.samples[i].split, Split::None);
+            }
+        QVERIFY(excludedNow > 0);
+        QCOMPARE(p->newlyExcluded, excludedNow);
+
+        // Errors are the method's; a cancelled control stops it.
+        SplitRequest bad;
+        bad.fractions = {0, 0, 0};
+        p = proposeSplit(current, bad, {});
+        QVERIFY(!p.ok());
+        QCOMPARE(p.error().code, fopro::ErrorCode::InvalidArgument);
+        fopro::JobControl control;
+        control.cancel();
+        p = proposeSplit(current, kfold, {}, &control);
+        QVERIFY(!p.ok());
+        QCOMPARE(p.error().code, fopro::ErrorCode::Cancelled);
     }
 };
 

@@ -1,0 +1,27 @@
+#include "ui/shell/pages.h"
+
+#include "ui/dataset/datasetpage.h"
+#include "ui/shell/page.h"
+#include "ui/spectra/spectrapage.h"
+
+namespace fopro::ui {
+
+namespace {
+
+template <typename P> Page *create(const PageContext &context, QWidget *parent)
+{
+    return new P(context, parent);
+}
+
+} // namespace
+
+const std::vector<PageFactory> &registeredPages()
+{
+    static const std::vector<PageFactory> pages = {
+        &create<DatasetPage>, // ui/dataset: the dataset grid, curation, inspector, long-tail plot
+        &create<SpectraPage>, // ui/spectra: image and class spectra, outliers, learned prompt, teacher probe
+    };
+    return pages;
+}
+
+} // namespace fopro::ui
