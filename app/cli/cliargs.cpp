@@ -24,9 +24,12 @@ int parseArgs(QCommandLineParser &parser, const QStringList &args, const QString
     const int n = int(parser.positionalArguments().size());
     if (n < minPositionals || (maxPositionals >= 0 && n > maxPositionals)) {
         const QString expected = minPositionals == maxPositionals ? QString::number(minPositionals)
-                                 : maxPositionals < 0           ? QStringLiteral("at least %1").arg(minPositionals)
-                                                                : QStringLiteral("%1 to %2").arg(minPositionals).arg(maxPositionals);
-        return fail(QStringLiteral("expected %1 argument(s), got %2 (see 'fopro %3 --help')").arg(expected).arg(n).arg(command), 2);
+                                 : maxPositionals < 0
+                                     ? QStringLiteral("at least %1").arg(minPositionals)
+                                     : QStringLiteral("%1 to %2").arg(minPositionals).arg(maxPositionals);
+        return fail(
+            QStringLiteral("expected %1 argument(s), got %2 (see 'fopro %3 --help')").arg(expected).arg(n).arg(command),
+            2);
     }
     return -1;
 }
@@ -55,13 +58,19 @@ bool readDouble(const QCommandLineParser &p, const QString &name, double def, do
     bool ok = false;
     *value = p.value(name).toDouble(&ok);
     if (!ok || *value < min || *value > max) {
-        fail(QStringLiteral("--%1 expects a number from %2 to %3, got '%4'").arg(name).arg(min).arg(max).arg(p.value(name)), 2);
+        fail(QStringLiteral("--%1 expects a number from %2 to %3, got '%4'")
+                 .arg(name)
+                 .arg(min)
+                 .arg(max)
+                 .arg(p.value(name)),
+             2);
         return false;
     }
     return true;
 }
 
-bool readChoice(const QCommandLineParser &p, const QString &name, const QStringList &choices, const QString &def, QString *value)
+bool readChoice(const QCommandLineParser &p, const QString &name, const QStringList &choices, const QString &def,
+                QString *value)
 {
     if (!p.isSet(name)) {
         *value = def;
@@ -69,7 +78,9 @@ bool readChoice(const QCommandLineParser &p, const QString &name, const QStringL
     }
     *value = p.value(name);
     if (!choices.contains(*value)) {
-        fail(QStringLiteral("--%1: unknown value '%2' (expected one of %3)").arg(name, *value, choices.join(QStringLiteral(", "))), 2);
+        fail(QStringLiteral("--%1: unknown value '%2' (expected one of %3)")
+                 .arg(name, *value, choices.join(QStringLiteral(", "))),
+             2);
         return false;
     }
     return true;

@@ -23,6 +23,7 @@ bool readInt(const QCommandLineParser &p, const QString &name, int def, int min,
 /// The value of --name as a number in [min, max] (`def` when absent). false after reporting.
 bool readDouble(const QCommandLineParser &p, const QString &name, double def, double min, double max, double *value);
 /// The value of --name, which must be one of `choices` (`def` when absent). false after reporting.
-bool readChoice(const QCommandLineParser &p, const QString &name, const QStringList &choices, const QString &def, QString *value);
+bool readChoice(const QCommandLineParser &p, const QString &name, const QStringList &choices, const QString &def,
+                QString *value);
 
 } // namespace fopro::cli

@@ -32,10 +32,12 @@ QString TextTable::render(const QString &indent) const
 {
     std::vector<int> width(std::size_t(m_header.size()), 0);
     auto measure = [&](const QStringList &row) {
-        for (int c = 0; c < row.size() && c < int(width.size()); ++c) width[std::size_t(c)] = std::max(width[std::size_t(c)], int(row[c].size()));
+        for (int c = 0; c < row.size() && c < int(width.size()); ++c)
+            width[std::size_t(c)] = std::max(width[std::size_t(c)], int(row[c].size()));
     };
     measure(m_header);
-    for (const QStringList &r : m_rows) measure(r);
+    for (const QStringList &r : m_rows)
+        measure(r);
     auto line = [&](const QStringList &row) {
         QString s = indent;
         for (int c = 0; c < int(width.size()); ++c) {
@@ -44,17 +46,23 @@ QString TextTable::render(const QString &indent) const
             s += right ? cell.rightJustified(width[std::size_t(c)]) : cell.leftJustified(width[std::size_t(c)]);
             if (c + 1 < int(width.size())) s += QStringLiteral("  ");
         }
-        while (s.endsWith(QLatin1Char(' '))) s.chop(1);
+        while (s.endsWith(QLatin1Char(' ')))
+            s.chop(1);
         return s + QLatin1Char('\n');
     };
     QString text = line(m_header);
     QStringList rule;
-    for (int w : width) rule << QString(w, QLatin1Char('-'));
+    for (int w : width)
+        rule << QString(w, QLatin1Char('-'));
     text += line(rule);
-    for (const QStringList &r : m_rows) text += line(r);
+    for (const QStringList &r : m_rows)
+        text += line(r);
     return text;
 }
 
-QString percent(double fraction) { return QString::number(100.0 * fraction, 'f', 1) + QLatin1Char('%'); }
+QString percent(double fraction)
+{
+    return QString::number(100.0 * fraction, 'f', 1) + QLatin1Char('%');
+}
 
 } // namespace fopro::cli

@@ -4,15 +4,15 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
 #include "app/cli/dedupreport.h"
+#include "app/cli/trainrunner.h"
 #include "core/common/fileio.h"
 #include "core/data/importer.h"
 #include "core/data/longtail.h"
 #include "core/data/splits.h"
-#include "app/cli/trainrunner.h"
-#include "core/ml/trainconfig.h"
-#include "core/project/runfolder.h"
 #include "core/ml/teacher.h"
+#include "core/ml/trainconfig.h"
 #include "core/project/demo.h"
+#include "core/project/runfolder.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QDateTime>
@@ -35,17 +35,27 @@ namespace {
 void addImportOptions(QCommandLineParser &p)
 {
     p.addOptions({
-        {QStringLiteral("format"), QStringLiteral("Force the importer: manifest, isic2019, isic2019lt, ham10000, idx, dicom, csv or folder."), QStringLiteral("id")},
-        {QStringLiteral("image-root"), QStringLiteral("Folder holding the images (ISIC / HAM10000 / ISIC-2019-LT) when not beside the CSV."), QStringLiteral("dir")},
+        {QStringLiteral("format"),
+         QStringLiteral("Force the importer: manifest, isic2019, isic2019lt, ham10000, idx, dicom, csv or folder."),
+         QStringLiteral("id")},
+        {QStringLiteral("image-root"),
+         QStringLiteral("Folder holding the images (ISIC / HAM10000 / ISIC-2019-LT) when not beside the CSV."),
+         QStringLiteral("dir")},
         {QStringLiteral("path-column"), QStringLiteral("CSV: column with the image path."), QStringLiteral("name")},
         {QStringLiteral("label-column"), QStringLiteral("CSV: column with the label."), QStringLiteral("name")},
-        {QStringLiteral("group-column"), QStringLiteral("CSV: column with the patient/lesion/video id."), QStringLiteral("name")},
+        {QStringLiteral("group-column"), QStringLiteral("CSV: column with the patient/lesion/video id."),
+         QStringLiteral("name")},
         {QStringLiteral("split-column"), QStringLiteral("CSV: column with train/val/test."), QStringLiteral("name")},
-        {QStringLiteral("dicom-label"), QStringLiteral("DICOM: attribute giving the label (keyword or gggg,eeee)."), QStringLiteral("attr")},
+        {QStringLiteral("dicom-label"), QStringLiteral("DICOM: attribute giving the label (keyword or gggg,eeee)."),
+         QStringLiteral("attr")},
         {QStringLiteral("sidecar"), QStringLiteral("DICOM: CSV with file and label columns."), QStringLiteral("csv")},
-        {QStringLiteral("all-frames"), QStringLiteral("DICOM: every frame of a multi-frame file is a sample (default: first frame).")},
-        {QStringLiteral("lt-fold"), QStringLiteral("ISIC-2019-LT: fold 1-5 (default: from the file name, else 1)."), QStringLiteral("n")},
-        {QStringLiteral("lt-factor"), QStringLiteral("ISIC-2019-LT: factor 0.01, 0.005 or 0.002 (default: from the file name, else 0.01)."), QStringLiteral("f")},
+        {QStringLiteral("all-frames"),
+         QStringLiteral("DICOM: every frame of a multi-frame file is a sample (default: first frame).")},
+        {QStringLiteral("lt-fold"), QStringLiteral("ISIC-2019-LT: fold 1-5 (default: from the file name, else 1)."),
+         QStringLiteral("n")},
+        {QStringLiteral("lt-factor"),
+         QStringLiteral("ISIC-2019-LT: factor 0.01, 0.005 or 0.002 (default: from the file name, else 0.01)."),
+         QStringLiteral("f")},
     });
 }
 
@@ -86,7 +96,8 @@ void printClassTable(const DatasetIndex &d, const LongTailSummary &sum)
 {
     TextTable t({QStringLiteral("#"), QStringLiteral("class"), QStringLiteral("images"), QStringLiteral("share"),
                  QStringLiteral("train"), QStringLiteral("val"), QStringLiteral("test"), QStringLiteral("group")});
-    for (int c : {0, 2, 3, 4, 5, 6}) t.setRightAligned(c);
+    for (int c : {0, 2, 3, 4, 5, 6})
+        t.setRightAligned(c);
     const auto train = d.classCounts(Split::Train), val = d.classCounts(Split::Val), test = d.classCounts(Split::Test);
     int rank = 0;
     for (const ClassStat &c : sum.sorted) {
@@ -105,7 +116,8 @@ void printSummary(const QString &path, const ImportResult &r, const LongTailSumm
     out() << "Dataset     " << QDir::toNativeSeparators(path) << "\n"
           << "Format      " << formatName(d.format) << "\n"
           << "Images      " << std::count_if(d.samples.begin(), d.samples.end(), &DatasetIndex::isActive);
-    const auto inactive = std::count_if(d.samples.begin(), d.samples.end(), [](const Sample &s) { return !DatasetIndex::isActive(s); });
+    const auto inactive =
+        std::count_if(d.samples.begin(), d.samples.end(), [](const Sample &s) { return !DatasetIndex::isActive(s); });
     if (inactive > 0) out() << " (" << inactive << " more excluded, unlabelled or without file)";
     out() << "\n";
     out() << "Classes     " << d.classCount();
@@ -132,7 +144,8 @@ void printProblems(const std::vector<ImportProblem> &problems, int limit)
     int shown = 0;
     for (const ImportProblem &p : problems) {
         if (shown++ == limit) {
-            out() << "  ... and " << (problems.size() - std::size_t(limit)) << " more (use --problems N to list more)\n";
+            out() << "  ... and " << (problems.size() - std::size_t(limit))
+                  << " more (use --problems N to list more)\n";
             break;
         }
         out() << "  " << QDir::toNativeSeparators(p.file) << ": " << p.reason << "\n";
@@ -153,10 +166,14 @@ QJsonObject summaryJson(const QString &path, const ImportResult &r, const LongTa
     QJsonArray classes;
     for (const ClassStat &c : sum.sorted) {
         const auto i = std::size_t(c.classIndex);
-        classes.append(QJsonObject{{QStringLiteral("name"), c.name}, {QStringLiteral("index"), c.classIndex},
-                                   {QStringLiteral("count"), c.count}, {QStringLiteral("train"), train[i]},
-                                   {QStringLiteral("val"), val[i]}, {QStringLiteral("test"), test[i]},
-                                   {QStringLiteral("group"), c.count == 0 ? QStringLiteral("empty") : tailGroupName(c.group)}});
+        classes.append(
+            QJsonObject{{QStringLiteral("name"), c.name},
+                        {QStringLiteral("index"), c.classIndex},
+                        {QStringLiteral("count"), c.count},
+                        {QStringLiteral("train"), train[i]},
+                        {QStringLiteral("val"), val[i]},
+                        {QStringLiteral("test"), test[i]},
+                        {QStringLiteral("group"), c.count == 0 ? QStringLiteral("empty") : tailGroupName(c.group)}});
     }
     o[QStringLiteral("classes")] = classes;
     o[QStringLiteral("head")] = sum.head;
@@ -173,18 +190,27 @@ QJsonObject summaryJson(const QString &path, const ImportResult &r, const LongTa
 bool thresholdsFrom(const QCommandLineParser &p, TailThresholds *th)
 {
     const QString preset = p.value(QStringLiteral("preset"));
-    if (preset == QLatin1String("hyperkvasir")) *th = TailThresholds::hyperKvasir();
-    else if (preset.isEmpty() || preset == QLatin1String("default")) *th = TailThresholds::defaults();
-    else { fail(QStringLiteral("--preset expects 'default' or 'hyperkvasir', got '%1'").arg(preset), 2); return false; }
-    return readInt(p, QStringLiteral("many"), th->many, 0, &th->many) && readInt(p, QStringLiteral("few"), th->few, 0, &th->few);
+    if (preset == QLatin1String("hyperkvasir"))
+        *th = TailThresholds::hyperKvasir();
+    else if (preset.isEmpty() || preset == QLatin1String("default"))
+        *th = TailThresholds::defaults();
+    else {
+        fail(QStringLiteral("--preset expects 'default' or 'hyperkvasir', got '%1'").arg(preset), 2);
+        return false;
+    }
+    return readInt(p, QStringLiteral("many"), th->many, 0, &th->many) &&
+           readInt(p, QStringLiteral("few"), th->few, 0, &th->few);
 }
 
 void addThresholdOptions(QCommandLineParser &p)
 {
     p.addOptions({
-        {QStringLiteral("many"), QStringLiteral("Head classes have more than N images (default 100)."), QStringLiteral("N")},
-        {QStringLiteral("few"), QStringLiteral("Tail classes have fewer than N images (default 20)."), QStringLiteral("N")},
-        {QStringLiteral("preset"), QStringLiteral("Thresholds preset: default (100/20) or hyperkvasir (700/70)."), QStringLiteral("name")},
+        {QStringLiteral("many"), QStringLiteral("Head classes have more than N images (default 100)."),
+         QStringLiteral("N")},
+        {QStringLiteral("few"), QStringLiteral("Tail classes have fewer than N images (default 20)."),
+         QStringLiteral("N")},
+        {QStringLiteral("preset"), QStringLiteral("Thresholds preset: default (100/20) or hyperkvasir (700/70)."),
+         QStringLiteral("name")},
     });
 }
 
@@ -218,22 +244,24 @@ QString leakLine(const DatasetIndex &d)
 int datasetInspect(const QStringList &args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Shows what a dataset holds: format, images, classes sorted by count, imbalance ratio,\n"
-                                               "head/medium/tail classes and problems (unreadable files, duplicates, empty classes)."));
+    p.setApplicationDescription(
+        QStringLiteral("Shows what a dataset holds: format, images, classes sorted by count, imbalance ratio,\n"
+                       "head/medium/tail classes and problems (unreadable files, duplicates, empty classes)."));
     p.addPositionalArgument(QStringLiteral("PATH"), QStringLiteral("Dataset folder or file, or a saved manifest."));
     addImportOptions(p);
     addThresholdOptions(p);
     p.addOptions({
         {QStringLiteral("json"), QStringLiteral("Print JSON instead of tables.")},
         {QStringLiteral("quick"), QStringLiteral("Skip decoding the images (no unreadable-file or duplicate check).")},
-        {QStringLiteral("threads"), QStringLiteral("Decoding threads for the checks (default 2)."), QStringLiteral("N")},
+        {QStringLiteral("threads"), QStringLiteral("Decoding threads for the checks (default 2)."),
+         QStringLiteral("N")},
         {QStringLiteral("problems"), QStringLiteral("List at most N problems (default 20)."), QStringLiteral("N")},
     });
     if (int rc = parseArgs(p, args, QStringLiteral("dataset inspect"), 1); rc >= 0) return rc;
     TailThresholds th;
     int threads = 2, limit = 20;
-    if (!thresholdsFrom(p, &th) || !readInt(p, QStringLiteral("threads"), 2, 1, &threads)
-        || !readInt(p, QStringLiteral("problems"), 20, 0, &limit))
+    if (!thresholdsFrom(p, &th) || !readInt(p, QStringLiteral("threads"), 2, 1, &threads) ||
+        !readInt(p, QStringLiteral("problems"), 20, 0, &limit))
         return 2;
     const QString path = p.positionalArguments().front();
     auto r = openDataset(path, importOptions(p));
@@ -244,7 +272,8 @@ int datasetInspect(const QStringList &args)
         auto rep = runDedup(r->index, threads, DedupSettings{});
         if (!rep) return fail(rep.error().message());
         dedup = std::move(rep).value();
-        for (const ImportProblem &prob : dedup->unreadable) r->problems.push_back(prob);
+        for (const ImportProblem &prob : dedup->unreadable)
+            r->problems.push_back(prob);
     }
     const LongTailSummary sum = summarizeLongTail(r->index, th);
     for (const ClassStat &c : sum.sorted)
@@ -278,11 +307,15 @@ int datasetSplit(const QStringList &args)
         {QStringLiteral("out"), QStringLiteral("Output folder (required)."), QStringLiteral("dir")},
         {QStringLiteral("folds"), QStringLiteral("Number of folds K >= 2 (k-fold mode)."), QStringLiteral("K")},
         {QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S")},
-        {QStringLiteral("val-fraction"), QStringLiteral("k-fold: share of each training part kept for validation (default 0)."), QStringLiteral("F")},
+        {QStringLiteral("val-fraction"),
+         QStringLiteral("k-fold: share of each training part kept for validation (default 0)."), QStringLiteral("F")},
         {QStringLiteral("train"), QStringLiteral("Split mode: train share (default 0.7)."), QStringLiteral("F")},
         {QStringLiteral("val"), QStringLiteral("Split mode: validation share (default 0.15)."), QStringLiteral("F")},
         {QStringLiteral("test"), QStringLiteral("Split mode: test share (default 0.15)."), QStringLiteral("F")},
-        {QStringLiteral("preset"), QStringLiteral("'hyperkvasir': the HyperKvasir protocol (stratified 5 folds of exactly N//5 images, classes in alphabetical order, seed 0)."), QStringLiteral("name")},
+        {QStringLiteral("preset"),
+         QStringLiteral("'hyperkvasir': the HyperKvasir protocol (stratified 5 folds of exactly N//5 images, classes "
+                        "in alphabetical order, seed 0)."),
+         QStringLiteral("name")},
     });
     if (int rc = parseArgs(p, args, QStringLiteral("dataset split"), 1); rc >= 0) return rc;
     const QString outDir = p.value(QStringLiteral("out"));
@@ -293,10 +326,12 @@ int datasetSplit(const QStringList &args)
     const QString preset = p.value(QStringLiteral("preset"));
     if (!preset.isEmpty() && preset != QLatin1String("hyperkvasir"))
         return fail(QStringLiteral("--preset expects 'hyperkvasir', got '%1'").arg(preset), 2);
-    if (!readInt(p, QStringLiteral("folds"), preset.isEmpty() ? 0 : 5, 2, &folds) || !readInt(p, QStringLiteral("seed"), 0, 0, &seed)
-        || !readDouble(p, QStringLiteral("val-fraction"), 0, 0, 0.9, &valFraction)
-        || !readDouble(p, QStringLiteral("train"), 0.7, 0, 1, &fr.train) || !readDouble(p, QStringLiteral("val"), 0.15, 0, 1, &fr.val)
-        || !readDouble(p, QStringLiteral("test"), 0.15, 0, 1, &fr.test))
+    if (!readInt(p, QStringLiteral("folds"), preset.isEmpty() ? 0 : 5, 2, &folds) ||
+        !readInt(p, QStringLiteral("seed"), 0, 0, &seed) ||
+        !readDouble(p, QStringLiteral("val-fraction"), 0, 0, 0.9, &valFraction) ||
+        !readDouble(p, QStringLiteral("train"), 0.7, 0, 1, &fr.train) ||
+        !readDouble(p, QStringLiteral("val"), 0.15, 0, 1, &fr.val) ||
+        !readDouble(p, QStringLiteral("test"), 0.15, 0, 1, &fr.test))
         return 2;
     if (!preset.isEmpty() && folds != 5) return fail(QStringLiteral("the hyperkvasir preset uses 5 folds"), 2);
 
@@ -322,19 +357,22 @@ int datasetSplit(const QStringList &args)
     if (!assignment) return fail(assignment.error().message());
     QByteArray csv = "sample,class,group,fold\n";
     auto quote = [](QString s) {
-        if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"'))) s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
+        if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')))
+            s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
         return s.toUtf8();
     };
     for (std::size_t i = 0; i < d.samples.size(); ++i) {
         const Sample &s = d.samples[i];
         const int f = (*assignment)[i];
-        csv += quote(s.id()) + ',' + quote(s.label >= 0 ? d.classes[s.label] : QString()) + ',' + quote(s.group) + ','
-            + (f >= 0 ? QByteArray::number(f + 1) : QByteArray()) + '\n';
+        csv += quote(s.id()) + ',' + quote(s.label >= 0 ? d.classes[s.label] : QString()) + ',' + quote(s.group) + ',' +
+               (f >= 0 ? QByteArray::number(f + 1) : QByteArray()) + '\n';
     }
-    if (auto ok = writeFile(QDir(outDir).filePath(QStringLiteral("folds.csv")), csv); !ok) return fail(ok.error().message());
+    if (auto ok = writeFile(QDir(outDir).filePath(QStringLiteral("folds.csv")), csv); !ok)
+        return fail(ok.error().message());
     TextTable t({QStringLiteral("fold"), QStringLiteral("test"), QStringLiteral("train"), QStringLiteral("val"),
                  QStringLiteral("classes in test"), QStringLiteral("group leaks"), QStringLiteral("manifest")});
-    for (int c : {0, 1, 2, 3, 5}) t.setRightAligned(c);
+    for (int c : {0, 1, 2, 3, 5})
+        t.setRightAligned(c);
     for (int k = 0; k < folds; ++k) {
         const DatasetIndex fd = foldIndex(d, *assignment, k, valFraction, quint64(seed));
         const QString file = QDir(outDir).filePath(QStringLiteral("fold_%1.json").arg(k + 1));
@@ -349,8 +387,9 @@ int datasetSplit(const QStringList &args)
                   QFileInfo(file).fileName()});
     }
     const int unassigned = int(std::count(assignment->begin(), assignment->end(), -1));
-    out() << "Folds       " << folds << (preset.isEmpty() ? QStringLiteral(" (stratified, group-aware, seed %1)").arg(seed)
-                                                          : QStringLiteral(" (HyperKvasir protocol: exact N//5 per fold, seed 0)"))
+    out() << "Folds       " << folds
+          << (preset.isEmpty() ? QStringLiteral(" (stratified, group-aware, seed %1)").arg(seed)
+                               : QStringLiteral(" (HyperKvasir protocol: exact N//5 per fold, seed 0)"))
           << "\n";
     if (unassigned) out() << "Unassigned  " << unassigned << " sample(s) in no fold\n";
     out() << "\n" << t.render() << "\nWrote " << QDir::toNativeSeparators(outDir) << "/fold_*.json and folds.csv\n";
@@ -362,16 +401,20 @@ int datasetLongTail(const QStringList &args)
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
         "Sub-samples a dataset to a long tail with the ISIC-2019-LT rule: classes ranked by size, class i keeps\n"
-        "min(available_i, floor(n_max * factor^(i/(C-1)))) training images after --val/--test per class are held out."));
+        "min(available_i, floor(n_max * factor^(i/(C-1)))) training images after --val/--test per class are held "
+        "out."));
     p.addPositionalArgument(QStringLiteral("PATH"), QStringLiteral("Dataset folder or file, or a saved manifest."));
     addImportOptions(p);
     p.addOptions({
-        {QStringLiteral("factor"), QStringLiteral("Imbalance factor in (0, 1], e.g. 0.01 (required)."), QStringLiteral("F")},
+        {QStringLiteral("factor"), QStringLiteral("Imbalance factor in (0, 1], e.g. 0.01 (required)."),
+         QStringLiteral("F")},
         {QStringLiteral("out"), QStringLiteral("Manifest to write (required)."), QStringLiteral("file")},
-        {QStringLiteral("val"), QStringLiteral("Validation images held out per class (default 0)."), QStringLiteral("N")},
+        {QStringLiteral("val"), QStringLiteral("Validation images held out per class (default 0)."),
+         QStringLiteral("N")},
         {QStringLiteral("test"), QStringLiteral("Test images held out per class (default 0)."), QStringLiteral("N")},
         {QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S")},
-        {QStringLiteral("train-only"), QStringLiteral("Sub-sample only the existing train split; keep val/test as they are.")},
+        {QStringLiteral("train-only"),
+         QStringLiteral("Sub-sample only the existing train split; keep val/test as they are.")},
     });
     if (int rc = parseArgs(p, args, QStringLiteral("dataset longtail"), 1); rc >= 0) return rc;
     if (!p.isSet(QStringLiteral("factor"))) return fail(QStringLiteral("--factor F is required"), 2);
@@ -379,8 +422,9 @@ int datasetLongTail(const QStringList &args)
     if (outFile.isEmpty()) return fail(QStringLiteral("--out FILE is required"), 2);
     LongTailOptions o;
     int val = 0, test = 0, seed = 0;
-    if (!readDouble(p, QStringLiteral("factor"), 0.01, 1e-9, 1, &o.factor) || !readInt(p, QStringLiteral("val"), 0, 0, &val)
-        || !readInt(p, QStringLiteral("test"), 0, 0, &test) || !readInt(p, QStringLiteral("seed"), 0, 0, &seed))
+    if (!readDouble(p, QStringLiteral("factor"), 0.01, 1e-9, 1, &o.factor) ||
+        !readInt(p, QStringLiteral("val"), 0, 0, &val) || !readInt(p, QStringLiteral("test"), 0, 0, &test) ||
+        !readInt(p, QStringLiteral("seed"), 0, 0, &seed))
         return 2;
     o.valPerClass = val;
     o.testPerClass = test;
@@ -397,7 +441,8 @@ int datasetLongTail(const QStringList &args)
     const LongTailSummary sum = summarizeLongTail(*lt, TailThresholds::defaults(), Split::Train);
     TextTable t({QStringLiteral("rank"), QStringLiteral("class"), QStringLiteral("available"), QStringLiteral("train"),
                  QStringLiteral("val"), QStringLiteral("test")});
-    for (int c : {0, 2, 3, 4, 5}) t.setRightAligned(c);
+    for (int c : {0, 2, 3, 4, 5})
+        t.setRightAligned(c);
     const auto vc = lt->classCounts(Split::Val), tc = lt->classCounts(Split::Test);
     int rank = 0;
     for (const ClassStat &c : sum.sorted) {
@@ -405,8 +450,10 @@ int datasetLongTail(const QStringList &args)
         t.addRow({QString::number(rank++), c.name, QString::number(before[i]), QString::number(c.count),
                   QString::number(vc[i]), QString::number(tc[i])});
     }
-    out() << "Long tail   factor " << o.factor << ", seed " << seed << (o.onlyTrainSplit ? ", train split only" : "") << "\n"
-          << "Train       " << sum.total << " images, imbalance ratio " << QString::number(sum.imbalanceRatio, 'f', 1) << "\n"
+    out() << "Long tail   factor " << o.factor << ", seed " << seed << (o.onlyTrainSplit ? ", train split only" : "")
+          << "\n"
+          << "Train       " << sum.total << " images, imbalance ratio " << QString::number(sum.imbalanceRatio, 'f', 1)
+          << "\n"
           << "Splits      " << splitCounts(*lt) << "\n\n"
           << t.render() << "\nWrote " << QDir::toNativeSeparators(outFile) << "\n";
     return 0;
@@ -419,44 +466,70 @@ constexpr int kDemoMaxBatches = 80;
 int demo(const QStringList &args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral(
-        "The headless demo: Debian's Fashion-MNIST (real images and labels of clothing, NOT medical data)\n"
-        "made long-tailed with the ISIC-2019-LT rule (factor 0.01), inspected, split and checked for\n"
-        "duplicates and leakage; writes the demo manifest to --out, then trains a small student on it\n"
-        "(CIFAR ResNet, width 0.5, one block per stage, 32 px, Balanced Softmax, 3 epochs of at most %1\n"
-        "batches of 64, Adam lr 1e-3, horizontal flips) into --out/runs/ and prints its per-class results on\n"
-        "the 10,000 test images. Ctrl-C stops the training; 'fopro train --resume RUN' continues it.").arg(kDemoMaxBatches));
+    p.setApplicationDescription(
+        QStringLiteral(
+            "The headless demo: Debian's Fashion-MNIST (real images and labels of clothing, NOT medical data)\n"
+            "made long-tailed with the ISIC-2019-LT rule (factor 0.01), inspected, split and checked for\n"
+            "duplicates and leakage; writes the demo manifest to --out, then trains a small student on it\n"
+            "(CIFAR ResNet, width 0.5, one block per stage, 32 px, Balanced Softmax, 3 epochs of at most %1\n"
+            "batches of 64, Adam lr 1e-3, horizontal flips) into --out/runs/ and prints its per-class results on\n"
+            "the 10,000 test images. Ctrl-C stops the training; 'fopro train --resume RUN' continues it.")
+            .arg(kDemoMaxBatches));
     p.addOptions({
-        {QStringLiteral("data"), QStringLiteral("Fashion-MNIST folder (default /usr/share/datasets/fashion-mnist)."), QStringLiteral("dir")},
-        {QStringLiteral("out"), QStringLiteral("Output folder (default: the user's data folder/demo, e.g. ~/.local/share/fopro/demo)."), QStringLiteral("dir")},
+        {QStringLiteral("data"), QStringLiteral("Fashion-MNIST folder (default /usr/share/datasets/fashion-mnist)."),
+         QStringLiteral("dir")},
+        {QStringLiteral("out"),
+         QStringLiteral("Output folder (default: the user's data folder/demo, e.g. ~/.local/share/fopro/demo)."),
+         QStringLiteral("dir")},
         {QStringLiteral("factor"), QStringLiteral("Imbalance factor (default 0.01)."), QStringLiteral("F")},
         {QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S")},
         {QStringLiteral("no-train"), QStringLiteral("Stop after writing the manifest (no training).")},
         {QStringLiteral("epochs"), QStringLiteral("Training epochs (default 3)."), QStringLiteral("N")},
-        {QStringLiteral("strategy"), QStringLiteral("Training objective (default bsm; kd, ekd and fopro_kd need --teacher)."), QStringLiteral("name")},
-        {QStringLiteral("teacher"), QStringLiteral("Teacher for kd/ekd/fopro_kd: a TF.js model.json or a TorchScript file."), QStringLiteral("path")},
-        {QStringLiteral("teacher-layer"), QStringLiteral("TF.js teacher: the layer giving the feature (the demo teacher's ImageNet part ends at block_10_project_BN)."), QStringLiteral("name")},
-        {QStringLiteral("max-batches"), QStringLiteral("Stop every epoch after N batches (default %1; 0 = whole epochs).").arg(kDemoMaxBatches), QStringLiteral("N")},
+        {QStringLiteral("strategy"),
+         QStringLiteral("Training objective (default bsm; kd, ekd and fopro_kd need --teacher)."),
+         QStringLiteral("name")},
+        {QStringLiteral("teacher"),
+         QStringLiteral("Teacher for kd/ekd/fopro_kd: a TF.js model.json or a TorchScript file."),
+         QStringLiteral("path")},
+        {QStringLiteral("teacher-layer"),
+         QStringLiteral("TF.js teacher: the layer giving the feature (the demo teacher's ImageNet part ends at "
+                        "block_10_project_BN)."),
+         QStringLiteral("name")},
+        {QStringLiteral("max-batches"),
+         QStringLiteral("Stop every epoch after N batches (default %1; 0 = whole epochs).").arg(kDemoMaxBatches),
+         QStringLiteral("N")},
         {QStringLiteral("threads"), QStringLiteral("Torch threads (default 0 = one per core)."), QStringLiteral("N")},
     });
     if (int rc = parseArgs(p, args, QStringLiteral("demo"), 0); rc >= 0) return rc;
     int epochs = 3, maxBatches = kDemoMaxBatches, threads = 0;
-    if (!readInt(p, QStringLiteral("epochs"), 3, 1, &epochs) || !readInt(p, QStringLiteral("max-batches"), kDemoMaxBatches, 0, &maxBatches)
-        || !readInt(p, QStringLiteral("threads"), 0, 0, &threads))
+    if (!readInt(p, QStringLiteral("epochs"), 3, 1, &epochs) ||
+        !readInt(p, QStringLiteral("max-batches"), kDemoMaxBatches, 0, &maxBatches) ||
+        !readInt(p, QStringLiteral("threads"), 0, 0, &threads))
         return 2;
     ml::Strategy strategy = ml::Strategy::BalancedSoftmax;
     if (p.isSet(QStringLiteral("strategy")) && !ml::parseStrategy(p.value(QStringLiteral("strategy")), &strategy))
-        return fail(QStringLiteral("--strategy: unknown strategy '%1' (see 'fopro train --help')").arg(p.value(QStringLiteral("strategy"))), 2);
-    const QString teacher = p.isSet(QStringLiteral("teacher")) ? QDir::cleanPath(QFileInfo(p.value(QStringLiteral("teacher"))).absoluteFilePath()) : QString();
+        return fail(QStringLiteral("--strategy: unknown strategy '%1' (see 'fopro train --help')")
+                        .arg(p.value(QStringLiteral("strategy"))),
+                    2);
+    const QString teacher = p.isSet(QStringLiteral("teacher"))
+                                ? QDir::cleanPath(QFileInfo(p.value(QStringLiteral("teacher"))).absoluteFilePath())
+                                : QString();
     if (ml::strategyUsesTeacher(strategy) && teacher.isEmpty() && !p.isSet(QStringLiteral("no-train")))
-        return fail(QStringLiteral("--strategy %1 needs a teacher: give --teacher PATH (the demo teacher is .cache/assets/teachers/mobilenet_v2/model.json "
-                                   "in the source tree once packaging/install-deps.sh ran)").arg(ml::strategyName(strategy)), 2);
-    const QString data = p.isSet(QStringLiteral("data")) ? p.value(QStringLiteral("data")) : QStringLiteral("/usr/share/datasets/fashion-mnist");
+        return fail(QStringLiteral("--strategy %1 needs a teacher: give --teacher PATH (the demo teacher is "
+                                   ".cache/assets/teachers/mobilenet_v2/model.json "
+                                   "in the source tree once packaging/install-deps.sh ran)")
+                        .arg(ml::strategyName(strategy)),
+                    2);
+    const QString data = p.isSet(QStringLiteral("data")) ? p.value(QStringLiteral("data"))
+                                                         : QStringLiteral("/usr/share/datasets/fashion-mnist");
     QString outDir = p.value(QStringLiteral("out"));
-    if (outDir.isEmpty()) outDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo");
+    if (outDir.isEmpty())
+        outDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo");
     fopro::project::DemoOptions demoOptions;
     int seed = 0;
-    if (!readDouble(p, QStringLiteral("factor"), 0.01, 1e-6, 1, &demoOptions.factor) || !readInt(p, QStringLiteral("seed"), 0, 0, &seed)) return 2;
+    if (!readDouble(p, QStringLiteral("factor"), 0.01, 1e-6, 1, &demoOptions.factor) ||
+        !readInt(p, QStringLiteral("seed"), 0, 0, &seed))
+        return 2;
     demoOptions.seed = quint64(seed);
     demoOptions.fashionMnistDir = data;
 
@@ -464,12 +537,14 @@ int demo(const QStringList &args)
     auto lt = fopro::project::makeDemoDataset(demoOptions);
     if (!lt) return fail(lt.error().message());
     out() << "1. Imported Fashion-MNIST: 70,000 images of 10 balanced classes (60,000 train, 10,000 test)\n";
-    out() << "2. Long tail with factor " << demoOptions.factor << " on the training split (ISIC-2019-LT rule), 50 validation images per\n"
+    out() << "2. Long tail with factor " << demoOptions.factor
+          << " on the training split (ISIC-2019-LT rule), 50 validation images per\n"
           << "   class held out, the 10,000 official test images kept:\n\n";
     ImportResult ltResult;
     ltResult.index = std::move(lt).value();
     const TailThresholds th = TailThresholds::defaults();
-    printSummary(outDir + QStringLiteral("/fashion-mnist-lt.json"), ltResult, summarizeLongTail(ltResult.index, th, Split::Train), th);
+    printSummary(outDir + QStringLiteral("/fashion-mnist-lt.json"), ltResult,
+                 summarizeLongTail(ltResult.index, th, Split::Train), th);
     out() << "   (head/medium/tail computed on training counts)\n\n";
 
     out() << "3. Duplicate and leakage check (perceptual hash of every image):\n";

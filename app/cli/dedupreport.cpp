@@ -46,7 +46,8 @@ namespace {
 QString describe(const DatasetIndex &d, int i)
 {
     const Sample &s = d.samples[std::size_t(i)];
-    return QStringLiteral("%1 [%2, %3]").arg(s.id(), s.label >= 0 ? d.classes[s.label] : QStringLiteral("unlabelled"), splitName(s.split));
+    return QStringLiteral("%1 [%2, %3]")
+        .arg(s.id(), s.label >= 0 ? d.classes[s.label] : QStringLiteral("unlabelled"), splitName(s.split));
 }
 } // namespace
 
@@ -62,12 +63,16 @@ void printDedupSummary(const DatasetIndex &d, const DedupReport &rep, int exampl
         for (const DuplicateCluster &c : r.clusters) {
             if (c.crossSplit != (pass == 0) || shown >= examples) continue;
             ++shown;
-            out() << "  " << (c.exact ? "exact" : "near ") << (c.crossSplit ? " LEAK " : " ") << c.samples.size() << " images: ";
+            out() << "  " << (c.exact ? "exact" : "near ") << (c.crossSplit ? " LEAK " : " ") << c.samples.size()
+                  << " images: ";
             QStringList names;
-            for (std::size_t k = 0; k < c.samples.size() && k < 3; ++k) names << describe(d, c.samples[k]);
+            for (std::size_t k = 0; k < c.samples.size() && k < 3; ++k)
+                names << describe(d, c.samples[k]);
             out() << names.join(QStringLiteral(", ")) << (c.samples.size() > 3 ? ", ..." : "") << "\n";
         }
-    if (int(r.clusters.size()) > shown) out() << "  ... " << (r.clusters.size() - std::size_t(shown)) << " more cluster(s) ('fopro dataset dedup' lists them all)\n";
+    if (int(r.clusters.size()) > shown)
+        out() << "  ... " << (r.clusters.size() - std::size_t(shown))
+              << " more cluster(s) ('fopro dataset dedup' lists them all)\n";
 }
 
 QJsonObject dedupJson(const DatasetIndex &d, const DedupReport &rep)
@@ -82,12 +87,16 @@ QJsonObject dedupJson(const DatasetIndex &d, const DedupReport &rep)
                                        {QStringLiteral("class"), s.label >= 0 ? d.classes[s.label] : QString()},
                                        {QStringLiteral("split"), splitName(s.split)}});
         }
-        clusters.append(QJsonObject{{QStringLiteral("exact"), c.exact}, {QStringLiteral("crossSplit"), c.crossSplit},
+        clusters.append(QJsonObject{{QStringLiteral("exact"), c.exact},
+                                    {QStringLiteral("crossSplit"), c.crossSplit},
                                     {QStringLiteral("members"), members}});
     }
-    return QJsonObject{{QStringLiteral("checked"), r.samplesChecked}, {QStringLiteral("exactClusters"), r.exactClusters},
-                       {QStringLiteral("nearClusters"), r.nearClusters}, {QStringLiteral("crossSplitClusters"), r.crossSplitClusters},
-                       {QStringLiteral("withinSplitClusters"), r.withinSplitClusters}, {QStringLiteral("clusters"), clusters}};
+    return QJsonObject{{QStringLiteral("checked"), r.samplesChecked},
+                       {QStringLiteral("exactClusters"), r.exactClusters},
+                       {QStringLiteral("nearClusters"), r.nearClusters},
+                       {QStringLiteral("crossSplitClusters"), r.crossSplitClusters},
+                       {QStringLiteral("withinSplitClusters"), r.withinSplitClusters},
+                       {QStringLiteral("clusters"), clusters}};
 }
 
 int datasetDedup(const QStringList &args)
@@ -101,23 +110,35 @@ int datasetDedup(const QStringList &args)
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
     p.addOption(help);
     p.addOptions({
-        {QStringLiteral("threshold"), QStringLiteral("Near duplicates: at most D differing hash bits, 0-64 (default 6)."), QStringLiteral("D")},
-        {QStringLiteral("max-difference"), QStringLiteral("Near duplicates: 32x32 grey thumbnails differ by at most G grey levels on average,\nbrightness shift removed, 0-255 (default 6)."), QStringLiteral("G")},
+        {QStringLiteral("threshold"),
+         QStringLiteral("Near duplicates: at most D differing hash bits, 0-64 (default 6)."), QStringLiteral("D")},
+        {QStringLiteral("max-difference"),
+         QStringLiteral("Near duplicates: 32x32 grey thumbnails differ by at most G grey levels on "
+                        "average,\nbrightness shift removed, 0-255 (default 6)."),
+         QStringLiteral("G")},
         {QStringLiteral("exact-only"), QStringLiteral("Only exact duplicates (image files are not decoded).")},
         {QStringLiteral("threads"), QStringLiteral("Hashing threads (default 2)."), QStringLiteral("N")},
         {QStringLiteral("json"), QStringLiteral("Print JSON.")},
-        {QStringLiteral("format"), QStringLiteral("Force the importer (see 'fopro dataset inspect --help')."), QStringLiteral("id")},
+        {QStringLiteral("format"), QStringLiteral("Force the importer (see 'fopro dataset inspect --help')."),
+         QStringLiteral("id")},
     });
     if (!p.parse(QStringList{QStringLiteral("fopro dataset dedup")} + args))
         return fail(p.errorText() + QStringLiteral(" (see 'fopro dataset dedup --help')"), 2);
-    if (p.isSet(help)) { out() << p.helpText(); return 0; }
-    if (p.positionalArguments().size() != 1) return fail(QStringLiteral("expected one PATH (see 'fopro dataset dedup --help')"), 2);
+    if (p.isSet(help)) {
+        out() << p.helpText();
+        return 0;
+    }
+    if (p.positionalArguments().size() != 1)
+        return fail(QStringLiteral("expected one PATH (see 'fopro dataset dedup --help')"), 2);
     bool ok = true;
     DedupSettings s;
     if (p.isSet(QStringLiteral("threshold"))) s.threshold = p.value(QStringLiteral("threshold")).toInt(&ok);
-    if (!ok || s.threshold < 0 || s.threshold > 64) return fail(QStringLiteral("--threshold expects 0-64, got '%1'").arg(p.value(QStringLiteral("threshold"))), 2);
-    if (p.isSet(QStringLiteral("max-difference"))) s.maxDifference = p.value(QStringLiteral("max-difference")).toDouble(&ok);
-    if (!ok || s.maxDifference < 0 || s.maxDifference > 255) return fail(QStringLiteral("--max-difference expects 0 to 255"), 2);
+    if (!ok || s.threshold < 0 || s.threshold > 64)
+        return fail(QStringLiteral("--threshold expects 0-64, got '%1'").arg(p.value(QStringLiteral("threshold"))), 2);
+    if (p.isSet(QStringLiteral("max-difference")))
+        s.maxDifference = p.value(QStringLiteral("max-difference")).toDouble(&ok);
+    if (!ok || s.maxDifference < 0 || s.maxDifference > 255)
+        return fail(QStringLiteral("--max-difference expects 0 to 255"), 2);
     s.near = !p.isSet(QStringLiteral("exact-only"));
     int threads = 2;
     if (p.isSet(QStringLiteral("threads"))) threads = p.value(QStringLiteral("threads")).toInt(&ok);
@@ -141,7 +162,8 @@ int datasetDedup(const QStringList &args)
     printDedupSummary(r->index, *rep, std::numeric_limits<int>::max());
     if (!rep->unreadable.empty()) {
         out() << "\nUnreadable (" << rep->unreadable.size() << "):\n";
-        for (const ImportProblem &pr : rep->unreadable) out() << "  " << pr.file << ": " << pr.reason << "\n";
+        for (const ImportProblem &pr : rep->unreadable)
+            out() << "  " << pr.file << ": " << pr.reason << "\n";
     }
     return 0;
 }

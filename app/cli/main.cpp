@@ -52,8 +52,8 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("fopro"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FOPRO_VERSION));
     QStringList args = app.arguments().mid(1);
-    if (args.isEmpty() || args.front() == QLatin1String("--help") || args.front() == QLatin1String("-h")
-        || args.front() == QLatin1String("help")) {
+    if (args.isEmpty() || args.front() == QLatin1String("--help") || args.front() == QLatin1String("-h") ||
+        args.front() == QLatin1String("help")) {
         out() << kUsage;
         return args.isEmpty() ? 2 : 0;
     }
@@ -76,7 +76,8 @@ int main(int argc, char **argv)
         if (sub == QLatin1String("split")) return datasetSplit(args);
         if (sub == QLatin1String("longtail")) return datasetLongTail(args);
         if (sub == QLatin1String("dedup")) return datasetDedup(args);
-        return fail(QStringLiteral("unknown dataset subcommand '%1' (expected inspect, split, longtail or dedup)").arg(sub), 2);
+        return fail(
+            QStringLiteral("unknown dataset subcommand '%1' (expected inspect, split, longtail or dedup)").arg(sub), 2);
     }
     return fail(QStringLiteral("unknown command '%1' (run 'fopro --help')").arg(command), 2);
 }

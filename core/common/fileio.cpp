@@ -14,17 +14,20 @@ Result<void> writeAtomically(const QString &path, const QByteArray &bytes)
 {
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath()))
-        return makeError(ErrorCode::WriteFailed, path, QStringLiteral("cannot create the folder %1").arg(info.absolutePath()));
+        return makeError(ErrorCode::WriteFailed, path,
+                         QStringLiteral("cannot create the folder %1").arg(info.absolutePath()));
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
-        return makeError(ErrorCode::WriteFailed, path, QStringLiteral("cannot open for writing: %1").arg(f.errorString()));
+        return makeError(ErrorCode::WriteFailed, path,
+                         QStringLiteral("cannot open for writing: %1").arg(f.errorString()));
     if (f.write(bytes) != bytes.size()) {
         const QString reason = f.errorString();
         f.cancelWriting();
         return makeError(ErrorCode::WriteFailed, path, QStringLiteral("write failed: %1").arg(reason));
     }
     if (!f.commit())
-        return makeError(ErrorCode::WriteFailed, path, QStringLiteral("cannot finish writing: %1").arg(f.errorString()));
+        return makeError(ErrorCode::WriteFailed, path,
+                         QStringLiteral("cannot finish writing: %1").arg(f.errorString()));
     return {};
 }
 
@@ -62,9 +65,9 @@ Result<QJsonObject> readJsonObject(const QString &path)
 
 QString csvField(const QString &text)
 {
-    const bool quote = text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) || text.contains(QLatin1Char('\n'))
-                       || text.contains(QLatin1Char('\r'))
-                       || (!text.isEmpty() && (text.front().isSpace() || text.back().isSpace()));
+    const bool quote = text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) ||
+                       text.contains(QLatin1Char('\n')) || text.contains(QLatin1Char('\r')) ||
+                       (!text.isEmpty() && (text.front().isSpace() || text.back().isSpace()));
     if (!quote) return text;
     QString out = text;
     out.replace(QLatin1Char('"'), QStringLiteral("\"\""));

@@ -37,8 +37,7 @@ inline Error makeError(ErrorCode code, const QString &file, const QString &detai
     return Error{code, file, detail};
 }
 
-template <typename T>
-class Result {
+template <typename T> class Result {
 public:
     Result(T value) : m_value(std::move(value)) {}
     Result(Error error) : m_error(std::move(error)) {}
@@ -60,8 +59,7 @@ private:
     Error m_error;
 };
 
-template <>
-class Result<void> {
+template <> class Result<void> {
 public:
     Result() = default;
     Result(Error error) : m_error(std::move(error)), m_ok(false) {}

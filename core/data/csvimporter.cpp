@@ -4,8 +4,8 @@
 // lists the columns found.
 
 #include "core/data/csvreader.h"
-#include "core/data/importhelpers.h"
 #include "core/data/importers.h"
+#include "core/data/importhelpers.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
@@ -14,24 +14,30 @@ namespace fopro::data {
 
 namespace {
 
-const QStringList kPathNames = {QStringLiteral("path"), QStringLiteral("file"), QStringLiteral("filename"), QStringLiteral("file_name"),
-                                QStringLiteral("filepath"), QStringLiteral("file_path"), QStringLiteral("image"), QStringLiteral("image_path"),
-                                QStringLiteral("image_file"), QStringLiteral("img"), QStringLiteral("image_id")};
-const QStringList kLabelNames = {QStringLiteral("label"), QStringLiteral("class"), QStringLiteral("class_name"), QStringLiteral("target"),
-                                 QStringLiteral("category"), QStringLiteral("diagnosis"), QStringLiteral("dx"), QStringLiteral("finding")};
-const QStringList kGroupNames = {QStringLiteral("group"), QStringLiteral("patient"), QStringLiteral("patient_id"), QStringLiteral("lesion_id"),
-                                 QStringLiteral("subject"), QStringLiteral("subject_id"), QStringLiteral("video"), QStringLiteral("video_id")};
-const QStringList kSplitNames = {QStringLiteral("split"), QStringLiteral("set"), QStringLiteral("subset"), QStringLiteral("partition")};
+const QStringList kPathNames = {QStringLiteral("path"),      QStringLiteral("file"),       QStringLiteral("filename"),
+                                QStringLiteral("file_name"), QStringLiteral("filepath"),   QStringLiteral("file_path"),
+                                QStringLiteral("image"),     QStringLiteral("image_path"), QStringLiteral("image_file"),
+                                QStringLiteral("img"),       QStringLiteral("image_id")};
+const QStringList kLabelNames = {QStringLiteral("label"),  QStringLiteral("class"),    QStringLiteral("class_name"),
+                                 QStringLiteral("target"), QStringLiteral("category"), QStringLiteral("diagnosis"),
+                                 QStringLiteral("dx"),     QStringLiteral("finding")};
+const QStringList kGroupNames = {QStringLiteral("group"),     QStringLiteral("patient"), QStringLiteral("patient_id"),
+                                 QStringLiteral("lesion_id"), QStringLiteral("subject"), QStringLiteral("subject_id"),
+                                 QStringLiteral("video"),     QStringLiteral("video_id")};
+const QStringList kSplitNames = {QStringLiteral("split"), QStringLiteral("set"), QStringLiteral("subset"),
+                                 QStringLiteral("partition")};
 
 /// Resolves a column: the one named in `wanted` (error when absent), else the unique header among
 /// `candidates` (error when several match; -1 when none and `required` is false).
-Result<int> chooseColumn(const CsvTable &t, const QString &wanted, const QStringList &candidates,
-                         const QString &role, bool required)
+Result<int> chooseColumn(const CsvTable &t, const QString &wanted, const QStringList &candidates, const QString &role,
+                         bool required)
 {
     if (!wanted.isEmpty()) {
         const int c = t.column(wanted);
         if (c < 0)
-            return makeError(ErrorCode::Malformed, t.file, QStringLiteral("no %1 column named '%2'; columns found: %3").arg(role, wanted, t.columnList()));
+            return makeError(
+                ErrorCode::Malformed, t.file,
+                QStringLiteral("no %1 column named '%2'; columns found: %3").arg(role, wanted, t.columnList()));
         return c;
     }
     QList<int> hits;
@@ -39,14 +45,17 @@ Result<int> chooseColumn(const CsvTable &t, const QString &wanted, const QString
         if (candidates.contains(t.header[c].toLower())) hits << c;
     if (hits.size() > 1) {
         QStringList names;
-        for (int c : hits) names << t.header[c];
-        return makeError(ErrorCode::Ambiguous, t.file, QStringLiteral("several columns could hold the %1 (%2); choose one. Columns found: %3")
-                                                        .arg(role, names.join(QStringLiteral(", ")), t.columnList()));
+        for (int c : hits)
+            names << t.header[c];
+        return makeError(ErrorCode::Ambiguous, t.file,
+                         QStringLiteral("several columns could hold the %1 (%2); choose one. Columns found: %3")
+                             .arg(role, names.join(QStringLiteral(", ")), t.columnList()));
     }
     if (hits.isEmpty()) {
         if (!required) return -1;
-        return makeError(ErrorCode::Malformed, t.file, QStringLiteral("no %1 column recognised (expected one of: %2); columns found: %3")
-                                                        .arg(role, candidates.join(QStringLiteral(", ")), t.columnList()));
+        return makeError(ErrorCode::Malformed, t.file,
+                         QStringLiteral("no %1 column recognised (expected one of: %2); columns found: %3")
+                             .arg(role, candidates.join(QStringLiteral(", ")), t.columnList()));
     }
     return hits.front();
 }
@@ -71,7 +80,9 @@ public:
         auto labelCol = chooseColumn(*table, options.labelColumn, kLabelNames, QStringLiteral("label"), true);
         if (!labelCol) return labelCol.error();
         if (*pathCol == *labelCol)
-            return makeError(ErrorCode::Ambiguous, path, QStringLiteral("the path and label columns are the same ('%1'); columns found: %2").arg(table->header[*pathCol], table->columnList()));
+            return makeError(ErrorCode::Ambiguous, path,
+                             QStringLiteral("the path and label columns are the same ('%1'); columns found: %2")
+                                 .arg(table->header[*pathCol], table->columnList()));
         auto groupCol = chooseColumn(*table, options.groupColumn, kGroupNames, QStringLiteral("group"), false);
         if (!groupCol) return groupCol.error();
         auto splitCol = chooseColumn(*table, options.splitColumn, kSplitNames, QStringLiteral("split"), false);
@@ -88,13 +99,20 @@ public:
         const QString csvName = QFileInfo(path).fileName();
         d.samples.reserve(table->rows.size());
         for (std::size_t i = 0; i < table->rows.size(); ++i) {
-            if ((i & 1023) == 0 && isCancelled(cancel)) return makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
+            if ((i & 1023) == 0 && isCancelled(cancel))
+                return makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
             const QStringList &row = table->rows[i];
             const QString where = QStringLiteral("%1:%2").arg(csvName).arg(table->lines[i]);
             const QString file = row[*pathCol];
             const QString label = row[*labelCol];
-            if (file.isEmpty()) { r.problems.push_back({where, QStringLiteral("empty path; skipped")}); continue; }
-            if (label.isEmpty()) { r.problems.push_back({where, QStringLiteral("empty label for %1; skipped").arg(file)}); continue; }
+            if (file.isEmpty()) {
+                r.problems.push_back({where, QStringLiteral("empty path; skipped")});
+                continue;
+            }
+            if (label.isEmpty()) {
+                r.problems.push_back({where, QStringLiteral("empty label for %1; skipped").arg(file)});
+                continue;
+            }
             const QString abs = QDir::cleanPath(base.absoluteFilePath(file));
             if (options.checkFiles && !QFileInfo::exists(abs)) {
                 r.problems.push_back({abs, QStringLiteral("image file missing (listed at %1); skipped").arg(where)});
@@ -105,7 +123,8 @@ public:
             s.label = s.originalLabel = d.ensureClass(label);
             if (*groupCol >= 0) s.group = row[*groupCol];
             if (*splitCol >= 0 && !parseSplit(row[*splitCol], &s.split))
-                r.problems.push_back({where, QStringLiteral("unknown split '%1'; left unassigned").arg(row[*splitCol])});
+                r.problems.push_back(
+                    {where, QStringLiteral("unknown split '%1'; left unassigned").arg(row[*splitCol])});
             for (int c = 0; c < table->header.size(); ++c)
                 if (c != *pathCol && c != *labelCol && c != *groupCol && c != *splitCol && !row[c].isEmpty())
                     s.meta.insert(table->header[c], row[c]);
@@ -118,6 +137,9 @@ public:
 
 } // namespace
 
-std::unique_ptr<Importer> makeCsvImporter() { return std::make_unique<CsvImporter>(); }
+std::unique_ptr<Importer> makeCsvImporter()
+{
+    return std::make_unique<CsvImporter>();
+}
 
 } // namespace fopro::data

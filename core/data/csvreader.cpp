@@ -11,7 +11,10 @@ int CsvTable::column(const QString &name) const
     return -1;
 }
 
-QString CsvTable::columnList() const { return header.join(QStringLiteral(", ")); }
+QString CsvTable::columnList() const
+{
+    return header.join(QStringLiteral(", "));
+}
 
 namespace {
 bool parseInto(const QString &text, QChar sep, CsvTable *table)
@@ -41,8 +44,11 @@ bool parseInto(const QString &text, QChar sep, CsvTable *table)
         const QChar c = text[i];
         if (inQuotes) {
             if (c == QLatin1Char('"')) {
-                if (i + 1 < n && text[i + 1] == QLatin1Char('"')) { field += c; ++i; }
-                else inQuotes = false;
+                if (i + 1 < n && text[i + 1] == QLatin1Char('"')) {
+                    field += c;
+                    ++i;
+                } else
+                    inQuotes = false;
             } else {
                 if (c == QLatin1Char('\n')) ++line;
                 if (c != QLatin1Char('\r')) field += c;
@@ -72,10 +78,12 @@ bool parseInto(const QString &text, QChar sep, CsvTable *table)
     if (fieldStarted || !field.isEmpty() || !record.isEmpty()) endRecord();
     if (records.empty()) return true;
     table->header = records.front();
-    for (QString &h : table->header) h = h.trimmed();
+    for (QString &h : table->header)
+        h = h.trimmed();
     for (std::size_t r = 1; r < records.size(); ++r) {
         QStringList row = records[r];
-        while (row.size() < table->header.size()) row.append(QString());
+        while (row.size() < table->header.size())
+            row.append(QString());
         table->rows.push_back(row);
         table->lines.push_back(lines[r]);
     }

@@ -13,9 +13,9 @@ namespace fopro::data {
 
 struct CsvTable {
     QString file;
-    QStringList header;               // first row, trimmed
-    std::vector<QStringList> rows;    // data rows (short rows padded with empty fields)
-    std::vector<int> lines;           // 1-based line number where each row starts
+    QStringList header;            // first row, trimmed
+    std::vector<QStringList> rows; // data rows (short rows padded with empty fields)
+    std::vector<int> lines;        // 1-based line number where each row starts
 
     /// Index of the column named `name` (case-insensitive, surrounding spaces ignored), or -1.
     int column(const QString &name) const;

@@ -6,7 +6,10 @@ namespace fopro::data {
 
 namespace {
 
-SampleState stateOf(const Sample &s) { return {s.label, s.originalLabel, s.flags, s.split}; }
+SampleState stateOf(const Sample &s)
+{
+    return {s.label, s.originalLabel, s.flags, s.split};
+}
 
 void setState(Sample &s, const SampleState &st)
 {
@@ -25,11 +28,13 @@ Result<void> checkSamples(const DatasetIndex &index, const std::vector<int> &sam
     return {};
 }
 
-QString images(int n) { return n == 1 ? QStringLiteral("1 image") : QStringLiteral("%1 images").arg(n); }
+QString images(int n)
+{
+    return n == 1 ? QStringLiteral("1 image") : QStringLiteral("%1 images").arg(n);
+}
 
 /// Builds an edit from a per-sample transformation, keeping only samples that change.
-template <typename F>
-CurationEdit editSamples(const DatasetIndex &index, const std::vector<int> &samples, F change)
+template <typename F> CurationEdit editSamples(const DatasetIndex &index, const std::vector<int> &samples, F change)
 {
     CurationEdit e;
     std::vector<int> sorted = samples;
@@ -52,13 +57,15 @@ CurationEdit editSamples(const DatasetIndex &index, const std::vector<int> &samp
 void CurationEdit::apply(DatasetIndex &index) const
 {
     if (!classesAfter.isEmpty() || !classesBefore.isEmpty()) index.classes = classesAfter;
-    for (std::size_t k = 0; k < samples.size(); ++k) setState(index.samples[std::size_t(samples[k])], after[k]);
+    for (std::size_t k = 0; k < samples.size(); ++k)
+        setState(index.samples[std::size_t(samples[k])], after[k]);
 }
 
 void CurationEdit::revert(DatasetIndex &index) const
 {
     if (!classesAfter.isEmpty() || !classesBefore.isEmpty()) index.classes = classesBefore;
-    for (std::size_t k = 0; k < samples.size(); ++k) setState(index.samples[std::size_t(samples[k])], before[k]);
+    for (std::size_t k = 0; k < samples.size(); ++k)
+        setState(index.samples[std::size_t(samples[k])], before[k]);
 }
 
 Result<CurationEdit> makeRelabel(const DatasetIndex &index, const std::vector<int> &samples, int label)
@@ -79,13 +86,17 @@ Result<CurationEdit> makeSetFlag(const DatasetIndex &index, const std::vector<in
 {
     if (auto ok = checkSamples(index, samples); !ok) return ok.error();
     if (flag != FlagExcluded && flag != FlagFlagged)
-        return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("only the excluded and flagged marks can be set by hand"));
+        return makeError(ErrorCode::InvalidArgument, QString(),
+                         QStringLiteral("only the excluded and flagged marks can be set by hand"));
     CurationEdit e = editSamples(index, samples, [&](const Sample &, SampleState &st) {
         st.flags = on ? (st.flags | flag) : (st.flags & ~flag);
     });
     const int n = int(e.samples.size());
-    if (flag == FlagExcluded) e.description = on ? QStringLiteral("Exclude %1").arg(images(n)) : QStringLiteral("Include %1").arg(images(n));
-    else e.description = on ? QStringLiteral("Flag %1 for review").arg(images(n)) : QStringLiteral("Clear the review flag of %1").arg(images(n));
+    if (flag == FlagExcluded)
+        e.description = on ? QStringLiteral("Exclude %1").arg(images(n)) : QStringLiteral("Include %1").arg(images(n));
+    else
+        e.description = on ? QStringLiteral("Flag %1 for review").arg(images(n))
+                           : QStringLiteral("Clear the review flag of %1").arg(images(n));
     return e;
 }
 
@@ -93,8 +104,9 @@ Result<CurationEdit> makeMoveToSplit(const DatasetIndex &index, const std::vecto
 {
     if (auto ok = checkSamples(index, samples); !ok) return ok.error();
     CurationEdit e = editSamples(index, samples, [&](const Sample &, SampleState &st) { st.split = split; });
-    e.description = split == Split::None ? QStringLiteral("Remove %1 from their split").arg(images(int(e.samples.size())))
-                                         : QStringLiteral("Move %1 to %2").arg(images(int(e.samples.size())), splitName(split));
+    e.description = split == Split::None
+                        ? QStringLiteral("Remove %1 from their split").arg(images(int(e.samples.size())))
+                        : QStringLiteral("Move %1 to %2").arg(images(int(e.samples.size())), splitName(split));
     return e;
 }
 
@@ -102,11 +114,14 @@ Result<CurationEdit> makeRenameClass(const DatasetIndex &index, int classIndex, 
 {
     const QString n = name.trimmed();
     if (classIndex < 0 || classIndex >= index.classCount())
-        return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("class %1 does not exist").arg(classIndex));
-    if (n.isEmpty()) return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("a class name cannot be empty"));
+        return makeError(ErrorCode::InvalidArgument, QString(),
+                         QStringLiteral("class %1 does not exist").arg(classIndex));
+    if (n.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("a class name cannot be empty"));
     const int existing = index.classIndex(n);
     if (existing >= 0 && existing != classIndex)
-        return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("a class named '%1' exists already (merge the classes instead)").arg(n));
+        return makeError(ErrorCode::InvalidArgument, QString(),
+                         QStringLiteral("a class named '%1' exists already (merge the classes instead)").arg(n));
     CurationEdit e;
     e.classesBefore = index.classes;
     e.classesAfter = index.classes;
@@ -125,7 +140,9 @@ Result<CurationEdit> makeMergeClasses(const DatasetIndex &index, const std::vect
             return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("class %1 does not exist").arg(c));
         if (c != into && std::find(merged.begin(), merged.end(), c) == merged.end()) merged.push_back(c);
     }
-    if (merged.empty()) return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("choose at least one other class to merge"));
+    if (merged.empty())
+        return makeError(ErrorCode::InvalidArgument, QString(),
+                         QStringLiteral("choose at least one other class to merge"));
     // New index of every old class: merged ones map to `into`, the rest shift down past removals.
     std::vector<int> map(std::size_t(index.classCount()));
     CurationEdit e;
@@ -136,14 +153,16 @@ Result<CurationEdit> makeMergeClasses(const DatasetIndex &index, const std::vect
         map[std::size_t(c)] = next++;
         names << index.classes[c];
     }
-    for (int c : merged) map[std::size_t(c)] = map[std::size_t(into)];
+    for (int c : merged)
+        map[std::size_t(c)] = map[std::size_t(into)];
     e.classesAfter = names;
     // Every sample whose label index changes is recorded (labels above a removed class shift too).
     for (int i = 0; i < int(index.samples.size()); ++i) {
         const Sample &s = index.samples[std::size_t(i)];
         SampleState after = stateOf(s);
         if (s.label >= 0) after.label = map[std::size_t(s.label)];
-        if (s.originalLabel >= 0 && s.originalLabel < index.classCount()) after.originalLabel = map[std::size_t(s.originalLabel)];
+        if (s.originalLabel >= 0 && s.originalLabel < index.classCount())
+            after.originalLabel = map[std::size_t(s.originalLabel)];
         // A relabel between two merged classes is no relabel any more.
         after.flags = after.label == after.originalLabel ? (after.flags & ~FlagRelabelled) : after.flags;
         if (after == stateOf(s)) continue;
@@ -152,7 +171,8 @@ Result<CurationEdit> makeMergeClasses(const DatasetIndex &index, const std::vect
         e.after.push_back(after);
     }
     QStringList mergedNames;
-    for (int c : merged) mergedNames << index.classes[c];
+    for (int c : merged)
+        mergedNames << index.classes[c];
     e.description = QStringLiteral("Merge %1 into %2").arg(mergedNames.join(QStringLiteral(", ")), index.classes[into]);
     return e;
 }

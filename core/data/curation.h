@@ -23,10 +23,10 @@ struct SampleState {
 };
 
 struct CurationEdit {
-    QString description;          // plain English, e.g. "Relabel 3 images as melanoma"
-    std::vector<int> samples;     // indices into DatasetIndex::samples
+    QString description;      // plain English, e.g. "Relabel 3 images as melanoma"
+    std::vector<int> samples; // indices into DatasetIndex::samples
     std::vector<SampleState> before, after;
-    QStringList classesBefore;    // both empty when the class list does not change
+    QStringList classesBefore; // both empty when the class list does not change
     QStringList classesAfter;
 
     bool isEmpty() const { return samples.empty() && classesBefore == classesAfter; }

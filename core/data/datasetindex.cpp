@@ -52,7 +52,8 @@ std::vector<int> DatasetIndex::classCounts(std::optional<Split> split) const
 void DatasetIndex::reorderClasses(const QStringList &order)
 {
     std::vector<int> map(std::size_t(classes.size()), -1);
-    for (int i = 0; i < classes.size(); ++i) map[std::size_t(i)] = int(order.indexOf(classes[i]));
+    for (int i = 0; i < classes.size(); ++i)
+        map[std::size_t(i)] = int(order.indexOf(classes[i]));
     for (Sample &s : samples) {
         if (s.label >= 0) s.label = map[std::size_t(s.label)];
         if (s.originalLabel >= 0) s.originalLabel = map[std::size_t(s.originalLabel)];
@@ -90,7 +91,8 @@ QJsonObject DatasetIndex::toJson(const QString &manifestDir) const
         if (s.flags) j[QStringLiteral("flags")] = int(s.flags);
         if (!s.meta.isEmpty()) {
             QJsonObject m;
-            for (auto it = s.meta.cbegin(); it != s.meta.cend(); ++it) m[it.key()] = it.value();
+            for (auto it = s.meta.cbegin(); it != s.meta.cend(); ++it)
+                m[it.key()] = it.value();
             j[QStringLiteral("meta")] = m;
         }
         arr.append(j);
@@ -99,20 +101,24 @@ QJsonObject DatasetIndex::toJson(const QString &manifestDir) const
     return o;
 }
 
-Result<DatasetIndex> DatasetIndex::fromJson(const QJsonObject &o, const QString &manifestDir,
-                                            const QString &file)
+Result<DatasetIndex> DatasetIndex::fromJson(const QJsonObject &o, const QString &manifestDir, const QString &file)
 {
     if (o.value(QStringLiteral("kind")).toString() != kMagic)
-        return makeError(ErrorCode::Malformed, file, QStringLiteral("not a dataset manifest (missing \"kind\": \"fopro-dataset\")"));
+        return makeError(ErrorCode::Malformed, file,
+                         QStringLiteral("not a dataset manifest (missing \"kind\": \"fopro-dataset\")"));
     const int version = o.value(QStringLiteral("version")).toInt(-1);
     if (version < 1 || version > kManifestVersion)
-        return makeError(ErrorCode::Unsupported, file, QStringLiteral("manifest version %1 is not supported (this build reads up to %2)").arg(version).arg(kManifestVersion));
+        return makeError(ErrorCode::Unsupported, file,
+                         QStringLiteral("manifest version %1 is not supported (this build reads up to %2)")
+                             .arg(version)
+                             .arg(kManifestVersion));
     DatasetIndex d;
     d.format = o.value(QStringLiteral("format")).toString();
     d.root = o.value(QStringLiteral("root")).toString();
     if (!d.root.isEmpty() && QDir::isRelativePath(d.root) && !manifestDir.isEmpty())
         d.root = QDir::cleanPath(QDir(manifestDir).filePath(d.root));
-    for (const QJsonValue &v : o.value(QStringLiteral("classes")).toArray()) d.classes.append(v.toString());
+    for (const QJsonValue &v : o.value(QStringLiteral("classes")).toArray())
+        d.classes.append(v.toString());
     d.info = o.value(QStringLiteral("info")).toObject().toVariantMap();
     const QJsonArray arr = o.value(QStringLiteral("samples")).toArray();
     d.samples.reserve(std::size_t(arr.size()));
@@ -128,14 +134,20 @@ Result<DatasetIndex> DatasetIndex::fromJson(const QJsonObject &o, const QString 
         s.entry = j.value(QStringLiteral("entry")).toInt();
         s.label = j.value(QStringLiteral("label")).toInt(-1);
         if (s.label >= d.classes.size() || s.label < -1)
-            return makeError(ErrorCode::Malformed, file, QStringLiteral("sample %1 has label %2 but there are %3 classes").arg(row).arg(s.label).arg(d.classes.size()));
-        s.originalLabel = j.contains(QStringLiteral("original")) ? j.value(QStringLiteral("original")).toInt(-1) : s.label;
+            return makeError(ErrorCode::Malformed, file,
+                             QStringLiteral("sample %1 has label %2 but there are %3 classes")
+                                 .arg(row)
+                                 .arg(s.label)
+                                 .arg(d.classes.size()));
+        s.originalLabel =
+            j.contains(QStringLiteral("original")) ? j.value(QStringLiteral("original")).toInt(-1) : s.label;
         if (!parseSplit(j.value(QStringLiteral("split")).toString(), &s.split))
             return makeError(ErrorCode::Malformed, file, QStringLiteral("sample %1 has an unknown split").arg(row));
         s.group = j.value(QStringLiteral("group")).toString();
         s.flags = std::uint8_t(j.value(QStringLiteral("flags")).toInt());
         const QJsonObject m = j.value(QStringLiteral("meta")).toObject();
-        for (auto it = m.begin(); it != m.end(); ++it) s.meta.insert(it.key(), it.value().toString());
+        for (auto it = m.begin(); it != m.end(); ++it)
+            s.meta.insert(it.key(), it.value().toString());
         d.samples.push_back(std::move(s));
         ++row;
     }

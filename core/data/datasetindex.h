@@ -5,8 +5,8 @@
 #include "core/common/result.h"
 #include "core/data/sample.h"
 
-#include <QtCore/QStringList>
 #include <QtCore/QJsonObject>
+#include <QtCore/QStringList>
 #include <QtCore/QVariantMap>
 
 #include <optional>
@@ -16,11 +16,11 @@ namespace fopro::data {
 
 class DatasetIndex {
 public:
-    QString format;       // importer id that produced it ("folder", "isic2019", "idx", ...)
-    QString root;         // absolute folder that relative sample paths are resolved against
-    QStringList classes;  // class names; a sample's label indexes this list
+    QString format;      // importer id that produced it ("folder", "isic2019", "idx", ...)
+    QString root;        // absolute folder that relative sample paths are resolved against
+    QStringList classes; // class names; a sample's label indexes this list
     std::vector<Sample> samples;
-    QVariantMap info;     // importer facts worth keeping (source files, options used)
+    QVariantMap info; // importer facts worth keeping (source files, options used)
 
     int classCount() const { return int(classes.size()); }
     int classIndex(const QString &name) const { return int(classes.indexOf(name)); }

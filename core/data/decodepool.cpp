@@ -37,7 +37,8 @@ Result<cv::Mat> DecodePool::decodeOne(const DatasetIndex &index, int sampleIndex
     if (sampleIndex < 0 || sampleIndex >= int(index.samples.size()))
         return makeError(ErrorCode::InvalidArgument, QString(),
                          QStringLiteral("sample %1 is out of range (the dataset has %2 samples)")
-                             .arg(sampleIndex).arg(index.samples.size()));
+                             .arg(sampleIndex)
+                             .arg(index.samples.size()));
     const Sample &sample = index.samples[std::size_t(sampleIndex)];
     const LoadOptions options{m_reducedJpeg.load()};
     try { // nothing escapes a worker thread
@@ -45,7 +46,8 @@ Result<cv::Mat> DecodePool::decodeOne(const DatasetIndex &index, int sampleIndex
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Malformed, index.absolutePath(sample), QString::fromLocal8Bit(e.what()));
     } catch (...) {
-        return makeError(ErrorCode::Malformed, index.absolutePath(sample), QStringLiteral("unknown error while decoding"));
+        return makeError(ErrorCode::Malformed, index.absolutePath(sample),
+                         QStringLiteral("unknown error while decoding"));
     }
 }
 
@@ -54,7 +56,8 @@ std::vector<Result<cv::Mat>> DecodePool::decodeMany(const DatasetIndex &index, c
                                                     const ItemDone &itemDone)
 {
     const int n = int(sampleIndices.size());
-    std::vector<Result<cv::Mat>> results(std::size_t(n), Result<cv::Mat>(Error{ErrorCode::Cancelled, QString(), QString()}));
+    std::vector<Result<cv::Mat>> results(std::size_t(n),
+                                         Result<cv::Mat>(Error{ErrorCode::Cancelled, QString(), QString()}));
     std::vector<char> finished(std::size_t(n), 0);
     if (n == 0) return results;
 
@@ -70,23 +73,25 @@ std::vector<Result<cv::Mat>> DecodePool::decodeMany(const DatasetIndex &index, c
     batch.running = tasks;
     for (int t = 0; t < tasks; ++t) {
         // Priority 1: ahead of queued thumbnail requests of this pool.
-        m_pool.start([&, this] {
-            for (;;) {
-                if (isCancelled(cancel)) break;
-                const int k = batch.next.fetch_add(1);
-                if (k >= n) break;
-                results[std::size_t(k)] = decodeOne(index, sampleIndices[std::size_t(k)], spec, cache);
-                finished[std::size_t(k)] = 1;
-                if (itemDone) {
-                    try {
-                        itemDone(k, results[std::size_t(k)]);
-                    } catch (...) { // a callback's exception must not kill the worker
+        m_pool.start(
+            [&, this] {
+                for (;;) {
+                    if (isCancelled(cancel)) break;
+                    const int k = batch.next.fetch_add(1);
+                    if (k >= n) break;
+                    results[std::size_t(k)] = decodeOne(index, sampleIndices[std::size_t(k)], spec, cache);
+                    finished[std::size_t(k)] = 1;
+                    if (itemDone) {
+                        try {
+                            itemDone(k, results[std::size_t(k)]);
+                        } catch (...) { // a callback's exception must not kill the worker
+                        }
                     }
                 }
-            }
-            std::lock_guard<std::mutex> lock(batch.mutex);
-            if (--batch.running == 0) batch.idle.notify_all();
-        }, 1);
+                std::lock_guard<std::mutex> lock(batch.mutex);
+                if (--batch.running == 0) batch.idle.notify_all();
+            },
+            1);
     }
     {
         std::unique_lock<std::mutex> lock(batch.mutex);
@@ -96,7 +101,8 @@ std::vector<Result<cv::Mat>> DecodePool::decodeMany(const DatasetIndex &index, c
     for (int k = 0; k < n; ++k) {
         if (finished[std::size_t(k)]) continue;
         const int i = sampleIndices[std::size_t(k)];
-        const QString file = i >= 0 && i < int(index.samples.size()) ? index.absolutePath(index.samples[std::size_t(i)]) : QString();
+        const QString file =
+            i >= 0 && i < int(index.samples.size()) ? index.absolutePath(index.samples[std::size_t(i)]) : QString();
         results[std::size_t(k)] = makeError(ErrorCode::Cancelled, file, QStringLiteral("cancelled before decoding"));
     }
     return results;

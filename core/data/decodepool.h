@@ -64,8 +64,8 @@ public:
     /// called on the worker thread that finished an item (so possibly concurrently), with the item's
     /// position in `sampleIndices`; it may cancel `cancel` (e.g. after the first error).
     std::vector<Result<cv::Mat>> decodeMany(const DatasetIndex &index, const std::vector<int> &sampleIndices,
-                                            ResizeSpec spec, ImageCache *cache = nullptr,
-                                            JobControl *cancel = nullptr, const ItemDone &itemDone = {});
+                                            ResizeSpec spec, ImageCache *cache = nullptr, JobControl *cancel = nullptr,
+                                            const ItemDone &itemDone = {});
 
     /// Queues one sample; `done(sampleIndex, result)` is called on a worker thread unless the
     /// request went stale first (see cancelPending()).

@@ -28,80 +28,252 @@ namespace {
 // are exported shifted under DateMode::Shift ("Retain Longitudinal Temporal Information with
 // Modified Dates" option), never as they are.
 const char *const kProfileKeywords[] = {
-    "AccessionNumber", "AcquisitionComments", "AcquisitionContextSequence", "AcquisitionDate",
-    "AcquisitionDateTime", "AcquisitionDeviceProcessingDescription", "AcquisitionProtocolDescription",
-    "AcquisitionTime", "ActualHumanPerformersSequence", "AdditionalPatientHistory", "AdmissionID",
-    "AdmittingDate", "AdmittingDiagnosesCodeSequence", "AdmittingDiagnosesDescription", "AdmittingTime",
-    "AffectedSOPInstanceUID", "Allergies", "Arbitrary", "AuthorObserverSequence", "BranchOfService",
-    "CassetteID", "CommentsOnThePerformedProcedureStep", "ConcatenationUID",
-    "ConfidentialityConstraintOnPatientDataDescription", "ContentCreatorName",
-    "ContentCreatorIdentificationCodeSequence", "ContentDate", "ContentSequence", "ContentTime",
-    "ContributionDescription", "CountryOfResidence", "CurrentPatientLocation", "CurveDate", "CurveTime",
-    "CustodialOrganizationSequence", "DataSetTrailingPadding", "DerivationDescription", "DetectorID",
-    "DeviceSerialNumber", "DeviceUID", "DigitalSignatureUID", "DimensionOrganizationUID",
-    "DischargeDiagnosisDescription", "DistributionAddress", "DistributionName", "DoseReferenceUID",
-    "EthnicGroup", "FailedSOPInstanceUIDList", "FiducialUID", "FillerOrderNumberImagingServiceRequest",
-    "FrameComments", "FrameOfReferenceUID", "GantryID", "GeneratorID", "GraphicAnnotationSequence",
-    "HumanPerformerName", "HumanPerformerOrganization", "IconImageSequence", "IdentifyingComments",
-    "ImageComments", "ImagePresentationComments", "ImagingServiceRequestComments", "Impressions",
-    "InstanceCreationDate", "InstanceCreationTime", "InstanceCreatorUID", "InstitutionAddress",
-    "InstitutionCodeSequence", "InstitutionName", "InstitutionalDepartmentName",
-    "InsurancePlanIdentification", "IntendedRecipientsOfResultsIdentificationSequence",
-    "InterpretationApproverSequence", "InterpretationAuthor", "InterpretationDiagnosisDescription",
-    "InterpretationIDIssuer", "InterpretationRecorder", "InterpretationText", "InterpretationTranscriber",
-    "IrradiationEventUID", "IssuerOfAdmissionID", "IssuerOfPatientID", "IssuerOfServiceEpisodeID",
-    "LargePaletteColorLookupTableUID", "MAC", "MediaStorageSOPInstanceUID", "MedicalAlerts",
-    "MedicalRecordLocator", "MilitaryRank", "ModifiedAttributesSequence", "ModifiedImageDescription",
-    "ModifyingDeviceID", "NameOfPhysiciansReadingStudy", "NamesOfIntendedRecipientsOfResults",
-    "Occupation", "OperatorIdentificationSequence", "OperatorsName", "OrderCallbackPhoneNumber",
-    "OrderEnteredBy", "OrderEntererLocation", "OriginalAttributesSequence", "OtherPatientIDs",
-    "OtherPatientIDsSequence", "OtherPatientNames", "OverlayComments", "OverlayDate", "OverlayTime",
-    "PatientAddress", "PatientAge", "PatientBirthDate", "PatientBirthName", "PatientBirthTime",
-    "PatientComments", "PatientID", "PatientInsurancePlanCodeSequence", "PatientMotherBirthName",
-    "PatientName", "PatientPrimaryLanguageCodeSequence", "PatientReligiousPreference", "PatientSex",
-    "PatientSexNeutered", "PatientSize", "PatientState", "PatientTelephoneNumbers",
-    "PatientTransportArrangements", "PatientWeight", "PerformedLocation",
-    "PerformedProcedureStepDescription", "PerformedProcedureStepEndDate", "PerformedProcedureStepEndTime",
-    "PerformedProcedureStepID", "PerformedProcedureStepStartDate", "PerformedProcedureStepStartTime",
-    "PerformedStationAETitle", "PerformedStationGeographicLocationCodeSequence", "PerformedStationName",
-    "PerformingPhysicianIdentificationSequence", "PerformingPhysicianName", "PersonAddress",
-    "PersonIdentificationCodeSequence", "PersonName", "PersonTelephoneNumbers",
-    "PhysicianApprovingInterpretation", "PhysiciansOfRecord", "PhysiciansOfRecordIdentificationSequence",
-    "PhysiciansReadingStudyIdentificationSequence", "PlacerOrderNumberImagingServiceRequest", "PlateID",
-    "PreMedication", "PregnancyStatus", "ProtocolName", "ReasonForImagingServiceRequest", "ReasonForStudy",
-    "ReferencedDigitalSignatureSequence", "ReferencedFrameOfReferenceUID", "ReferencedImageSequence",
-    "ReferencedPatientAliasSequence", "ReferencedPatientSequence",
-    "ReferencedPerformedProcedureStepSequence", "ReferencedSOPInstanceMACSequence",
-    "ReferencedSOPInstanceUID", "ReferencedStudySequence", "ReferringPhysicianAddress",
-    "ReferringPhysicianIdentificationSequence", "ReferringPhysicianName",
-    "ReferringPhysicianTelephoneNumbers", "RegionOfResidence", "RelatedFrameOfReferenceUID",
-    "RequestAttributesSequence", "RequestedContrastAgent", "RequestedProcedureComments",
-    "RequestedProcedureDescription", "RequestedProcedureID", "RequestedProcedureLocation",
-    "RequestedSOPInstanceUID", "RequestingPhysician", "RequestingService", "ResponsibleOrganization",
-    "ResponsiblePerson", "ResultsComments", "ResultsDistributionListSequence", "ResultsIDIssuer",
-    "ReviewerName", "ScheduledHumanPerformersSequence", "ScheduledPatientInstitutionResidence",
-    "ScheduledPerformingPhysicianIdentificationSequence", "ScheduledPerformingPhysicianName",
-    "ScheduledProcedureStepDescription", "ScheduledProcedureStepEndDate", "ScheduledProcedureStepEndTime",
-    "ScheduledProcedureStepLocation", "ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime",
-    "ScheduledStationAETitle", "ScheduledStationGeographicLocationCodeSequence", "ScheduledStationName",
-    "ScheduledStationNameCodeSequence", "ScheduledStudyLocation", "ScheduledStudyLocationAETitle",
-    "SeriesDate", "SeriesDescription", "SeriesInstanceUID", "SeriesTime", "ServiceEpisodeDescription",
-    "ServiceEpisodeID", "SmokingStatus", "SOPInstanceUID", "SourceImageSequence", "SpecialNeeds",
-    "StationName", "StorageMediaFileSetUID", "StudyComments", "StudyDate", "StudyDescription", "StudyID",
-    "StudyIDIssuer", "StudyInstanceUID", "StudyTime", "SynchronizationFrameOfReferenceUID",
-    "TemplateExtensionCreatorUID", "TemplateExtensionOrganizationUID", "TextComments", "TextString",
-    "TimezoneOffsetFromUTC", "TopicAuthor", "TopicKeywords", "TopicSubject", "TopicTitle", "TransactionUID",
-    "UID", "VerifyingObserverIdentificationCodeSequence", "VerifyingObserverName",
-    "VerifyingObserverSequence", "VerifyingOrganization", "VisitComments",
+    "AccessionNumber",
+    "AcquisitionComments",
+    "AcquisitionContextSequence",
+    "AcquisitionDate",
+    "AcquisitionDateTime",
+    "AcquisitionDeviceProcessingDescription",
+    "AcquisitionProtocolDescription",
+    "AcquisitionTime",
+    "ActualHumanPerformersSequence",
+    "AdditionalPatientHistory",
+    "AdmissionID",
+    "AdmittingDate",
+    "AdmittingDiagnosesCodeSequence",
+    "AdmittingDiagnosesDescription",
+    "AdmittingTime",
+    "AffectedSOPInstanceUID",
+    "Allergies",
+    "Arbitrary",
+    "AuthorObserverSequence",
+    "BranchOfService",
+    "CassetteID",
+    "CommentsOnThePerformedProcedureStep",
+    "ConcatenationUID",
+    "ConfidentialityConstraintOnPatientDataDescription",
+    "ContentCreatorName",
+    "ContentCreatorIdentificationCodeSequence",
+    "ContentDate",
+    "ContentSequence",
+    "ContentTime",
+    "ContributionDescription",
+    "CountryOfResidence",
+    "CurrentPatientLocation",
+    "CurveDate",
+    "CurveTime",
+    "CustodialOrganizationSequence",
+    "DataSetTrailingPadding",
+    "DerivationDescription",
+    "DetectorID",
+    "DeviceSerialNumber",
+    "DeviceUID",
+    "DigitalSignatureUID",
+    "DimensionOrganizationUID",
+    "DischargeDiagnosisDescription",
+    "DistributionAddress",
+    "DistributionName",
+    "DoseReferenceUID",
+    "EthnicGroup",
+    "FailedSOPInstanceUIDList",
+    "FiducialUID",
+    "FillerOrderNumberImagingServiceRequest",
+    "FrameComments",
+    "FrameOfReferenceUID",
+    "GantryID",
+    "GeneratorID",
+    "GraphicAnnotationSequence",
+    "HumanPerformerName",
+    "HumanPerformerOrganization",
+    "IconImageSequence",
+    "IdentifyingComments",
+    "ImageComments",
+    "ImagePresentationComments",
+    "ImagingServiceRequestComments",
+    "Impressions",
+    "InstanceCreationDate",
+    "InstanceCreationTime",
+    "InstanceCreatorUID",
+    "InstitutionAddress",
+    "InstitutionCodeSequence",
+    "InstitutionName",
+    "InstitutionalDepartmentName",
+    "InsurancePlanIdentification",
+    "IntendedRecipientsOfResultsIdentificationSequence",
+    "InterpretationApproverSequence",
+    "InterpretationAuthor",
+    "InterpretationDiagnosisDescription",
+    "InterpretationIDIssuer",
+    "InterpretationRecorder",
+    "InterpretationText",
+    "InterpretationTranscriber",
+    "IrradiationEventUID",
+    "IssuerOfAdmissionID",
+    "IssuerOfPatientID",
+    "IssuerOfServiceEpisodeID",
+    "LargePaletteColorLookupTableUID",
+    "MAC",
+    "MediaStorageSOPInstanceUID",
+    "MedicalAlerts",
+    "MedicalRecordLocator",
+    "MilitaryRank",
+    "ModifiedAttributesSequence",
+    "ModifiedImageDescription",
+    "ModifyingDeviceID",
+    "NameOfPhysiciansReadingStudy",
+    "NamesOfIntendedRecipientsOfResults",
+    "Occupation",
+    "OperatorIdentificationSequence",
+    "OperatorsName",
+    "OrderCallbackPhoneNumber",
+    "OrderEnteredBy",
+    "OrderEntererLocation",
+    "OriginalAttributesSequence",
+    "OtherPatientIDs",
+    "OtherPatientIDsSequence",
+    "OtherPatientNames",
+    "OverlayComments",
+    "OverlayDate",
+    "OverlayTime",
+    "PatientAddress",
+    "PatientAge",
+    "PatientBirthDate",
+    "PatientBirthName",
+    "PatientBirthTime",
+    "PatientComments",
+    "PatientID",
+    "PatientInsurancePlanCodeSequence",
+    "PatientMotherBirthName",
+    "PatientName",
+    "PatientPrimaryLanguageCodeSequence",
+    "PatientReligiousPreference",
+    "PatientSex",
+    "PatientSexNeutered",
+    "PatientSize",
+    "PatientState",
+    "PatientTelephoneNumbers",
+    "PatientTransportArrangements",
+    "PatientWeight",
+    "PerformedLocation",
+    "PerformedProcedureStepDescription",
+    "PerformedProcedureStepEndDate",
+    "PerformedProcedureStepEndTime",
+    "PerformedProcedureStepID",
+    "PerformedProcedureStepStartDate",
+    "PerformedProcedureStepStartTime",
+    "PerformedStationAETitle",
+    "PerformedStationGeographicLocationCodeSequence",
+    "PerformedStationName",
+    "PerformingPhysicianIdentificationSequence",
+    "PerformingPhysicianName",
+    "PersonAddress",
+    "PersonIdentificationCodeSequence",
+    "PersonName",
+    "PersonTelephoneNumbers",
+    "PhysicianApprovingInterpretation",
+    "PhysiciansOfRecord",
+    "PhysiciansOfRecordIdentificationSequence",
+    "PhysiciansReadingStudyIdentificationSequence",
+    "PlacerOrderNumberImagingServiceRequest",
+    "PlateID",
+    "PreMedication",
+    "PregnancyStatus",
+    "ProtocolName",
+    "ReasonForImagingServiceRequest",
+    "ReasonForStudy",
+    "ReferencedDigitalSignatureSequence",
+    "ReferencedFrameOfReferenceUID",
+    "ReferencedImageSequence",
+    "ReferencedPatientAliasSequence",
+    "ReferencedPatientSequence",
+    "ReferencedPerformedProcedureStepSequence",
+    "ReferencedSOPInstanceMACSequence",
+    "ReferencedSOPInstanceUID",
+    "ReferencedStudySequence",
+    "ReferringPhysicianAddress",
+    "ReferringPhysicianIdentificationSequence",
+    "ReferringPhysicianName",
+    "ReferringPhysicianTelephoneNumbers",
+    "RegionOfResidence",
+    "RelatedFrameOfReferenceUID",
+    "RequestAttributesSequence",
+    "RequestedContrastAgent",
+    "RequestedProcedureComments",
+    "RequestedProcedureDescription",
+    "RequestedProcedureID",
+    "RequestedProcedureLocation",
+    "RequestedSOPInstanceUID",
+    "RequestingPhysician",
+    "RequestingService",
+    "ResponsibleOrganization",
+    "ResponsiblePerson",
+    "ResultsComments",
+    "ResultsDistributionListSequence",
+    "ResultsIDIssuer",
+    "ReviewerName",
+    "ScheduledHumanPerformersSequence",
+    "ScheduledPatientInstitutionResidence",
+    "ScheduledPerformingPhysicianIdentificationSequence",
+    "ScheduledPerformingPhysicianName",
+    "ScheduledProcedureStepDescription",
+    "ScheduledProcedureStepEndDate",
+    "ScheduledProcedureStepEndTime",
+    "ScheduledProcedureStepLocation",
+    "ScheduledProcedureStepStartDate",
+    "ScheduledProcedureStepStartTime",
+    "ScheduledStationAETitle",
+    "ScheduledStationGeographicLocationCodeSequence",
+    "ScheduledStationName",
+    "ScheduledStationNameCodeSequence",
+    "ScheduledStudyLocation",
+    "ScheduledStudyLocationAETitle",
+    "SeriesDate",
+    "SeriesDescription",
+    "SeriesInstanceUID",
+    "SeriesTime",
+    "ServiceEpisodeDescription",
+    "ServiceEpisodeID",
+    "SmokingStatus",
+    "SOPInstanceUID",
+    "SourceImageSequence",
+    "SpecialNeeds",
+    "StationName",
+    "StorageMediaFileSetUID",
+    "StudyComments",
+    "StudyDate",
+    "StudyDescription",
+    "StudyID",
+    "StudyIDIssuer",
+    "StudyInstanceUID",
+    "StudyTime",
+    "SynchronizationFrameOfReferenceUID",
+    "TemplateExtensionCreatorUID",
+    "TemplateExtensionOrganizationUID",
+    "TextComments",
+    "TextString",
+    "TimezoneOffsetFromUTC",
+    "TopicAuthor",
+    "TopicKeywords",
+    "TopicSubject",
+    "TopicTitle",
+    "TransactionUID",
+    "UID",
+    "VerifyingObserverIdentificationCodeSequence",
+    "VerifyingObserverName",
+    "VerifyingObserverSequence",
+    "VerifyingOrganization",
+    "VisitComments",
 };
 
 // Names that CSV metadata commonly uses for the same facts (compared normalised, see normalised()).
 const char *const kAliases[] = {
-    "age", "ageapprox", "sex", "gender", "dob", "birthdate", "dateofbirth", "birthday", "name",
-    "firstname", "lastname", "surname", "givenname", "fullname", "patient", "patientid", "mrn",
-    "medicalrecordnumber", "ssn", "address", "phone", "telephone", "email", "zip", "zipcode",
-    "postcode", "institution", "hospital", "physician", "doctor", "operator", "accession",
-    "lesionid", "subjectid", "caseid", "comment", "comments", "notes", "description",
+    "age",         "ageapprox", "sex",         "gender",    "dob",       "birthdate",
+    "dateofbirth", "birthday",  "name",        "firstname", "lastname",  "surname",
+    "givenname",   "fullname",  "patient",     "patientid", "mrn",       "medicalrecordnumber",
+    "ssn",         "address",   "phone",       "telephone", "email",     "zip",
+    "zipcode",     "postcode",  "institution", "hospital",  "physician", "doctor",
+    "operator",    "accession", "lesionid",    "subjectid", "caseid",    "comment",
+    "comments",    "notes",     "description",
 };
 
 /// Lower case, letters and digits only: "Patient_Name" and "PatientName" compare equal.
@@ -183,8 +355,6 @@ QString safeFolderName(const QString &name, int classIndex)
     return out;
 }
 
-
-
 bool isInside(const QString &path, const QString &folder)
 {
     const QString p = QDir::cleanPath(path);
@@ -202,8 +372,8 @@ QString pseudonym(const QString &id, const QByteArray &secret)
 int dateShiftDays(const QString &groupId, const QByteArray &secret)
 {
     const QByteArray h = hmac(secret, groupId);
-    const quint32 v = (quint32(quint8(h[16])) << 24) | (quint32(quint8(h[17])) << 16) |
-                      (quint32(quint8(h[18])) << 8) | quint32(quint8(h[19]));
+    const quint32 v = (quint32(quint8(h[16])) << 24) | (quint32(quint8(h[17])) << 16) | (quint32(quint8(h[18])) << 8) |
+                      quint32(quint8(h[19]));
     return int(v % 731u) - 365;
 }
 
@@ -237,22 +407,23 @@ QStringList confidentialityProfileKeywords()
     return out;
 }
 
-Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOptions &options,
-                                   JobControl *cancel, const ProgressSink &progress)
+Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOptions &options, JobControl *cancel,
+                                   const ProgressSink &progress)
 {
     if (options.outputDir.trimmed().isEmpty())
         return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("no output folder given"));
     if (options.secret.size() < 16)
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("the secret key must be at least 16 bytes long (got %1)")
-                             .arg(options.secret.size()));
+        return makeError(
+            ErrorCode::InvalidArgument, QString(),
+            QStringLiteral("the secret key must be at least 16 bytes long (got %1)").arg(options.secret.size()));
 
     ExportReport report;
     const QString out = QDir::cleanPath(QFileInfo(options.outputDir).absoluteFilePath());
     report.outputDir = out;
     report.manifestFile = out + QStringLiteral("/manifest.csv");
     if (!index.root.isEmpty() && QDir::cleanPath(QFileInfo(index.root).absoluteFilePath()) == out)
-        return makeError(ErrorCode::InvalidArgument, out, QStringLiteral("the output folder is the dataset's own folder"));
+        return makeError(ErrorCode::InvalidArgument, out,
+                         QStringLiteral("the output folder is the dataset's own folder"));
 
     const QFileInfo outInfo(out);
     if (outInfo.exists() && !outInfo.isDir())
@@ -271,7 +442,8 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
         }
     }
     if (!QDir().mkpath(out + QStringLiteral("/images")))
-        return makeError(ErrorCode::WriteFailed, out + QStringLiteral("/images"), QStringLiteral("cannot create the folder"));
+        return makeError(ErrorCode::WriteFailed, out + QStringLiteral("/images"),
+                         QStringLiteral("cannot create the folder"));
 
     // Class folders, made unique after sanitising.
     QStringList classFolders;
@@ -338,7 +510,8 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
             cv::cvtColor(*img, bgr, cv::COLOR_RGB2BGR);
             if (!cv::imencode(".png", bgr, png)) throw cv::Exception(0, "PNG encoding failed", "", "", 0);
         } catch (const cv::Exception &e) {
-            report.problems.push_back({s.path, QStringLiteral("cannot encode as PNG: ") + QString::fromStdString(e.what())});
+            report.problems.push_back(
+                {s.path, QStringLiteral("cannot encode as PNG: ") + QString::fromStdString(e.what())});
             ++report.skipped;
             finishOne();
             continue;
@@ -359,9 +532,10 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
         const QString relative = QStringLiteral("images/") + folder + QLatin1Char('/') + name + QStringLiteral(".png");
         const QString target = out + QLatin1Char('/') + relative;
         if (!isInside(target, out))
-            return makeError(ErrorCode::WriteFailed, target, QStringLiteral("would be written outside the output folder"));
-        Result<void> written =
-            fileio::writeAtomically(target, QByteArray(reinterpret_cast<const char *>(png.data()), qsizetype(png.size())));
+            return makeError(ErrorCode::WriteFailed, target,
+                             QStringLiteral("would be written outside the output folder"));
+        Result<void> written = fileio::writeAtomically(
+            target, QByteArray(reinterpret_cast<const char *>(png.data()), qsizetype(png.size())));
         if (!written) return written.error();
 
         Row row;
@@ -414,9 +588,9 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
     // Manifest: fixed columns, then the safe metadata keys sorted.
     QStringList keys(metaKeys.begin(), metaKeys.end());
     keys.sort(Qt::CaseInsensitive);
-    report.columns = QStringList{QStringLiteral("file"), QStringLiteral("class"), QStringLiteral("split"),
-                                 QStringLiteral("group")} +
-                     keys;
+    report.columns =
+        QStringList{QStringLiteral("file"), QStringLiteral("class"), QStringLiteral("split"), QStringLiteral("group")} +
+        keys;
     QString csv;
     QStringList header;
     for (const QString &c : report.columns)
@@ -424,7 +598,8 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
     csv += header.join(QLatin1Char(',')) + QLatin1Char('\n');
     std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.file < b.file; });
     for (const Row &r : rows) {
-        QStringList fields{fileio::csvField(r.file), fileio::csvField(r.cls), fileio::csvField(r.split), fileio::csvField(r.group)};
+        QStringList fields{fileio::csvField(r.file), fileio::csvField(r.cls), fileio::csvField(r.split),
+                           fileio::csvField(r.group)};
         for (const QString &k : keys)
             fields << fileio::csvField(r.meta.value(k));
         csv += fields.join(QLatin1Char(',')) + QLatin1Char('\n');

@@ -64,10 +64,10 @@ struct ExportReport {
     QString outputDir;    // absolute
     QString manifestFile; // absolute
     int exported = 0;
-    int skipped = 0;      // unreadable samples (see problems)
-    int inactive = 0;     // excluded, missing or unlabelled samples left out
-    int patients = 0;     // distinct pseudonymous groups
-    QStringList columns;  // manifest columns in order
+    int skipped = 0;         // unreadable samples (see problems)
+    int inactive = 0;        // excluded, missing or unlabelled samples left out
+    int patients = 0;        // distinct pseudonymous groups
+    QStringList columns;     // manifest columns in order
     QStringList removedKeys; // metadata keys dropped by the filter (sorted, distinct)
     std::vector<ExportProblem> problems;
 };

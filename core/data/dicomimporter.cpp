@@ -137,8 +137,7 @@ public:
         return (dicom > 0 && dicom > other) ? 70 : 0;
     }
 
-    Result<ImportResult> run(const QString &path, const ImportOptions &options,
-                             JobControl *cancel) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &options, JobControl *cancel) const override
     {
         const QFileInfo fi(path);
         if (!fi.exists()) return makeError(ErrorCode::NotFound, path, QStringLiteral("no such file or folder"));

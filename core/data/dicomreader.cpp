@@ -37,8 +37,10 @@
 
 namespace fopro::data {
 
-QString dicomLibraryVersion() { return QStringLiteral(OFFIS_DCMTK_VERSION_STRING); }
-
+QString dicomLibraryVersion()
+{
+    return QStringLiteral(OFFIS_DCMTK_VERSION_STRING);
+}
 
 namespace {
 

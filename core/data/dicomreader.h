@@ -19,7 +19,7 @@ QString dicomLibraryVersion();
 struct DicomInfo {
     QString sopClassUid;
     QString transferSyntaxUid;
-    QString photometric;      // e.g. "MONOCHROME2", "RGB", "YBR_FULL_422"
+    QString photometric; // e.g. "MONOCHROME2", "RGB", "YBR_FULL_422"
     int rows = 0;
     int columns = 0;
     int frames = 1;

@@ -4,8 +4,8 @@
 
 #include <QtConcurrent/QtConcurrentMap>
 #include <QtCore/QCryptographicHash>
-#include <QtCore/QHash>
 #include <QtCore/QFile>
+#include <QtCore/QHash>
 #include <QtCore/QThread>
 #include <QtCore/QThreadPool>
 
@@ -29,9 +29,15 @@ quint64 perceptualHash(const cv::Mat &image)
     if (image.depth() != CV_8U) cv::normalize(image, eight, 0, 255, cv::NORM_MINMAX, CV_8U);
     cv::Mat grey;
     switch (eight.channels()) {
-    case 1: grey = eight; break;
-    case 3: cv::cvtColor(eight, grey, cv::COLOR_RGB2GRAY); break;
-    case 4: cv::cvtColor(eight, grey, cv::COLOR_RGBA2GRAY); break;
+    case 1:
+        grey = eight;
+        break;
+    case 3:
+        cv::cvtColor(eight, grey, cv::COLOR_RGB2GRAY);
+        break;
+    case 4:
+        cv::cvtColor(eight, grey, cv::COLOR_RGBA2GRAY);
+        break;
     default: {
         std::vector<cv::Mat> planes;
         cv::split(eight, planes);
@@ -44,21 +50,32 @@ quint64 perceptualHash(const cv::Mat &image)
     cv::Mat bits;
     cv::img_hash::pHash(small, bits);
     quint64 h = 0;
-    for (int i = 0; i < int(bits.total()) && i < 8; ++i) h = (h << 8) | bits.ptr<uchar>(0)[i];
+    for (int i = 0; i < int(bits.total()) && i < 8; ++i)
+        h = (h << 8) | bits.ptr<uchar>(0)[i];
     return h;
 }
 
-int hammingDistance(quint64 a, quint64 b) { return int(std::bitset<64>(a ^ b).count()); }
+int hammingDistance(quint64 a, quint64 b)
+{
+    return int(std::bitset<64>(a ^ b).count());
+}
 
 QByteArray similarityThumbnail(const cv::Mat &image)
 {
     if (image.empty() || image.depth() != CV_8U) return {};
     cv::Mat grey;
     switch (image.channels()) {
-    case 1: grey = image; break;
-    case 3: cv::cvtColor(image, grey, cv::COLOR_RGB2GRAY); break;
-    case 4: cv::cvtColor(image, grey, cv::COLOR_RGBA2GRAY); break;
-    default: return {};
+    case 1:
+        grey = image;
+        break;
+    case 3:
+        cv::cvtColor(image, grey, cv::COLOR_RGB2GRAY);
+        break;
+    case 4:
+        cv::cvtColor(image, grey, cv::COLOR_RGBA2GRAY);
+        break;
+    default:
+        return {};
     }
     cv::Mat small;
     cv::resize(grey, small, cv::Size(32, 32), 0, 0, cv::INTER_AREA);
@@ -70,10 +87,14 @@ double thumbnailDifference(const QByteArray &a, const QByteArray &b)
     if (a.size() != b.size() || a.isEmpty()) return 255;
     const int n = int(a.size());
     double ma = 0, mb = 0;
-    for (int i = 0; i < n; ++i) { ma += uchar(a[i]); mb += uchar(b[i]); }
+    for (int i = 0; i < n; ++i) {
+        ma += uchar(a[i]);
+        mb += uchar(b[i]);
+    }
     const double shift = (mb - ma) / n; // a uniform brightness change is not a difference
     double sum = 0;
-    for (int i = 0; i < n; ++i) sum += std::abs(uchar(b[i]) - uchar(a[i]) - shift);
+    for (int i = 0; i < n; ++i)
+        sum += std::abs(uchar(b[i]) - uchar(a[i]) - shift);
     return sum / n;
 }
 
@@ -139,7 +160,7 @@ std::vector<DuplicateCluster> clusterHashes(const std::vector<ImageHash> &items,
     //    look-alike images (28 px clothing, centred lesions on skin) different images often share a
     //    perceptual hash (the silhouette), and the pixel check rejects them.
     if (threshold >= 0) {
-        std::vector<int> hashed; // nodes with a perceptual hash, ascending
+        std::vector<int> hashed;                                   // nodes with a perceptual hash, ascending
         std::vector<int> rep(static_cast<std::size_t>(nodes), -1); // the item that speaks for a node
         for (int v = 0; v < nodes; ++v)
             for (int i : nodeItems[std::size_t(v)])
@@ -149,9 +170,11 @@ std::vector<DuplicateCluster> clusterHashes(const std::vector<ImageHash> &items,
                     break; // its members share the same content
                 }
         auto matches = [&](int va, int vb) {
-            const ImageHash &a = items[std::size_t(rep[std::size_t(va)])], &b = items[std::size_t(rep[std::size_t(vb)])];
+            const ImageHash &a = items[std::size_t(rep[std::size_t(va)])],
+                            &b = items[std::size_t(rep[std::size_t(vb)])];
             if (hammingDistance(a.perceptual, b.perceptual) > threshold) return false;
-            return a.thumbnail.isEmpty() || b.thumbnail.isEmpty() || thumbnailDifference(a.thumbnail, b.thumbnail) <= maxDifference;
+            return a.thumbnail.isEmpty() || b.thumbnail.isEmpty() ||
+                   thumbnailDifference(a.thumbnail, b.thumbnail) <= maxDifference;
         };
         const int m = int(hashed.size());
         // Candidates: within distance t, at least one of t + 1 disjoint 64-bit chunks is equal
@@ -165,7 +188,8 @@ std::vector<DuplicateCluster> clusterHashes(const std::vector<ImageHash> &items,
             const quint64 mask = threshold >= 64 ? 0 : width >= 64 ? ~quint64(0) : ((quint64(1) << width) - 1);
             std::unordered_map<quint64, std::vector<int>> buckets;
             for (int j = 0; j < m; ++j)
-                buckets[(items[std::size_t(rep[std::size_t(hashed[std::size_t(j)])])].perceptual >> lo) & mask].push_back(j);
+                buckets[(items[std::size_t(rep[std::size_t(hashed[std::size_t(j)])])].perceptual >> lo) & mask]
+                    .push_back(j);
             for (const auto &entry : buckets) {
                 const std::vector<int> &b = entry.second;
                 for (std::size_t x = 0; x < b.size(); ++x)
@@ -190,14 +214,16 @@ std::vector<DuplicateCluster> clusterHashes(const std::vector<ImageHash> &items,
 
     // 3. Components of two or more items.
     std::vector<std::vector<int>> componentNodes(static_cast<std::size_t>(nodes));
-    for (int v = 0; v < nodes; ++v) componentNodes[std::size_t(uf.find(v))].push_back(v);
+    for (int v = 0; v < nodes; ++v)
+        componentNodes[std::size_t(uf.find(v))].push_back(v);
     std::vector<DuplicateCluster> clusters;
     for (int root = 0; root < nodes; ++root) {
         const std::vector<int> &members = componentNodes[std::size_t(root)];
         if (members.empty()) continue;
         DuplicateCluster cluster;
         for (int v : members)
-            cluster.samples.insert(cluster.samples.end(), nodeItems[std::size_t(v)].begin(), nodeItems[std::size_t(v)].end());
+            cluster.samples.insert(cluster.samples.end(), nodeItems[std::size_t(v)].begin(),
+                                   nodeItems[std::size_t(v)].end());
         if (cluster.samples.size() < 2) continue;
         std::sort(cluster.samples.begin(), cluster.samples.end());
         cluster.exact = members.size() == 1;
@@ -205,13 +231,16 @@ std::vector<DuplicateCluster> clusterHashes(const std::vector<ImageHash> &items,
         for (int i : cluster.samples) {
             const Split s = items[std::size_t(i)].split;
             if (s == Split::None) continue;
-            if (seen == Split::None) seen = s;
-            else if (s != seen) cluster.crossSplit = true;
+            if (seen == Split::None)
+                seen = s;
+            else if (s != seen)
+                cluster.crossSplit = true;
         }
         clusters.push_back(std::move(cluster));
     }
-    std::sort(clusters.begin(), clusters.end(),
-              [](const DuplicateCluster &a, const DuplicateCluster &b) { return a.samples.front() < b.samples.front(); });
+    std::sort(clusters.begin(), clusters.end(), [](const DuplicateCluster &a, const DuplicateCluster &b) {
+        return a.samples.front() < b.samples.front();
+    });
     return clusters;
 }
 
@@ -276,12 +305,12 @@ void hashOne(const DatasetIndex &index, const DuplicateOptions &options, HashJob
 
 } // namespace
 
-Result<DuplicateReport> findDuplicates(const DatasetIndex &index, const DuplicateOptions &options,
-                                       JobControl *cancel)
+Result<DuplicateReport> findDuplicates(const DatasetIndex &index, const DuplicateOptions &options, JobControl *cancel)
 {
     if (options.threshold < 0 || options.threshold > 64)
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("the Hamming distance threshold must be in 0..64, got %1").arg(options.threshold));
+        return makeError(
+            ErrorCode::InvalidArgument, QString(),
+            QStringLiteral("the Hamming distance threshold must be in 0..64, got %1").arg(options.threshold));
 
     std::vector<HashJob> jobs;
     for (std::size_t i = 0; i < index.samples.size(); ++i) {
@@ -323,7 +352,8 @@ Result<DuplicateReport> findDuplicates(const DatasetIndex &index, const Duplicat
     }
     report.clusters = clusterHashes(hashes, options.nearDuplicates ? options.threshold : -1, options.maxDifference);
     for (DuplicateCluster &c : report.clusters) {
-        for (int &i : c.samples) i = jobs[std::size_t(i)].sample;
+        for (int &i : c.samples)
+            i = jobs[std::size_t(i)].sample;
         (c.exact ? report.exactClusters : report.nearClusters) += 1;
         (c.crossSplit ? report.crossSplitClusters : report.withinSplitClusters) += 1;
         report.duplicateSamples += int(c.samples.size()) - 1;

@@ -37,11 +37,11 @@ double thumbnailDifference(const QByteArray &a, const QByteArray &b);
 
 /// The hashes of one item, input to clusterHashes.
 struct ImageHash {
-    QByteArray content;         // exact-content digest; empty when unknown (never matches exactly)
+    QByteArray content; // exact-content digest; empty when unknown (never matches exactly)
     quint64 perceptual = 0;
     bool hasPerceptual = false; // false when the image could not be decoded
     Split split = Split::None;
-    QByteArray thumbnail;       // similarityThumbnail(); empty = no confirmation needed
+    QByteArray thumbnail; // similarityThumbnail(); empty = no confirmation needed
 };
 
 /// A set of items that are duplicates of each other. Every item is in at most one cluster.
@@ -65,11 +65,11 @@ std::vector<DuplicateCluster> clusterHashes(const std::vector<ImageHash> &items,
                                             double maxDifference = 6.0);
 
 struct DuplicateOptions {
-    int threshold = 6;          // near duplicates: Hamming distance <= threshold (0..64)
-    double maxDifference = 6.0; // ... and 32×32 thumbnails within this many grey levels on average
-    bool nearDuplicates = true; // false: exact duplicates only (image files are then not decoded)
+    int threshold = 6;            // near duplicates: Hamming distance <= threshold (0..64)
+    double maxDifference = 6.0;   // ... and 32×32 thumbnails within this many grey levels on average
+    bool nearDuplicates = true;   // false: exact duplicates only (image files are then not decoded)
     bool includeExcluded = false; // also look at samples flagged excluded (missing ones never)
-    int threads = 0;            // worker threads for hashing; 0 = QThread::idealThreadCount()
+    int threads = 0;              // worker threads for hashing; 0 = QThread::idealThreadCount()
     /// Called after each sample is hashed, from worker threads (done/total samples). May be empty.
     ProgressSink progress;
 };

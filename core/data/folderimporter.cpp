@@ -54,8 +54,8 @@ public:
     {
         if (!QFileInfo(path).isDir() || !hasClassFolders(path)) return 0;
         // HyperKvasir's layout is recognised with more confidence than any folder tree.
-        if (!findLabelsCsv(path).isEmpty() || QDir(path).dirName() == QLatin1String("labeled-images")
-            || QFileInfo::exists(QDir(path).filePath(QStringLiteral("labeled-images"))))
+        if (!findLabelsCsv(path).isEmpty() || QDir(path).dirName() == QLatin1String("labeled-images") ||
+            QFileInfo::exists(QDir(path).filePath(QStringLiteral("labeled-images"))))
             return 60;
         return 10;
     }
@@ -70,7 +70,10 @@ public:
         d.root = rootInfo.absoluteFilePath();
         const QString rootClean = QDir(d.root).absolutePath();
 
-        struct Found { QString rel; QString cls; };
+        struct Found {
+            QString rel;
+            QString cls;
+        };
         std::vector<Found> found;
         QDirIterator it(d.root, QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
         int visited = 0;
@@ -103,26 +106,36 @@ public:
                 ancestors.insert(dir);
             }
         }
-        found.erase(std::remove_if(found.begin(), found.end(), [&](const Found &f) {
-                        if (!ancestors.contains(QFileInfo(f.rel).path())) return false;
-                        r.problems.push_back({f.rel, QStringLiteral("lies beside class folders, not inside one; skipped")});
-                        return true;
-                    }),
-                    found.end());
+        found.erase(
+            std::remove_if(
+                found.begin(), found.end(),
+                [&](const Found &f) {
+                    if (!ancestors.contains(QFileInfo(f.rel).path())) return false;
+                    r.problems.push_back({f.rel, QStringLiteral("lies beside class folders, not inside one; skipped")});
+                    return true;
+                }),
+            found.end());
         std::sort(found.begin(), found.end(), [](const Found &a, const Found &b) { return a.rel < b.rel; });
 
         // Optional HyperKvasir label table, keyed by file name without extension.
-        struct CsvLabel { QString finding; QMap<QString, QString> meta; bool used = false; };
+        struct CsvLabel {
+            QString finding;
+            QMap<QString, QString> meta;
+            bool used = false;
+        };
         QHash<QString, CsvLabel> csvLabels;
         const QString labelsCsv = findLabelsCsv(d.root);
         if (!labelsCsv.isEmpty()) {
             auto table = readCsv(labelsCsv);
             if (!table) return table.error();
-            const int fileCol = table->column(QStringLiteral("Video file")) >= 0 ? table->column(QStringLiteral("Video file")) : table->column(QStringLiteral("image"));
+            const int fileCol = table->column(QStringLiteral("Video file")) >= 0
+                                    ? table->column(QStringLiteral("Video file"))
+                                    : table->column(QStringLiteral("image"));
             const int findingCol = table->column(QStringLiteral("Finding"));
             if (fileCol < 0 || findingCol < 0)
-                return makeError(ErrorCode::Malformed, labelsCsv,
-                                 QStringLiteral("expected columns 'Video file' and 'Finding'; found: %1").arg(table->columnList()));
+                return makeError(
+                    ErrorCode::Malformed, labelsCsv,
+                    QStringLiteral("expected columns 'Video file' and 'Finding'; found: %1").arg(table->columnList()));
             for (std::size_t i = 0; i < table->rows.size(); ++i) {
                 const QStringList &row = table->rows[i];
                 CsvLabel l;
@@ -145,7 +158,10 @@ public:
                     cit->used = true;
                     s.meta = cit->meta;
                     if (!cit->finding.isEmpty() && cit->finding != cls) {
-                        r.problems.push_back({f.rel, QStringLiteral("image-labels.csv says '%1' but the folder says '%2'; the CSV label is used").arg(cit->finding, cls)});
+                        r.problems.push_back(
+                            {f.rel, QStringLiteral(
+                                        "image-labels.csv says '%1' but the folder says '%2'; the CSV label is used")
+                                        .arg(cit->finding, cls)});
                         cls = cit->finding;
                     }
                 }
@@ -155,19 +171,23 @@ public:
         }
         for (auto cit = csvLabels.cbegin(); cit != csvLabels.cend(); ++cit)
             if (!cit->used)
-                r.problems.push_back({d.storedPath(labelsCsv), QStringLiteral("lists '%1' but no such image was found").arg(cit.key())});
+                r.problems.push_back(
+                    {d.storedPath(labelsCsv), QStringLiteral("lists '%1' but no such image was found").arg(cit.key())});
 
         QStringList order = d.classes;
-        std::sort(order.begin(), order.end(), [](const QString &a, const QString &b) { return a.compare(b, Qt::CaseInsensitive) < 0; });
+        std::sort(order.begin(), order.end(),
+                  [](const QString &a, const QString &b) { return a.compare(b, Qt::CaseInsensitive) < 0; });
         d.reorderClasses(order);
-        if (d.samples.empty())
-            r.problems.push_back({path, QStringLiteral("no image files found in class folders")});
+        if (d.samples.empty()) r.problems.push_back({path, QStringLiteral("no image files found in class folders")});
         return r;
     }
 };
 
 } // namespace
 
-std::unique_ptr<Importer> makeFolderImporter() { return std::make_unique<FolderImporter>(); }
+std::unique_ptr<Importer> makeFolderImporter()
+{
+    return std::make_unique<FolderImporter>();
+}
 
 } // namespace fopro::data

@@ -12,7 +12,8 @@ namespace fopro::data {
 int IdxArray::itemBytes() const
 {
     int n = 1;
-    for (std::size_t i = 1; i < dims.size(); ++i) n *= dims[i];
+    for (std::size_t i = 1; i < dims.size(); ++i)
+        n *= dims[i];
     return n;
 }
 
@@ -51,7 +52,10 @@ Result<QByteArray> readMaybeGzip(const QString &file)
     return out;
 }
 
-quint32 bigEndian32(const uchar *p) { return (quint32(p[0]) << 24) | (quint32(p[1]) << 16) | (quint32(p[2]) << 8) | p[3]; }
+quint32 bigEndian32(const uchar *p)
+{
+    return (quint32(p[0]) << 24) | (quint32(p[1]) << 16) | (quint32(p[2]) << 8) | p[3];
+}
 
 } // namespace
 
@@ -65,21 +69,27 @@ Result<IdxArray> readIdxFile(const QString &file)
     if (p[0] != 0 || p[1] != 0)
         return makeError(ErrorCode::Malformed, file, QStringLiteral("not an IDX file (bad magic number)"));
     if (p[2] != 0x08)
-        return makeError(ErrorCode::Unsupported, file, QStringLiteral("IDX element type 0x%1 is not unsigned bytes").arg(p[2], 2, 16, QLatin1Char('0')));
+        return makeError(
+            ErrorCode::Unsupported, file,
+            QStringLiteral("IDX element type 0x%1 is not unsigned bytes").arg(p[2], 2, 16, QLatin1Char('0')));
     const int ndims = p[3];
-    if (ndims < 1 || ndims > 4) return makeError(ErrorCode::Malformed, file, QStringLiteral("IDX file with %1 dimensions").arg(ndims));
+    if (ndims < 1 || ndims > 4)
+        return makeError(ErrorCode::Malformed, file, QStringLiteral("IDX file with %1 dimensions").arg(ndims));
     const qsizetype headerBytes = 4 + 4 * qsizetype(ndims);
     if (b.size() < headerBytes) return makeError(ErrorCode::Malformed, file, QStringLiteral("truncated IDX header"));
     IdxArray a;
     qint64 total = 1;
     for (int i = 0; i < ndims; ++i) {
         const quint32 d = bigEndian32(p + 4 + 4 * i);
-        if (d > 100000000u) return makeError(ErrorCode::Malformed, file, QStringLiteral("implausible IDX dimension %1").arg(d));
+        if (d > 100000000u)
+            return makeError(ErrorCode::Malformed, file, QStringLiteral("implausible IDX dimension %1").arg(d));
         a.dims.push_back(int(d));
         total *= qint64(d);
     }
     if (b.size() - headerBytes < total)
-        return makeError(ErrorCode::Malformed, file, QStringLiteral("truncated: %1 bytes of data expected, %2 present").arg(total).arg(b.size() - headerBytes));
+        return makeError(
+            ErrorCode::Malformed, file,
+            QStringLiteral("truncated: %1 bytes of data expected, %2 present").arg(total).arg(b.size() - headerBytes));
     a.data = b.mid(headerBytes, qsizetype(total));
     return a;
 }
@@ -101,7 +111,9 @@ Result<std::shared_ptr<const IdxArray>> IdxStore::images(const QString &file)
     auto arr = readIdxFile(file); // outside the lock: several files may load in parallel
     if (!arr) return arr.error();
     if (arr->dims.size() != 3)
-        return makeError(ErrorCode::Malformed, file, QStringLiteral("not an IDX image file (expected 3 dimensions, found %1)").arg(arr->dims.size()));
+        return makeError(
+            ErrorCode::Malformed, file,
+            QStringLiteral("not an IDX image file (expected 3 dimensions, found %1)").arg(arr->dims.size()));
     auto shared = std::make_shared<const IdxArray>(std::move(arr).value());
     std::lock_guard<std::mutex> lock(m_mutex);
     return m_files.emplace(key, shared).first->second;
@@ -113,7 +125,9 @@ Result<cv::Mat> IdxStore::image(const QString &file, int entry)
     if (!arr) return arr.error();
     const IdxArray &a = **arr;
     if (entry < 0 || entry >= a.count())
-        return makeError(ErrorCode::InvalidArgument, file, QStringLiteral("entry %1 is out of range (the file holds %2 images)").arg(entry).arg(a.count()));
+        return makeError(
+            ErrorCode::InvalidArgument, file,
+            QStringLiteral("entry %1 is out of range (the file holds %2 images)").arg(entry).arg(a.count()));
     const int rows = a.dims[1], cols = a.dims[2];
     cv::Mat grey(rows, cols, CV_8UC1, const_cast<char *>(a.data.constData()) + qsizetype(entry) * rows * cols);
     cv::Mat rgb;

@@ -18,8 +18,8 @@
 namespace fopro::data {
 
 struct IdxArray {
-    std::vector<int> dims;  // e.g. {60000, 28, 28} for images, {60000} for labels
-    QByteArray data;        // unsigned bytes, row-major
+    std::vector<int> dims; // e.g. {60000, 28, 28} for images, {60000} for labels
+    QByteArray data;       // unsigned bytes, row-major
     int count() const { return dims.empty() ? 0 : dims.front(); }
     int itemBytes() const;
 };

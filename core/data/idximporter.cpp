@@ -15,8 +15,8 @@ namespace {
 
 bool isIdxImageName(const QString &name)
 {
-    return name.contains(QLatin1String("images-idx3-ubyte"), Qt::CaseInsensitive)
-        || name.contains(QLatin1String("images.idx3-ubyte"), Qt::CaseInsensitive);
+    return name.contains(QLatin1String("images-idx3-ubyte"), Qt::CaseInsensitive) ||
+           name.contains(QLatin1String("images.idx3-ubyte"), Qt::CaseInsensitive);
 }
 
 QStringList idxImageFiles(const QString &path)
@@ -69,7 +69,8 @@ public:
     {
         const QStringList files = idxImageFiles(path);
         if (files.isEmpty())
-            return makeError(ErrorCode::NotFound, path, QStringLiteral("no IDX image file (*-images-idx3-ubyte[.gz]) found"));
+            return makeError(ErrorCode::NotFound, path,
+                             QStringLiteral("no IDX image file (*-images-idx3-ubyte[.gz]) found"));
         ImportResult r;
         DatasetIndex &d = r.index;
         d.format = id();
@@ -85,14 +86,21 @@ public:
             const QString labelsFile = labelsPartner(imagesFile);
             IdxArray labels;
             if (labelsFile.isEmpty()) {
-                r.problems.push_back({imagesFile, QStringLiteral("no labels file beside it; its %1 images are imported without labels").arg(count)});
+                r.problems.push_back(
+                    {imagesFile,
+                     QStringLiteral("no labels file beside it; its %1 images are imported without labels").arg(count)});
             } else {
                 auto l = readIdxFile(labelsFile);
                 if (!l) return l.error();
                 if (l->dims.size() != 1)
-                    return makeError(ErrorCode::Malformed, labelsFile, QStringLiteral("not an IDX label file (expected 1 dimension)"));
+                    return makeError(ErrorCode::Malformed, labelsFile,
+                                     QStringLiteral("not an IDX label file (expected 1 dimension)"));
                 if (l->count() != count)
-                    return makeError(ErrorCode::Malformed, labelsFile, QStringLiteral("holds %1 labels but %2 holds %3 images").arg(l->count()).arg(QFileInfo(imagesFile).fileName()).arg(count));
+                    return makeError(ErrorCode::Malformed, labelsFile,
+                                     QStringLiteral("holds %1 labels but %2 holds %3 images")
+                                         .arg(l->count())
+                                         .arg(QFileInfo(imagesFile).fileName())
+                                         .arg(count));
                 labels = std::move(l).value();
             }
             const Split split = splitFromName(QFileInfo(imagesFile).fileName());
@@ -111,10 +119,11 @@ public:
             }
             sources << QFileInfo(imagesFile).fileName();
         }
-        static const QStringList fashionNames = {
-            QStringLiteral("T-shirt/top"), QStringLiteral("Trouser"), QStringLiteral("Pullover"),
-            QStringLiteral("Dress"), QStringLiteral("Coat"), QStringLiteral("Sandal"), QStringLiteral("Shirt"),
-            QStringLiteral("Sneaker"), QStringLiteral("Bag"), QStringLiteral("Ankle boot")};
+        static const QStringList fashionNames = {QStringLiteral("T-shirt/top"), QStringLiteral("Trouser"),
+                                                 QStringLiteral("Pullover"),    QStringLiteral("Dress"),
+                                                 QStringLiteral("Coat"),        QStringLiteral("Sandal"),
+                                                 QStringLiteral("Shirt"),       QStringLiteral("Sneaker"),
+                                                 QStringLiteral("Bag"),         QStringLiteral("Ankle boot")};
         for (int c = 0; c <= maxLabel; ++c)
             d.classes << ((fashion && maxLabel < 10) ? fashionNames[c] : QString::number(c));
         d.info.insert(QStringLiteral("sources"), sources);
@@ -125,6 +134,9 @@ public:
 
 } // namespace
 
-std::unique_ptr<Importer> makeIdxImporter() { return std::make_unique<IdxImporter>(); }
+std::unique_ptr<Importer> makeIdxImporter()
+{
+    return std::make_unique<IdxImporter>();
+}
 
 } // namespace fopro::data

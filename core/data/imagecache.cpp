@@ -26,10 +26,14 @@ const QString diskSuffix = QStringLiteral(".fpic");
 QString diskName(const QString &keyText)
 {
     static const QByteArray salt = QByteArrayLiteral("fopro-imagecache-pipeline-1\n");
-    return QString::fromLatin1(QCryptographicHash::hash(salt + keyText.toUtf8(), QCryptographicHash::Sha1).toHex()) + diskSuffix;
+    return QString::fromLatin1(QCryptographicHash::hash(salt + keyText.toUtf8(), QCryptographicHash::Sha1).toHex()) +
+           diskSuffix;
 }
 
-qint64 costOf(const cv::Mat &m) { return qint64(m.total()) * qint64(m.elemSize()); }
+qint64 costOf(const cv::Mat &m)
+{
+    return qint64(m.total()) * qint64(m.elemSize());
+}
 
 quint32 crcOf(const uchar *data, qint64 bytes)
 {
@@ -50,8 +54,7 @@ QString ImageCache::Key::text() const
     return id + QLatin1Char('\n') + QString::number(spec.size) + QLatin1Char(':') + resizePolicyName(spec.policy);
 }
 
-ImageCache::ImageCache(qint64 capacityBytes, const QString &diskFolder)
-    : m_capacity(std::max<qint64>(0, capacityBytes))
+ImageCache::ImageCache(qint64 capacityBytes, const QString &diskFolder) : m_capacity(std::max<qint64>(0, capacityBytes))
 {
     if (!diskFolder.isEmpty()) setDiskFolder(diskFolder);
 }
@@ -131,7 +134,8 @@ void ImageCache::clearDisk()
     if (folder.isEmpty()) return;
     QDir dir(folder);
     const QStringList files = dir.entryList({QLatin1Char('*') + diskSuffix, QStringLiteral("*.fpic.*")}, QDir::Files);
-    for (const QString &f : files) dir.remove(f);
+    for (const QString &f : files)
+        dir.remove(f);
 }
 
 qint64 ImageCache::capacity() const
@@ -281,19 +285,18 @@ ImageCache::Key cacheKey(const DatasetIndex &index, const Sample &sample, const 
     if (sample.kind != SourceKind::File) id += QLatin1Char('#') + QString::number(sample.entry);
     const QFileInfo info(file);
     if (info.exists())
-        id += QLatin1Char('|') + QString::number(info.size()) + QLatin1Char('|')
-            + QString::number(info.lastModified().toMSecsSinceEpoch());
+        id += QLatin1Char('|') + QString::number(info.size()) + QLatin1Char('|') +
+              QString::number(info.lastModified().toMSecsSinceEpoch());
     return ImageCache::Key{id, spec};
 }
 
-Result<cv::Mat> cachedLoad(ImageCache &cache, const DatasetIndex &index, const Sample &sample,
-                           const ResizeSpec &spec)
+Result<cv::Mat> cachedLoad(ImageCache &cache, const DatasetIndex &index, const Sample &sample, const ResizeSpec &spec)
 {
     return cachedLoad(cache, index, sample, spec, LoadOptions{});
 }
 
-Result<cv::Mat> cachedLoad(ImageCache &cache, const DatasetIndex &index, const Sample &sample,
-                           const ResizeSpec &spec, const LoadOptions &options)
+Result<cv::Mat> cachedLoad(ImageCache &cache, const DatasetIndex &index, const Sample &sample, const ResizeSpec &spec,
+                           const LoadOptions &options)
 {
     const ImageCache::Key key = cacheKey(index, sample, spec);
     if (auto hit = cache.get(key)) return std::move(*hit);

@@ -31,7 +31,7 @@ namespace fopro::data {
 class ImageCache {
 public:
     struct Key {
-        QString id;      // a stable sample id (see cacheKey(): absolute source, entry, file stamp)
+        QString id; // a stable sample id (see cacheKey(): absolute source, entry, file stamp)
         ResizeSpec spec;
         bool operator==(const Key &o) const { return id == o.id && spec == o.spec; }
         /// The canonical text of the key (what is hashed for disk file names).
@@ -73,7 +73,7 @@ public:
     /// The file that holds (or would hold) the key on disk; empty without a disk folder.
     QString diskFileFor(const Key &key) const;
 
-    qint64 hits() const { return m_hits.load(); }       // memory and disk hits
+    qint64 hits() const { return m_hits.load(); }         // memory and disk hits
     qint64 diskHits() const { return m_diskHits.load(); } // the part of hits() served from disk
     qint64 misses() const { return m_misses.load(); }
     void resetCounters();
@@ -108,9 +108,8 @@ ImageCache::Key cacheKey(const DatasetIndex &index, const Sample &sample, const 
 
 /// loadResized() through the cache: a hit returns the cached copy, a miss decodes and stores.
 /// Errors are not cached.
-Result<cv::Mat> cachedLoad(ImageCache &cache, const DatasetIndex &index, const Sample &sample,
-                           const ResizeSpec &spec);
-Result<cv::Mat> cachedLoad(ImageCache &cache, const DatasetIndex &index, const Sample &sample,
-                           const ResizeSpec &spec, const LoadOptions &options);
+Result<cv::Mat> cachedLoad(ImageCache &cache, const DatasetIndex &index, const Sample &sample, const ResizeSpec &spec);
+Result<cv::Mat> cachedLoad(ImageCache &cache, const DatasetIndex &index, const Sample &sample, const ResizeSpec &spec,
+                           const LoadOptions &options);
 
 } // namespace fopro::data

@@ -23,7 +23,10 @@ bool startsWith(const QByteArray &bytes, const char *magic, int length, int offs
     return bytes.size() >= offset + length && std::memcmp(bytes.constData() + offset, magic, std::size_t(length)) == 0;
 }
 
-bool isJpeg(const QByteArray &b) { return startsWith(b, "\xFF\xD8\xFF", 3); }
+bool isJpeg(const QByteArray &b)
+{
+    return startsWith(b, "\xFF\xD8\xFF", 3);
+}
 
 /// Name of the format the first bytes announce, or empty when unknown. Used to word errors only;
 /// OpenCV decides for itself what it can decode.
@@ -43,11 +46,9 @@ QString sniffFormat(const QByteArray &b)
 QString unsupportedFormat(const QByteArray &b)
 {
     if (startsWith(b, "GIF8", 4)) return QStringLiteral("GIF images are not supported; convert them to PNG");
-    if (startsWith(b, "DICM", 4, 128))
-        return QStringLiteral("this is a DICOM file; import it with the DICOM importer");
-    if (startsWith(b, "ftyp", 4, 4)
-        && (startsWith(b, "heic", 4, 8) || startsWith(b, "heix", 4, 8) || startsWith(b, "mif1", 4, 8)
-            || startsWith(b, "avif", 4, 8)))
+    if (startsWith(b, "DICM", 4, 128)) return QStringLiteral("this is a DICOM file; import it with the DICOM importer");
+    if (startsWith(b, "ftyp", 4, 4) && (startsWith(b, "heic", 4, 8) || startsWith(b, "heix", 4, 8) ||
+                                        startsWith(b, "mif1", 4, 8) || startsWith(b, "avif", 4, 8)))
         return QStringLiteral("HEIC/AVIF images are not supported; convert them to JPEG or PNG");
     return {};
 }
@@ -76,8 +77,8 @@ Result<cv::Mat> decodeRaw(const QByteArray &bytes, const QString &file, int flag
     if (decoded.empty()) {
         const QString format = sniffFormat(bytes);
         QString detail = format.isEmpty()
-            ? QStringLiteral("not a decodable image (JPEG/PNG/BMP/TIFF/WebP/JPEG 2000/PNM)")
-            : QStringLiteral("corrupt or truncated %1 image").arg(format);
+                             ? QStringLiteral("not a decodable image (JPEG/PNG/BMP/TIFF/WebP/JPEG 2000/PNM)")
+                             : QStringLiteral("corrupt or truncated %1 image").arg(format);
         if (!reason.isEmpty()) detail += QStringLiteral(" (%1)").arg(reason);
         return makeError(ErrorCode::Malformed, file, detail);
     }
@@ -90,8 +91,9 @@ Result<cv::Mat> toRgb8Checked(const cv::Mat &image, bool bgrOrder, const QString
     try {
         return toRgb8(image, bgrOrder);
     } catch (const std::exception &e) {
-        return makeError(ErrorCode::Malformed, file,
-                         QStringLiteral("cannot convert the image to 8-bit RGB (%1)").arg(QString::fromLocal8Bit(e.what())));
+        return makeError(
+            ErrorCode::Malformed, file,
+            QStringLiteral("cannot convert the image to 8-bit RGB (%1)").arg(QString::fromLocal8Bit(e.what())));
     }
 }
 
@@ -107,12 +109,15 @@ Result<QByteArray> readFileBytes(const QString &path)
 {
     QFile file(path);
     if (!file.exists()) return makeError(ErrorCode::NotFound, path, QStringLiteral("file does not exist"));
-    if (QFileInfo(path).isDir()) return makeError(ErrorCode::Unreadable, path, QStringLiteral("is a folder, not an image file"));
+    if (QFileInfo(path).isDir())
+        return makeError(ErrorCode::Unreadable, path, QStringLiteral("is a folder, not an image file"));
     if (!file.open(QIODevice::ReadOnly))
-        return makeError(ErrorCode::Unreadable, path, QStringLiteral("cannot open the file (%1)").arg(file.errorString()));
+        return makeError(ErrorCode::Unreadable, path,
+                         QStringLiteral("cannot open the file (%1)").arg(file.errorString()));
     QByteArray bytes = file.readAll();
     if (file.error() != QFileDevice::NoError)
-        return makeError(ErrorCode::Unreadable, path, QStringLiteral("cannot read the file (%1)").arg(file.errorString()));
+        return makeError(ErrorCode::Unreadable, path,
+                         QStringLiteral("cannot read the file (%1)").arg(file.errorString()));
     return bytes;
 }
 
@@ -127,10 +132,14 @@ Result<cv::Mat> normaliseForeign(Result<cv::Mat> r, const QString &file)
 int reducedFlag(int factor)
 {
     switch (factor) {
-    case 2: return cv::IMREAD_REDUCED_COLOR_2;
-    case 4: return cv::IMREAD_REDUCED_COLOR_4;
-    case 8: return cv::IMREAD_REDUCED_COLOR_8;
-    default: return cv::IMREAD_COLOR;
+    case 2:
+        return cv::IMREAD_REDUCED_COLOR_2;
+    case 4:
+        return cv::IMREAD_REDUCED_COLOR_4;
+    case 8:
+        return cv::IMREAD_REDUCED_COLOR_8;
+    default:
+        return cv::IMREAD_COLOR;
     }
 }
 
@@ -141,9 +150,15 @@ cv::Mat toRgb8(const cv::Mat &image, bool bgrOrder)
     if (image.empty()) return {};
     cv::Mat img8;
     switch (image.depth()) {
-    case CV_8U: img8 = image; break;
-    case CV_8S: image.convertTo(img8, CV_8U, 1.0, 128.0); break;
-    case CV_16U: image.convertTo(img8, CV_8U, 1.0 / 257.0); break;
+    case CV_8U:
+        img8 = image;
+        break;
+    case CV_8S:
+        image.convertTo(img8, CV_8U, 1.0, 128.0);
+        break;
+    case CV_16U:
+        image.convertTo(img8, CV_8U, 1.0 / 257.0);
+        break;
     default: {
         // Float or signed data: values in [0,1] are taken as normalised, anything else is min-max
         // scaled over all channels.
@@ -161,7 +176,9 @@ cv::Mat toRgb8(const cv::Mat &image, bool bgrOrder)
 
     cv::Mat rgb;
     switch (img8.channels()) {
-    case 1: cv::cvtColor(img8, rgb, cv::COLOR_GRAY2RGB); break;
+    case 1:
+        cv::cvtColor(img8, rgb, cv::COLOR_GRAY2RGB);
+        break;
     case 2: { // grey + alpha: keep the grey
         cv::Mat grey;
         cv::extractChannel(img8, grey, 0);
@@ -169,10 +186,14 @@ cv::Mat toRgb8(const cv::Mat &image, bool bgrOrder)
         break;
     }
     case 3:
-        if (bgrOrder) cv::cvtColor(img8, rgb, cv::COLOR_BGR2RGB);
-        else rgb = img8;
+        if (bgrOrder)
+            cv::cvtColor(img8, rgb, cv::COLOR_BGR2RGB);
+        else
+            rgb = img8;
         break;
-    case 4: cv::cvtColor(img8, rgb, bgrOrder ? cv::COLOR_BGRA2RGB : cv::COLOR_RGBA2RGB); break;
+    case 4:
+        cv::cvtColor(img8, rgb, bgrOrder ? cv::COLOR_BGRA2RGB : cv::COLOR_RGBA2RGB);
+        break;
     default: { // more channels than colour: take the first three as they come
         std::vector<cv::Mat> planes;
         cv::split(img8, planes);
@@ -203,15 +224,19 @@ Result<cv::Mat> loadImage(const DatasetIndex &index, const Sample &sample)
 {
     const QString file = index.absolutePath(sample);
     switch (sample.kind) {
-    case SourceKind::File: return loadImageFile(file);
-    case SourceKind::IdxEntry: return normaliseForeign(IdxStore::instance().image(file, sample.entry), file);
+    case SourceKind::File:
+        return loadImageFile(file);
+    case SourceKind::IdxEntry:
+        return normaliseForeign(IdxStore::instance().image(file, sample.entry), file);
     case SourceKind::DicomFrame: {
         Result<cv::Mat> r = makeError(ErrorCode::Malformed, file, QString());
         try {
             r = decodeDicomFrame(file, sample.entry);
         } catch (const std::exception &e) { // DCMTK/OpenCV must not throw past here
             return makeError(ErrorCode::Malformed, file,
-                             QStringLiteral("cannot decode DICOM frame %1 (%2)").arg(sample.entry).arg(QString::fromLocal8Bit(e.what())));
+                             QStringLiteral("cannot decode DICOM frame %1 (%2)")
+                                 .arg(sample.entry)
+                                 .arg(QString::fromLocal8Bit(e.what())));
         }
         return normaliseForeign(std::move(r), file);
     }
@@ -222,9 +247,12 @@ Result<cv::Mat> loadImage(const DatasetIndex &index, const Sample &sample)
 QString resizePolicyName(ResizePolicy policy)
 {
     switch (policy) {
-    case ResizePolicy::Stretch: return QStringLiteral("stretch");
-    case ResizePolicy::Letterbox: return QStringLiteral("letterbox");
-    case ResizePolicy::ShorterSideCrop: break;
+    case ResizePolicy::Stretch:
+        return QStringLiteral("stretch");
+    case ResizePolicy::Letterbox:
+        return QStringLiteral("letterbox");
+    case ResizePolicy::ShorterSideCrop:
+        break;
     }
     return QStringLiteral("crop");
 }
@@ -295,7 +323,7 @@ std::optional<cv::Size> jpegImageSize(const QByteArray &bytes)
             continue;
         }
         if (marker == 0x00 || marker == 0x01 || marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7))
-            continue; // markers without a length
+            continue;                                              // markers without a length
         if (marker == 0xD9 || marker == 0xDA) return std::nullopt; // EOI/SOS before any SOF
         if (pos + 2 > n) return std::nullopt;
         const int length = (b[pos] << 8) | b[pos + 1];
@@ -335,7 +363,8 @@ Result<cv::Mat> loadResized(const DatasetIndex &index, const Sample &sample, con
 {
     const QString file = index.absolutePath(sample);
     if (spec.size <= 0)
-        return makeError(ErrorCode::InvalidArgument, file, QStringLiteral("resize target %1 is not positive").arg(spec.size));
+        return makeError(ErrorCode::InvalidArgument, file,
+                         QStringLiteral("resize target %1 is not positive").arg(spec.size));
 
     try {
         if (sample.kind == SourceKind::File) {
@@ -350,7 +379,8 @@ Result<cv::Mat> loadResized(const DatasetIndex &index, const Sample &sample, con
             if (raw->type() == CV_8UC3) {
                 // Resize first, then swap BGR to RGB on the (usually much) smaller image.
                 const cv::Mat small = resizeImage(*raw, spec);
-                if (small.empty()) return makeError(ErrorCode::Malformed, file, QStringLiteral("the image could not be resized"));
+                if (small.empty())
+                    return makeError(ErrorCode::Malformed, file, QStringLiteral("the image could not be resized"));
                 return toRgb8Checked(small, true, file);
             }
             auto rgb = toRgb8Checked(*raw, true, file);

@@ -33,9 +33,9 @@ Result<cv::Mat> loadImageFile(const QString &path);
 Result<cv::Mat> decodeImageBytes(const QByteArray &bytes, const QString &fileForErrors);
 
 enum class ResizePolicy {
-    Stretch,          // resize to size×size ignoring the aspect ratio
-    ShorterSideCrop,  // scale the shorter side to `size`, then centre-crop size×size
-    Letterbox,        // scale the longer side to `size`, pad with black to size×size
+    Stretch,         // resize to size×size ignoring the aspect ratio
+    ShorterSideCrop, // scale the shorter side to `size`, then centre-crop size×size
+    Letterbox,       // scale the longer side to `size`, pad with black to size×size
 };
 
 struct ResizeSpec {

@@ -63,31 +63,36 @@ const Importer *detectImporter(const QString &path)
     int bestScore = 0;
     for (const auto &imp : importers()) {
         const int score = imp->probe(path);
-        if (score > bestScore) { best = imp.get(); bestScore = score; }
+        if (score > bestScore) {
+            best = imp.get();
+            bestScore = score;
+        }
     }
     return best;
 }
 
-Result<ImportResult> importDataset(const QString &path, const ImportOptions &options,
-                                   JobControl *cancel)
+Result<ImportResult> importDataset(const QString &path, const ImportOptions &options, JobControl *cancel)
 {
-    if (!QFileInfo::exists(path))
-        return makeError(ErrorCode::NotFound, path, QStringLiteral("no such file or folder"));
+    if (!QFileInfo::exists(path)) return makeError(ErrorCode::NotFound, path, QStringLiteral("no such file or folder"));
     const Importer *imp = nullptr;
     if (!options.format.isEmpty()) {
         imp = importerById(options.format);
         if (!imp) {
             QStringList ids;
-            for (const auto &i : importers()) ids << i->id();
-            return makeError(ErrorCode::InvalidArgument, path,
-                             QStringLiteral("unknown format '%1' (known: %2)").arg(options.format, ids.join(QStringLiteral(", "))));
+            for (const auto &i : importers())
+                ids << i->id();
+            return makeError(
+                ErrorCode::InvalidArgument, path,
+                QStringLiteral("unknown format '%1' (known: %2)").arg(options.format, ids.join(QStringLiteral(", "))));
         }
     } else {
         imp = detectImporter(path);
         if (!imp)
-            return makeError(ErrorCode::Unsupported, path,
-                             QStringLiteral("no known dataset layout found (expected a folder per class, an ISIC/HAM10000 CSV, "
-                                            "ISIC-2019-LT split files, IDX files, DICOM files or a CSV with path and label columns)"));
+            return makeError(
+                ErrorCode::Unsupported, path,
+                QStringLiteral(
+                    "no known dataset layout found (expected a folder per class, an ISIC/HAM10000 CSV, "
+                    "ISIC-2019-LT split files, IDX files, DICOM files or a CSV with path and label columns)"));
     }
     return imp->run(path, options, cancel);
 }
@@ -97,9 +102,9 @@ bool isImageFileName(const QString &fileName)
     const int dot = int(fileName.lastIndexOf(QLatin1Char('.')));
     if (dot < 0) return false;
     const QString s = fileName.mid(dot + 1).toLower();
-    static const QStringList known = {QStringLiteral("jpg"), QStringLiteral("jpeg"), QStringLiteral("png"),
-                                      QStringLiteral("bmp"), QStringLiteral("tif"), QStringLiteral("tiff"),
-                                      QStringLiteral("webp"), QStringLiteral("jp2"), QStringLiteral("pgm"),
+    static const QStringList known = {QStringLiteral("jpg"),  QStringLiteral("jpeg"), QStringLiteral("png"),
+                                      QStringLiteral("bmp"),  QStringLiteral("tif"),  QStringLiteral("tiff"),
+                                      QStringLiteral("webp"), QStringLiteral("jp2"),  QStringLiteral("pgm"),
                                       QStringLiteral("ppm")};
     return known.contains(s);
 }

@@ -19,22 +19,22 @@ struct ImportProblem {
 };
 
 struct ImportOptions {
-    QString format;          // force an importer by id; empty = autodetect
+    QString format; // force an importer by id; empty = autodetect
     // Generic CSV
-    QString pathColumn;      // column holding the image path (autodetected when empty)
-    QString labelColumn;     // column holding the label (autodetected when empty)
-    QString groupColumn;     // optional patient/lesion/video column (autodetected when empty)
-    QString splitColumn;     // optional split column (autodetected when empty)
+    QString pathColumn;  // column holding the image path (autodetected when empty)
+    QString labelColumn; // column holding the label (autodetected when empty)
+    QString groupColumn; // optional patient/lesion/video column (autodetected when empty)
+    QString splitColumn; // optional split column (autodetected when empty)
     // ISIC-2019-LT split files
-    QString imageRoot;       // folder holding <image>.jpg; searched near the CSVs when empty
-    int ltFold = 0;          // 1..5; 0 = from the file name given, else 1
-    QString ltFactor;        // "0.01", "0.005", "0.002"; empty = from the file name, else 0.01
+    QString imageRoot; // folder holding <image>.jpg; searched near the CSVs when empty
+    int ltFold = 0;    // 1..5; 0 = from the file name given, else 1
+    QString ltFactor;  // "0.01", "0.005", "0.002"; empty = from the file name, else 0.01
     // DICOM
     QString dicomLabelAttribute; // e.g. "BodyPartExamined" or "0018,0015"; empty = no label
-    QString sidecarCsv;      // CSV with file,label columns giving DICOM labels
+    QString sidecarCsv;          // CSV with file,label columns giving DICOM labels
     bool dicomAllFrames = false; // every frame of a multi-frame file becomes a sample
     // All importers
-    bool checkFiles = true;  // check that each image file exists (cheap stat; no decoding)
+    bool checkFiles = true; // check that each image file exists (cheap stat; no decoding)
 };
 
 struct ImportResult {

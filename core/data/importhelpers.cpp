@@ -25,7 +25,10 @@ void ImageDirectory::addFolder(const QString &folder)
     }
 }
 
-QString ImageDirectory::find(const QString &nameOrStem) const { return m_byName.value(nameOrStem); }
+QString ImageDirectory::find(const QString &nameOrStem) const
+{
+    return m_byName.value(nameOrStem);
+}
 
 QString firstExistingFolder(const QString &base, const QStringList &candidates)
 {
@@ -54,7 +57,8 @@ void sortClassesNaturally(DatasetIndex &index)
         allInts = allInts && ok;
     }
     if (allInts)
-        std::sort(order.begin(), order.end(), [](const QString &a, const QString &b) { return a.toLongLong() < b.toLongLong(); });
+        std::sort(order.begin(), order.end(),
+                  [](const QString &a, const QString &b) { return a.toLongLong() < b.toLongLong(); });
     else
         std::sort(order.begin(), order.end(), [](const QString &a, const QString &b) {
             const int ci = a.compare(b, Qt::CaseInsensitive);

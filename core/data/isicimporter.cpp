@@ -4,8 +4,8 @@
 // lesion_id groups and the other columns as metadata.
 
 #include "core/data/csvreader.h"
-#include "core/data/importhelpers.h"
 #include "core/data/importers.h"
+#include "core/data/importhelpers.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
@@ -45,12 +45,14 @@ public:
     {
         const QString gtFile = QFileInfo(path).isFile() ? QFileInfo(path).absoluteFilePath()
                                                         : detail::fileBesideOrInside(path, kGroundTruth);
-        if (gtFile.isEmpty()) return makeError(ErrorCode::NotFound, path, QStringLiteral("%1 not found").arg(kGroundTruth));
+        if (gtFile.isEmpty())
+            return makeError(ErrorCode::NotFound, path, QStringLiteral("%1 not found").arg(kGroundTruth));
         auto table = readCsv(gtFile);
         if (!table) return table.error();
         const int imageCol = table->column(QStringLiteral("image"));
         if (imageCol < 0)
-            return makeError(ErrorCode::Malformed, gtFile, QStringLiteral("no 'image' column; found: %1").arg(table->columnList()));
+            return makeError(ErrorCode::Malformed, gtFile,
+                             QStringLiteral("no 'image' column; found: %1").arg(table->columnList()));
 
         // Class columns: every column but the image one; UNK only when some row sets it.
         std::vector<int> classCols;
@@ -58,29 +60,36 @@ public:
             if (c == imageCol) continue;
             if (table->header[c].compare(QLatin1String("UNK"), Qt::CaseInsensitive) == 0) {
                 bool used = false;
-                for (const QStringList &row : table->rows) used = used || row[c].toDouble() >= 0.5;
+                for (const QStringList &row : table->rows)
+                    used = used || row[c].toDouble() >= 0.5;
                 if (!used) continue;
             }
             classCols.push_back(c);
         }
         if (classCols.empty())
-            return makeError(ErrorCode::Malformed, gtFile, QStringLiteral("no class columns; found: %1").arg(table->columnList()));
+            return makeError(ErrorCode::Malformed, gtFile,
+                             QStringLiteral("no class columns; found: %1").arg(table->columnList()));
 
         ImportResult r;
         DatasetIndex &d = r.index;
         d.format = id();
         d.root = QFileInfo(gtFile).absolutePath();
-        for (int c : classCols) d.classes << table->header[c];
+        for (int c : classCols)
+            d.classes << table->header[c];
         d.info.insert(QStringLiteral("groundTruth"), QFileInfo(gtFile).fileName());
 
-        const QString imageFolder = !options.imageRoot.isEmpty()
-            ? options.imageRoot
-            : detail::firstExistingFolder(d.root, {kImages, QStringLiteral("%1/%1").arg(kImages), QStringLiteral(".")});
+        const QString imageFolder =
+            !options.imageRoot.isEmpty()
+                ? options.imageRoot
+                : detail::firstExistingFolder(d.root,
+                                              {kImages, QStringLiteral("%1/%1").arg(kImages), QStringLiteral(".")});
         detail::ImageDirectory images;
         if (!imageFolder.isEmpty()) images.addFolder(imageFolder);
         const bool imagesAvailable = !images.isEmpty();
         if (!imagesAvailable) {
-            r.problems.push_back({QDir(d.root).filePath(kImages), QStringLiteral("image folder not found; the samples are indexed from the CSV without image files")});
+            r.problems.push_back(
+                {QDir(d.root).filePath(kImages),
+                 QStringLiteral("image folder not found; the samples are indexed from the CSV without image files")});
             d.info.insert(QStringLiteral("imagesAvailable"), false);
         }
 
@@ -95,16 +104,19 @@ public:
             metaImageCol = meta->column(QStringLiteral("image"));
             lesionCol = meta->column(QStringLiteral("lesion_id"));
             if (metaImageCol < 0)
-                return makeError(ErrorCode::Malformed, metaFile, QStringLiteral("no 'image' column; found: %1").arg(meta->columnList()));
+                return makeError(ErrorCode::Malformed, metaFile,
+                                 QStringLiteral("no 'image' column; found: %1").arg(meta->columnList()));
             metaHeader = meta->header;
-            for (const QStringList &row : meta->rows) metaRows.insert(row[metaImageCol], row);
+            for (const QStringList &row : meta->rows)
+                metaRows.insert(row[metaImageCol], row);
             d.info.insert(QStringLiteral("metadata"), QFileInfo(metaFile).fileName());
         }
 
         const QString imageDir = imageFolder.isEmpty() ? QDir(d.root).filePath(kImages) : imageFolder;
         d.samples.reserve(table->rows.size());
         for (std::size_t i = 0; i < table->rows.size(); ++i) {
-            if ((i & 1023) == 0 && isCancelled(cancel)) return makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
+            if ((i & 1023) == 0 && isCancelled(cancel))
+                return makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
             const QStringList &row = table->rows[i];
             const QString where = QStringLiteral("%1:%2").arg(QFileInfo(gtFile).fileName()).arg(table->lines[i]);
             const QString image = row[imageCol];
@@ -112,21 +124,32 @@ public:
             for (std::size_t k = 0; k < classCols.size(); ++k) {
                 bool ok = false;
                 const double v = row[classCols[k]].toDouble(&ok);
-                if (!ok && !row[classCols[k]].isEmpty()) { set = -1; break; }
-                if (v >= 0.5) { label = int(k); ++set; }
+                if (!ok && !row[classCols[k]].isEmpty()) {
+                    set = -1;
+                    break;
+                }
+                if (v >= 0.5) {
+                    label = int(k);
+                    ++set;
+                }
             }
-            if (image.isEmpty()) { r.problems.push_back({where, QStringLiteral("empty image name; skipped")}); continue; }
+            if (image.isEmpty()) {
+                r.problems.push_back({where, QStringLiteral("empty image name; skipped")});
+                continue;
+            }
             if (set != 1) {
-                r.problems.push_back({where, set == 0 ? QStringLiteral("%1 has no class set; skipped").arg(image)
-                                                      : set < 0 ? QStringLiteral("%1 has a non-numeric class value; skipped").arg(image)
-                                                                : QStringLiteral("%1 has several classes set; skipped").arg(image)});
+                r.problems.push_back(
+                    {where, set == 0  ? QStringLiteral("%1 has no class set; skipped").arg(image)
+                            : set < 0 ? QStringLiteral("%1 has a non-numeric class value; skipped").arg(image)
+                                      : QStringLiteral("%1 has several classes set; skipped").arg(image)});
                 continue;
             }
             Sample s;
             if (imagesAvailable) {
                 const QString file = images.find(image);
                 if (file.isEmpty()) {
-                    r.problems.push_back({QDir(imageDir).filePath(image + QStringLiteral(".jpg")), QStringLiteral("image file missing; skipped")});
+                    r.problems.push_back({QDir(imageDir).filePath(image + QStringLiteral(".jpg")),
+                                          QStringLiteral("image file missing; skipped")});
                     continue;
                 }
                 s.path = d.storedPath(file);
@@ -138,7 +161,8 @@ public:
             if (m != metaRows.cend()) {
                 if (lesionCol >= 0) s.group = m->at(lesionCol);
                 for (int c = 0; c < metaHeader.size(); ++c)
-                    if (c != metaImageCol && c != lesionCol && !m->at(c).isEmpty()) s.meta.insert(metaHeader[c], m->at(c));
+                    if (c != metaImageCol && c != lesionCol && !m->at(c).isEmpty())
+                        s.meta.insert(metaHeader[c], m->at(c));
             }
             d.samples.push_back(std::move(s));
         }
@@ -148,6 +172,9 @@ public:
 
 } // namespace
 
-std::unique_ptr<Importer> makeIsic2019Importer() { return std::make_unique<Isic2019Importer>(); }
+std::unique_ptr<Importer> makeIsic2019Importer()
+{
+    return std::make_unique<Isic2019Importer>();
+}
 
 } // namespace fopro::data

@@ -16,9 +16,12 @@ namespace fopro::data {
 QString tailGroupName(TailGroup group)
 {
     switch (group) {
-    case TailGroup::Head: return QStringLiteral("head");
-    case TailGroup::Medium: return QStringLiteral("medium");
-    case TailGroup::Tail: break;
+    case TailGroup::Head:
+        return QStringLiteral("head");
+    case TailGroup::Medium:
+        return QStringLiteral("medium");
+    case TailGroup::Tail:
+        break;
     }
     return QStringLiteral("tail");
 }
@@ -30,8 +33,7 @@ TailGroup tailGroupOf(int count, TailThresholds thresholds)
     return TailGroup::Medium;
 }
 
-LongTailSummary summarizeLongTail(const DatasetIndex &index, TailThresholds thresholds,
-                                  std::optional<Split> split)
+LongTailSummary summarizeLongTail(const DatasetIndex &index, TailThresholds thresholds, std::optional<Split> split)
 {
     const std::vector<int> counts = index.classCounts(split);
     LongTailSummary out;
@@ -52,9 +54,15 @@ LongTailSummary summarizeLongTail(const DatasetIndex &index, TailThresholds thre
             minCount = minCount == 0 ? n : std::min(minCount, n);
         }
         switch (stat.group) {
-        case TailGroup::Head: ++out.head; break;
-        case TailGroup::Medium: ++out.medium; break;
-        case TailGroup::Tail: ++out.tail; break;
+        case TailGroup::Head:
+            ++out.head;
+            break;
+        case TailGroup::Medium:
+            ++out.medium;
+            break;
+        case TailGroup::Tail:
+            ++out.tail;
+            break;
         }
     }
     std::stable_sort(out.sorted.begin(), out.sorted.end(),
@@ -88,7 +96,10 @@ namespace {
 
 enum : std::int8_t { Undecided = 0, ToTrain, ToVal, ToTest, Dropped };
 
-Error invalid(const QString &detail) { return makeError(ErrorCode::InvalidArgument, QString(), detail); }
+Error invalid(const QString &detail)
+{
+    return makeError(ErrorCode::InvalidArgument, QString(), detail);
+}
 
 } // namespace
 
@@ -106,11 +117,14 @@ Result<DatasetIndex> makeLongTail(const DatasetIndex &in, const LongTailOptions 
     for (std::size_t i = 0; i < N; ++i) {
         const Sample &s = in.samples[i];
         if (!DatasetIndex::isActive(s) || s.label >= C) continue;
-        if (!o.onlyTrainSplit || s.split == Split::Train) pool.push_back(int(i));
-        else if (s.split == Split::Val || s.split == Split::Test) keepAsIs[i] = true;
+        if (!o.onlyTrainSplit || s.split == Split::Train)
+            pool.push_back(int(i));
+        else if (s.split == Split::Val || s.split == Split::Test)
+            keepAsIs[i] = true;
     }
     std::vector<int> poolCount(std::size_t(C), 0);
-    for (int i : pool) ++poolCount[std::size_t(in.samples[std::size_t(i)].label)];
+    for (int i : pool)
+        ++poolCount[std::size_t(in.samples[std::size_t(i)].label)];
 
     const int holdOut = o.valPerClass + o.testPerClass;
     if (holdOut > 0) {
@@ -118,7 +132,9 @@ Result<DatasetIndex> makeLongTail(const DatasetIndex &in, const LongTailOptions 
             if (poolCount[std::size_t(c)] < holdOut)
                 return invalid(QStringLiteral("class \"%1\" has %2 samples, fewer than the %3 held out per class "
                                               "for validation and test")
-                                   .arg(in.classes[c]).arg(poolCount[std::size_t(c)]).arg(holdOut));
+                                   .arg(in.classes[c])
+                                   .arg(poolCount[std::size_t(c)])
+                                   .arg(holdOut));
         }
     }
 
@@ -129,7 +145,8 @@ Result<DatasetIndex> makeLongTail(const DatasetIndex &in, const LongTailOptions 
     std::stable_sort(ranked.begin(), ranked.end(),
                      [&](int a, int b) { return poolCount[std::size_t(a)] > poolCount[std::size_t(b)]; });
     std::vector<int> rankedSizes;
-    for (int c : ranked) rankedSizes.push_back(poolCount[std::size_t(c)]);
+    for (int c : ranked)
+        rankedSizes.push_back(poolCount[std::size_t(c)]);
     const std::vector<int> targets = longTailTargetCounts(rankedSizes, o.factor, holdOut);
 
     SeededRandom rng(o.seed);
@@ -155,8 +172,10 @@ Result<DatasetIndex> makeLongTail(const DatasetIndex &in, const LongTailOptions 
         std::vector<std::vector<std::pair<int, int>>> groupsOf(static_cast<std::size_t>(C));
         for (int g : order) {
             std::map<int, int> perClass;
-            for (int i : groups[std::size_t(g)]) ++perClass[in.samples[std::size_t(i)].label];
-            for (const auto &[c, n] : perClass) groupsOf[std::size_t(c)].push_back({g, n});
+            for (int i : groups[std::size_t(g)])
+                ++perClass[in.samples[std::size_t(i)].label];
+            for (const auto &[c, n] : perClass)
+                groupsOf[std::size_t(c)].push_back({g, n});
         }
         std::vector<bool> used(groups.size(), false);
         // have[0] test, have[1] val.
@@ -188,7 +207,9 @@ Result<DatasetIndex> makeLongTail(const DatasetIndex &in, const LongTailOptions 
                     if (pick < 0)
                         return invalid(QStringLiteral("class \"%1\" cannot provide %2 validation and %3 test "
                                                       "samples without splitting its groups")
-                                           .arg(in.classes[c]).arg(o.valPerClass).arg(o.testPerClass));
+                                           .arg(in.classes[c])
+                                           .arg(o.valPerClass)
+                                           .arg(o.testPerClass));
                     used[std::size_t(pick)] = true;
                     for (int i : groups[std::size_t(pick)]) {
                         const int k = in.samples[std::size_t(i)].label;
@@ -212,7 +233,8 @@ Result<DatasetIndex> makeLongTail(const DatasetIndex &in, const LongTailOptions 
         std::vector<int> &list = candidates[std::size_t(ranked[r])];
         rng.shuffle(list);
         const std::size_t take = std::min(list.size(), std::size_t(targets[r]));
-        for (std::size_t j = 0; j < take; ++j) state[std::size_t(list[j])] = ToTrain;
+        for (std::size_t j = 0; j < take; ++j)
+            state[std::size_t(list[j])] = ToTrain;
     }
 
     DatasetIndex out;
@@ -234,10 +256,17 @@ Result<DatasetIndex> makeLongTail(const DatasetIndex &in, const LongTailOptions 
         }
         Split split = Split::None;
         switch (state[i]) {
-        case ToTrain: split = Split::Train; break;
-        case ToVal: split = Split::Val; break;
-        case ToTest: split = Split::Test; break;
-        default: continue;
+        case ToTrain:
+            split = Split::Train;
+            break;
+        case ToVal:
+            split = Split::Val;
+            break;
+        case ToTest:
+            split = Split::Test;
+            break;
+        default:
+            continue;
         }
         out.samples.push_back(in.samples[i]);
         out.samples.back().split = split;
@@ -252,7 +281,8 @@ namespace fopro::data {
 int ClassSplitCounts::grandTotal() const
 {
     int sum = 0;
-    for (int c = 0; c < classCount(); ++c) sum += total(c);
+    for (int c = 0; c < classCount(); ++c)
+        sum += total(c);
     return sum;
 }
 
@@ -278,10 +308,18 @@ ClassSplitCounts classSplitCounts(const DatasetIndex &index)
             continue;
         }
         switch (s.split) {
-        case Split::Train: ++counts.train[c]; break;
-        case Split::Val: ++counts.val[c]; break;
-        case Split::Test: ++counts.test[c]; break;
-        case Split::None: ++counts.unassigned[c]; break;
+        case Split::Train:
+            ++counts.train[c];
+            break;
+        case Split::Val:
+            ++counts.val[c];
+            break;
+        case Split::Test:
+            ++counts.test[c];
+            break;
+        case Split::None:
+            ++counts.unassigned[c];
+            break;
         }
     }
     return counts;

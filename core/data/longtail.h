@@ -108,9 +108,9 @@ std::vector<int> longTailTargetCounts(const std::vector<int> &classSizesRankedDe
                                       int heldOutPerClass);
 
 struct LongTailOptions {
-    double factor = 0.01;    // imbalance factor in (0, 1]: smallest / largest target
-    int valPerClass = 0;     // held-out validation samples per class
-    int testPerClass = 0;    // held-out test samples per class
+    double factor = 0.01; // imbalance factor in (0, 1]: smallest / largest target
+    int valPerClass = 0;  // held-out validation samples per class
+    int testPerClass = 0; // held-out test samples per class
     quint64 seed = 0;
     bool onlyTrainSplit = false; // only Split::Train samples are the pool; Val/Test kept as they are
 };

@@ -11,7 +11,7 @@ namespace fopro::data {
 
 enum class Split : std::uint8_t { None, Train, Val, Test };
 
-QString splitName(Split split);                    // "none", "train", "val", "test"
+QString splitName(Split split);                     // "none", "train", "val", "test"
 bool parseSplit(const QString &text, Split *split); // accepts the names above and "validation"
 
 enum class SourceKind : std::uint8_t {
@@ -31,13 +31,13 @@ enum SampleFlag : std::uint8_t {
 };
 
 struct Sample {
-    QString path;      // relative to the dataset root when inside it, else absolute
-    int entry = 0;     // IDX entry or DICOM frame number
+    QString path;  // relative to the dataset root when inside it, else absolute
+    int entry = 0; // IDX entry or DICOM frame number
     SourceKind kind = SourceKind::File;
-    int label = -1;    // index into DatasetIndex::classes; -1 unlabelled
+    int label = -1;         // index into DatasetIndex::classes; -1 unlabelled
     int originalLabel = -1; // the label as imported (kept when relabelled)
     Split split = Split::None;
-    QString group;     // patient / lesion / video id; empty = the sample is its own group
+    QString group; // patient / lesion / video id; empty = the sample is its own group
     std::uint8_t flags = 0;
     QMap<QString, QString> meta; // free metadata (DICOM attributes, CSV columns, ...)
 

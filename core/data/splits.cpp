@@ -13,8 +13,8 @@ namespace {
 
 // One unit of assignment: the active samples sharing an effective group.
 struct GroupInfo {
-    std::vector<int> samples;                 // indices into DatasetIndex::samples
-    std::vector<std::pair<int, int>> counts;  // (class, samples of that class), sorted by class
+    std::vector<int> samples;                // indices into DatasetIndex::samples
+    std::vector<std::pair<int, int>> counts; // (class, samples of that class), sorted by class
     int size = 0;
 };
 
@@ -35,7 +35,8 @@ std::vector<GroupInfo> collectGroups(const DatasetIndex &index, const std::vecto
     }
     for (GroupInfo &g : groups) {
         std::map<int, int> perClass;
-        for (int i : g.samples) ++perClass[index.samples[std::size_t(i)].label];
+        for (int i : g.samples)
+            ++perClass[index.samples[std::size_t(i)].label];
         g.counts.assign(perClass.begin(), perClass.end());
         g.size = int(g.samples.size());
     }
@@ -67,7 +68,8 @@ std::vector<int> assignGroupsToBins(const std::vector<GroupInfo> &groups, int cl
     std::iota(order.begin(), order.end(), 0);
     rng.shuffle(order);
     std::vector<int> rank(static_cast<std::size_t>(groupCount));
-    for (int i = 0; i < groupCount; ++i) rank[std::size_t(order[std::size_t(i)])] = i;
+    for (int i = 0; i < groupCount; ++i)
+        rank[std::size_t(order[std::size_t(i)])] = i;
 
     const std::size_t C = std::size_t(classCount);
     std::vector<long long> total(C, 0);
@@ -82,11 +84,13 @@ std::vector<int> assignGroupsToBins(const std::vector<GroupInfo> &groups, int cl
     auto cell = [&](int b, int c) -> long long & { return have[std::size_t(b) * C + std::size_t(c)]; };
     auto put = [&](int g, int b) {
         bin[std::size_t(g)] = b;
-        for (const auto &[c, n] : groups[std::size_t(g)].counts) cell(b, c) += n;
+        for (const auto &[c, n] : groups[std::size_t(g)].counts)
+            cell(b, c) += n;
     };
     auto take = [&](int g) {
         const int b = bin[std::size_t(g)];
-        for (const auto &[c, n] : groups[std::size_t(g)].counts) cell(b, c) -= n;
+        for (const auto &[c, n] : groups[std::size_t(g)].counts)
+            cell(b, c) -= n;
         bin[std::size_t(g)] = -1;
     };
     auto smaller = [&](int a, int b) {
@@ -161,8 +165,9 @@ std::vector<int> assignGroupsToBins(const std::vector<GroupInfo> &groups, int cl
                 const double target = fractions[std::size_t(b)] * double(total[std::size_t(c)]);
                 score += n * (target - double(cell(b, c))) / target;
             }
-            const bool better = best < 0 || score > bestScore + 1e-12
-                || (std::abs(score - bestScore) <= 1e-12 && fractions[std::size_t(b)] > fractions[std::size_t(best)]);
+            const bool better =
+                best < 0 || score > bestScore + 1e-12 ||
+                (std::abs(score - bestScore) <= 1e-12 && fractions[std::size_t(b)] > fractions[std::size_t(best)]);
             if (better) {
                 best = b;
                 bestScore = score;
@@ -198,12 +203,14 @@ Result<void> assignSplits(DatasetIndex &index, SplitFractions fractions, quint64
         }
     }
 
-    for (Sample &s : index.samples) s.split = Split::None;
+    for (Sample &s : index.samples)
+        s.split = Split::None;
     const std::vector<GroupInfo> groups = collectGroups(index, activeSamples(index));
     SeededRandom rng(seed);
     const std::vector<int> bins = assignGroupsToBins(groups, index.classCount(), binFractions, rng);
     for (std::size_t g = 0; g < groups.size(); ++g)
-        for (int i : groups[g].samples) index.samples[std::size_t(i)].split = binSplits[std::size_t(bins[g])];
+        for (int i : groups[g].samples)
+            index.samples[std::size_t(i)].split = binSplits[std::size_t(bins[g])];
     return {};
 }
 
@@ -216,13 +223,15 @@ Result<std::vector<int>> stratifiedGroupKFold(const DatasetIndex &index, int k, 
     if (int(groups.size()) < k)
         return makeError(ErrorCode::InvalidArgument, QString(),
                          QStringLiteral("%1 folds need at least %1 groups of active samples, there are %2")
-                             .arg(k).arg(groups.size()));
+                             .arg(k)
+                             .arg(groups.size()));
     SeededRandom rng(seed);
     const std::vector<int> bins =
         assignGroupsToBins(groups, index.classCount(), std::vector<double>(std::size_t(k), 1.0 / k), rng);
     std::vector<int> folds(index.samples.size(), -1);
     for (std::size_t g = 0; g < groups.size(); ++g)
-        for (int i : groups[g].samples) folds[std::size_t(i)] = bins[g];
+        for (int i : groups[g].samples)
+            folds[std::size_t(i)] = bins[g];
     return folds;
 }
 
@@ -244,7 +253,8 @@ DatasetIndex foldIndex(const DatasetIndex &index, const std::vector<int> &folds,
         }
     }
     if (valFractionOfTrain >= 1) {
-        for (int i : train) out.samples[std::size_t(i)].split = Split::Val;
+        for (int i : train)
+            out.samples[std::size_t(i)].split = Split::Val;
     } else if (valFractionOfTrain > 0) {
         const std::vector<GroupInfo> groups = collectGroups(out, train);
         SeededRandom rng(seed);
@@ -252,7 +262,8 @@ DatasetIndex foldIndex(const DatasetIndex &index, const std::vector<int> &folds,
             assignGroupsToBins(groups, out.classCount(), {1.0 - valFractionOfTrain, valFractionOfTrain}, rng);
         for (std::size_t g = 0; g < groups.size(); ++g)
             if (bins[g] == 1)
-                for (int i : groups[g].samples) out.samples[std::size_t(i)].split = Split::Val;
+                for (int i : groups[g].samples)
+                    out.samples[std::size_t(i)].split = Split::Val;
     }
     return out;
 }
@@ -264,12 +275,13 @@ Result<std::vector<int>> exactStratifiedKFold(const DatasetIndex &index, int k, 
                          QStringLiteral("k-fold needs at least 2 folds, got %1").arg(k));
     const std::vector<int> active = activeSamples(index);
     if (int(active.size()) < k)
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("%1 folds need at least %1 active samples, there are %2")
-                             .arg(k).arg(active.size()));
+        return makeError(
+            ErrorCode::InvalidArgument, QString(),
+            QStringLiteral("%1 folds need at least %1 active samples, there are %2").arg(k).arg(active.size()));
 
     std::vector<std::vector<int>> perClass(std::size_t(index.classCount()));
-    for (int i : active) perClass[std::size_t(index.samples[std::size_t(i)].label)].push_back(i);
+    for (int i : active)
+        perClass[std::size_t(index.samples[std::size_t(i)].label)].push_back(i);
     std::vector<int> classOrder(std::size_t(index.classCount()));
     std::iota(classOrder.begin(), classOrder.end(), 0);
     std::sort(classOrder.begin(), classOrder.end(), [&](int a, int b) {
@@ -280,7 +292,8 @@ Result<std::vector<int>> exactStratifiedKFold(const DatasetIndex &index, int k, 
     SeededRandom rng(seed);
     std::vector<int> folds(index.samples.size(), -1);
     std::vector<QString> ids(index.samples.size());
-    for (int i : active) ids[std::size_t(i)] = index.samples[std::size_t(i)].id();
+    for (int i : active)
+        ids[std::size_t(i)] = index.samples[std::size_t(i)].id();
     std::vector<int> remainder; // the n_c mod k samples of each class, in class order
     for (int c : classOrder) {
         std::vector<int> members = perClass[std::size_t(c)];
@@ -290,13 +303,16 @@ Result<std::vector<int>> exactStratifiedKFold(const DatasetIndex &index, int k, 
         });
         rng.shuffle(members);
         const std::size_t full = members.size() / std::size_t(k) * std::size_t(k);
-        for (std::size_t j = 0; j < full; ++j) folds[std::size_t(members[j])] = int(j % std::size_t(k));
-        for (std::size_t j = full; j < members.size(); ++j) remainder.push_back(members[j]);
+        for (std::size_t j = 0; j < full; ++j)
+            folds[std::size_t(members[j])] = int(j % std::size_t(k));
+        for (std::size_t j = full; j < members.size(); ++j)
+            remainder.push_back(members[j]);
     }
     // Dealt round-robin across classes: a class has fewer than k leftovers, so each of them lands
     // in a different fold; the last (N mod k) are in no fold.
     const std::size_t dealt = remainder.size() / std::size_t(k) * std::size_t(k);
-    for (std::size_t j = 0; j < dealt; ++j) folds[std::size_t(remainder[j])] = int(j % std::size_t(k));
+    for (std::size_t j = 0; j < dealt; ++j)
+        folds[std::size_t(remainder[j])] = int(j % std::size_t(k));
     return folds;
 }
 
@@ -351,8 +367,8 @@ CurationEdit diffDatasets(const DatasetIndex &before, const DatasetIndex &after,
     return edit;
 }
 
-Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitRequest &request,
-                                   const QString &description, JobControl *control)
+Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitRequest &request, const QString &description,
+                                   JobControl *control)
 {
     const auto cancelled = [] { return makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled")); };
     SplitProposal p;
@@ -382,7 +398,8 @@ Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitReque
         // makeLongTail keeps a subset; here every sample stays, those not kept are excluded.
         QHash<QString, Split> kept;
         kept.reserve(qsizetype(lt->samples.size()));
-        for (const Sample &s : lt->samples) kept.insert(s.id(), s.split);
+        for (const Sample &s : lt->samples)
+            kept.insert(s.id(), s.split);
         for (Sample &s : p.after.samples) {
             const auto it = kept.constFind(s.id());
             if (it != kept.cend()) {

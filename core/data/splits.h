@@ -40,10 +40,10 @@ public:
     }
 
     /// Fisher–Yates shuffle in place.
-    template <typename T>
-    void shuffle(std::vector<T> &v)
+    template <typename T> void shuffle(std::vector<T> &v)
     {
-        for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[std::size_t(below(i))]);
+        for (std::size_t i = v.size(); i > 1; --i)
+            std::swap(v[i - 1], v[std::size_t(below(i))]);
     }
 
     std::mt19937_64 &engine() { return m_engine; }
@@ -132,9 +132,9 @@ struct SplitRequest {
 };
 
 struct SplitProposal {
-    DatasetIndex after;  ///< the dataset with the proposal applied
-    CurationEdit edit;   ///< from the current state to `after` (empty when nothing changes)
-    int groupLeaks = 0;  ///< groups of `after` found in more than one split
+    DatasetIndex after;    ///< the dataset with the proposal applied
+    CurationEdit edit;     ///< from the current state to `after` (empty when nothing changes)
+    int groupLeaks = 0;    ///< groups of `after` found in more than one split
     int newlyExcluded = 0; ///< samples active before that the proposal excludes (LongTail)
 };
 
@@ -147,7 +147,7 @@ CurationEdit diffDatasets(const DatasetIndex &before, const DatasetIndex &after,
 /// them would be (described by `description`, worded by the caller). Errors: those of the method
 /// (InvalidArgument for bad fractions, too few groups for k, an impossible long tail), Cancelled
 /// when `control` was cancelled.
-Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitRequest &request,
-                                   const QString &description, JobControl *control = nullptr);
+Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitRequest &request, const QString &description,
+                                   JobControl *control = nullptr);
 
 } // namespace fopro::data

@@ -34,7 +34,8 @@ public:
     {
         if (!m_paused.load()) return false;
         std::unique_lock<std::mutex> lock(m_mutex);
-        while (m_paused.load() && !isCancelled()) m_cv.wait_for(lock, std::chrono::milliseconds(100));
+        while (m_paused.load() && !isCancelled())
+            m_cv.wait_for(lock, std::chrono::milliseconds(100));
         return true;
     }
 
@@ -53,7 +54,13 @@ private:
 };
 
 /// Null-safe polls.
-inline bool isCancelled(const JobControl *control) { return control && control->isCancelled(); }
-inline bool waitWhilePaused(JobControl *control) { return control && control->waitWhilePaused(); }
+inline bool isCancelled(const JobControl *control)
+{
+    return control && control->isCancelled();
+}
+inline bool waitWhilePaused(JobControl *control)
+{
+    return control && control->waitWhilePaused();
+}
 
 } // namespace fopro

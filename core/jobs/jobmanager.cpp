@@ -19,7 +19,10 @@ JobManager::JobManager(QObject *parent, int ioThreads) : QObject(parent)
     m_ioPool.setMaxThreadCount(qMax(1, ioThreads));
 }
 
-JobManager::~JobManager() { shutdown(); }
+JobManager::~JobManager()
+{
+    shutdown();
+}
 
 JobManager::JobId JobManager::enqueue(Kind kind, const QString &title, Work work, Deliver deliver)
 {
@@ -34,8 +37,12 @@ JobManager::JobId JobManager::enqueue(Kind kind, const QString &title, Work work
     QPointer<JobManager> self(this);
     entry->throttle = std::make_unique<ProgressThrottle>([self, id](const Progress &p) {
         if (!self) return;
-        QMetaObject::invokeMethod(self.data(), [self, id, p] { if (self) self->onProgress(id, p); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, id, p] {
+                if (self) self->onProgress(id, p);
+            },
+            Qt::QueuedConnection);
     });
     m_entries.insert(id, entry);
     m_order.append(id);
@@ -50,7 +57,8 @@ JobManager::JobId JobManager::enqueue(Kind kind, const QString &title, Work work
         if (entry->control.isCancelled()) {
             error = makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled before it started"));
         } else {
-            QMetaObject::invokeMethod(this, [this, id] { onStarted(id); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, id] { onStarted(id); }, Qt::QueuedConnection);
             ProgressThrottle *throttle = entry->throttle.get();
             const ProgressSink sink = [throttle](const Progress &p) { (*throttle)(p); };
             const Result<void> r = callGuarded([&] { return work(entry->control, sink); }, entry->info.title);
@@ -58,7 +66,8 @@ JobManager::JobId JobManager::enqueue(Kind kind, const QString &title, Work work
             if (error.code == ErrorCode::None && entry->control.isCancelled())
                 error = makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled"));
         }
-        QMetaObject::invokeMethod(this, [this, id, error] { onEnded(id, error); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, id, error] { onEnded(id, error); }, Qt::QueuedConnection);
     });
     return id;
 }
@@ -67,7 +76,8 @@ void JobManager::onStarted(JobId id)
 {
     auto it = m_entries.find(id);
     if (it == m_entries.end()) return;
-    if ((*it)->info.state == State::Queued) (*it)->info.state = (*it)->control.isPaused() ? State::Paused : State::Running;
+    if ((*it)->info.state == State::Queued)
+        (*it)->info.state = (*it)->control.isPaused() ? State::Paused : State::Running;
     Q_EMIT jobStarted(id);
 }
 
@@ -96,9 +106,15 @@ void JobManager::onEnded(JobId id, const Error &error)
     }
     if (entry->deliver) entry->deliver(error);
     switch (entry->info.state) {
-    case State::Finished: Q_EMIT jobFinished(id); break;
-    case State::Cancelled: Q_EMIT jobCancelled(id); break;
-    default: Q_EMIT jobFailed(id, entry->info.error); break;
+    case State::Finished:
+        Q_EMIT jobFinished(id);
+        break;
+    case State::Cancelled:
+        Q_EMIT jobCancelled(id);
+        break;
+    default:
+        Q_EMIT jobFailed(id, entry->info.error);
+        break;
     }
     Q_EMIT busyChanged(!m_entries.isEmpty());
 }
@@ -128,7 +144,8 @@ void JobManager::resume(JobId id)
 
 void JobManager::cancelAll()
 {
-    for (const auto &entry : std::as_const(m_entries)) entry->control.cancel();
+    for (const auto &entry : std::as_const(m_entries))
+        entry->control.cancel();
 }
 
 bool JobManager::shutdown(int msecs)
@@ -140,7 +157,10 @@ bool JobManager::shutdown(int msecs)
     return a && b;
 }
 
-bool JobManager::isBusy() const { return !m_entries.isEmpty(); }
+bool JobManager::isBusy() const
+{
+    return !m_entries.isEmpty();
+}
 
 bool JobManager::isBusy(Kind kind) const
 {
@@ -159,7 +179,8 @@ std::optional<JobManager::JobInfo> JobManager::info(JobId id) const
 QList<JobManager::JobInfo> JobManager::jobs() const
 {
     QList<JobInfo> out;
-    for (JobId id : m_order) out.append(m_entries.value(id)->info);
+    for (JobId id : m_order)
+        out.append(m_entries.value(id)->info);
     return out;
 }
 

@@ -26,8 +26,7 @@
 namespace fopro {
 
 /// The signature of a job: it reads its control and reports through the sink.
-template <typename T>
-using JobFunction = std::function<Result<T>(JobControl &control, const ProgressSink &progress)>;
+template <typename T> using JobFunction = std::function<Result<T>(JobControl &control, const ProgressSink &progress)>;
 
 /// Runs a job on the calling thread's behalf: on a private one-thread pool, blocking until it ends,
 /// with progress throttled to ten updates per second and delivered (on the worker thread) to
@@ -40,7 +39,8 @@ Result<T> runBlocking(const JobFunction<T> &job, JobControl &control, const Prog
     pool.setMaxThreadCount(1);
     ProgressThrottle throttle(sink);
     const ProgressSink throttled = sink ? throttle.sink() : ProgressSink();
-    auto future = runJob(&pool, [&]() -> Result<T> { return job(control, throttled); }, what);
+    auto future = runJob(
+        &pool, [&]() -> Result<T> { return job(control, throttled); }, what);
     future.waitForFinished();
     return future.result();
 }
@@ -68,8 +68,8 @@ public:
     /// `context` (when given) was destroyed meanwhile. A job cancelled before it started never runs
     /// and ends with an Error of code Cancelled.
     template <typename T>
-    JobId submit(Kind kind, const QString &title, JobFunction<T> job,
-                 std::function<void(const Result<T> &)> done = {}, QObject *context = nullptr)
+    JobId submit(Kind kind, const QString &title, JobFunction<T> job, std::function<void(const Result<T> &)> done = {},
+                 QObject *context = nullptr)
     {
         auto slot = std::make_shared<std::optional<Result<T>>>();
         const QPointer<QObject> guard(context);
@@ -81,8 +81,10 @@ public:
         };
         auto deliver = [done = std::move(done), slot, guard, guarded](const Error &failure) {
             if (!done || (guarded && !guard)) return;
-            if (slot->has_value()) done(**slot);
-            else done(Result<T>(failure));
+            if (slot->has_value())
+                done(**slot);
+            else
+                done(Result<T>(failure));
         };
         return enqueue(kind, title, std::move(work), std::move(deliver));
     }
@@ -96,10 +98,10 @@ public:
     /// when `msecs` (>= 0) ran out first.
     bool shutdown(int msecs = -1);
 
-    bool isBusy() const;            ///< any job queued or running
+    bool isBusy() const; ///< any job queued or running
     bool isBusy(Kind kind) const;
     std::optional<JobInfo> info(JobId id) const;
-    QList<JobInfo> jobs() const;    ///< queued and running jobs, in submission order
+    QList<JobInfo> jobs() const; ///< queued and running jobs, in submission order
 
     QThreadPool *ioPool() { return &m_ioPool; }
 

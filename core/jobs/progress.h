@@ -2,8 +2,8 @@
 // One progress value for every kind of background work (imports, duplicate search, training,
 // evaluation, probes, exports), and a throttle that forwards at most a few updates per second.
 
-#include <QtCore/QString>
 #include <QtCore/QMetaType>
+#include <QtCore/QString>
 
 #include <chrono>
 #include <functional>
@@ -48,8 +48,7 @@ using ProgressSink = std::function<void(const Progress &)>;
 /// pass. Thread-safe: a job may report from several worker threads.
 class ProgressThrottle {
 public:
-    explicit ProgressThrottle(ProgressSink sink,
-                              std::chrono::milliseconds interval = std::chrono::milliseconds(100))
+    explicit ProgressThrottle(ProgressSink sink, std::chrono::milliseconds interval = std::chrono::milliseconds(100))
         : m_sink(std::move(sink)), m_interval(interval)
     {
     }
@@ -60,8 +59,8 @@ public:
         // The sink is called under the lock, so reports from several threads never interleave.
         std::lock_guard<std::mutex> lock(m_mutex);
         const auto now = Clock::now();
-        const bool milestone = !m_started || p.phase != m_lastPhase || p.message != m_lastMessage
-                               || p.stage != m_lastStage || (p.total > 0 && p.done >= p.total);
+        const bool milestone = !m_started || p.phase != m_lastPhase || p.message != m_lastMessage ||
+                               p.stage != m_lastStage || (p.total > 0 && p.done >= p.total);
         if (!milestone && now - m_last < m_interval) return;
         m_started = true;
         m_last = now;

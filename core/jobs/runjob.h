@@ -16,10 +16,9 @@
 namespace fopro {
 
 namespace detail {
-template <typename T>
-struct IsResult : std::false_type {};
-template <typename T>
-struct IsResult<Result<T>> : std::true_type {
+template <typename T> struct IsResult : std::false_type {
+};
+template <typename T> struct IsResult<Result<T>> : std::true_type {
     using Value = T;
 };
 } // namespace detail
@@ -27,18 +26,16 @@ struct IsResult<Result<T>> : std::true_type {
 /// The Result type a job function produces: F's return type when it is a Result<T>, else
 /// Result<F's return type> (a plain void function gives Result<void>).
 template <typename F>
-using JobResultOf = std::conditional_t<detail::IsResult<std::invoke_result_t<F>>::value,
-                                       std::invoke_result_t<F>, Result<std::invoke_result_t<F>>>;
+using JobResultOf = std::conditional_t<detail::IsResult<std::invoke_result_t<F>>::value, std::invoke_result_t<F>,
+                                       Result<std::invoke_result_t<F>>>;
 
 /// Calls `fn` on this thread, turning every exception into an Error (code Internal) whose detail
 /// names `what` (a short description of the work, may be empty) and the exception's text.
-template <typename F>
-JobResultOf<F> callGuarded(F &&fn, const QString &what = {})
+template <typename F> JobResultOf<F> callGuarded(F &&fn, const QString &what = {})
 {
     using R = JobResultOf<F>;
     const auto fail = [&what](const QString &reason) -> R {
-        return R(makeError(ErrorCode::Internal, {},
-                           what.isEmpty() ? reason : what + QStringLiteral(": ") + reason));
+        return R(makeError(ErrorCode::Internal, {}, what.isEmpty() ? reason : what + QStringLiteral(": ") + reason));
     };
     try {
         if constexpr (std::is_void_v<std::invoke_result_t<F>>) {
@@ -57,8 +54,7 @@ JobResultOf<F> callGuarded(F &&fn, const QString &what = {})
 }
 
 /// Runs `fn` on `pool` (the global pool when null) and returns the future of its Result.
-template <typename F>
-QFuture<JobResultOf<F>> runJob(QThreadPool *pool, F fn, const QString &what = {})
+template <typename F> QFuture<JobResultOf<F>> runJob(QThreadPool *pool, F fn, const QString &what = {})
 {
     QThreadPool *p = pool ? pool : QThreadPool::globalInstance();
     return QtConcurrent::run(p, [fn = std::move(fn), what]() mutable { return callGuarded(fn, what); });

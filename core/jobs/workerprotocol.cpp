@@ -12,7 +12,10 @@ namespace {
 
 const char *const kTypes[] = {"started", "progress", "epoch", "log", "error", "finished"};
 
-QJsonValue number(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null); }
+QJsonValue number(double v)
+{
+    return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null);
+}
 
 double numberOf(const QJsonValue &v, double fallback = 0)
 {
@@ -23,7 +26,8 @@ double numberOf(const QJsonValue &v, double fallback = 0)
 QJsonObject metricsObject(const std::vector<std::pair<QString, double>> &metrics)
 {
     QJsonObject o;
-    for (const auto &m : metrics) o.insert(m.first, number(m.second));
+    for (const auto &m : metrics)
+        o.insert(m.first, number(m.second));
     return o;
 }
 
@@ -31,27 +35,39 @@ std::vector<std::pair<QString, double>> metricsOf(const QJsonValue &v)
 {
     std::vector<std::pair<QString, double>> out;
     const QJsonObject o = v.toObject();
-    for (auto it = o.begin(); it != o.end(); ++it) out.emplace_back(it.key(), numberOf(it.value()));
+    for (auto it = o.begin(); it != o.end(); ++it)
+        out.emplace_back(it.key(), numberOf(it.value()));
     return out;
 }
 
-Error malformed(const QString &detail) { return makeError(ErrorCode::Malformed, {}, detail); }
+Error malformed(const QString &detail)
+{
+    return makeError(ErrorCode::Malformed, {}, detail);
+}
 
 struct CodeName {
     ErrorCode code;
     const char *name;
 };
 const CodeName kCodes[] = {
-    {ErrorCode::None, "none"},           {ErrorCode::NotFound, "not-found"},
-    {ErrorCode::Unreadable, "unreadable"}, {ErrorCode::Malformed, "malformed"},
-    {ErrorCode::Unsupported, "unsupported"}, {ErrorCode::Ambiguous, "ambiguous"},
-    {ErrorCode::InvalidArgument, "invalid-argument"}, {ErrorCode::WriteFailed, "write-failed"},
-    {ErrorCode::Cancelled, "cancelled"}, {ErrorCode::Internal, "internal"},
+    {ErrorCode::None, "none"},
+    {ErrorCode::NotFound, "not-found"},
+    {ErrorCode::Unreadable, "unreadable"},
+    {ErrorCode::Malformed, "malformed"},
+    {ErrorCode::Unsupported, "unsupported"},
+    {ErrorCode::Ambiguous, "ambiguous"},
+    {ErrorCode::InvalidArgument, "invalid-argument"},
+    {ErrorCode::WriteFailed, "write-failed"},
+    {ErrorCode::Cancelled, "cancelled"},
+    {ErrorCode::Internal, "internal"},
 };
 
 } // namespace
 
-QString eventTypeName(EventType type) { return QString::fromLatin1(kTypes[int(type)]); }
+QString eventTypeName(EventType type)
+{
+    return QString::fromLatin1(kTypes[int(type)]);
+}
 
 QString errorCodeName(ErrorCode code)
 {
@@ -144,7 +160,9 @@ QByteArray encode(const Event &e)
         o.insert(QStringLiteral("epoch"), e.epoch);
         o.insert(QStringLiteral("metrics"), metricsObject(e.metrics));
         break;
-    case EventType::Log: o.insert(QStringLiteral("text"), e.text); break;
+    case EventType::Log:
+        o.insert(QStringLiteral("text"), e.text);
+        break;
     case EventType::Error:
         o.insert(QStringLiteral("code"), errorCodeName(e.error.code));
         if (!e.error.file.isEmpty()) o.insert(QStringLiteral("file"), e.error.file);
@@ -171,7 +189,9 @@ Result<Event> decode(const QByteArray &line)
     int t = -1;
     for (int i = 0; i < int(std::size(kTypes)); ++i)
         if (type == QLatin1String(kTypes[i])) t = i;
-    if (t < 0) return malformed(type.isEmpty() ? QStringLiteral("no event type") : QStringLiteral("unknown event type \"%1\"").arg(type.left(40)));
+    if (t < 0)
+        return malformed(type.isEmpty() ? QStringLiteral("no event type")
+                                        : QStringLiteral("unknown event type \"%1\"").arg(type.left(40)));
     e.type = EventType(t);
     switch (e.type) {
     case EventType::Started:
@@ -199,7 +219,9 @@ Result<Event> decode(const QByteArray &line)
         if (e.epoch < 1) return malformed(QStringLiteral("an epoch event without a valid epoch"));
         e.metrics = metricsOf(o.value(QStringLiteral("metrics")));
         break;
-    case EventType::Log: e.text = o.value(QStringLiteral("text")).toString(); break;
+    case EventType::Log:
+        e.text = o.value(QStringLiteral("text")).toString();
+        break;
     case EventType::Error:
         e.error.code = errorCodeFromName(o.value(QStringLiteral("code")).toString());
         if (e.error.code == ErrorCode::None) e.error.code = ErrorCode::Internal;
@@ -219,9 +241,12 @@ Result<Event> decode(const QByteArray &line)
 QByteArray encodeCommand(Command command)
 {
     switch (command) {
-    case Command::Pause: return "pause\n";
-    case Command::Resume: return "resume\n";
-    case Command::Cancel: return "cancel\n";
+    case Command::Pause:
+        return "pause\n";
+    case Command::Resume:
+        return "resume\n";
+    case Command::Cancel:
+        return "cancel\n";
     }
     return {};
 }

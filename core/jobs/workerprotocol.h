@@ -32,13 +32,13 @@ QString eventTypeName(EventType type);
 
 struct Event {
     EventType type = EventType::Log;
-    Progress progress;                                ///< Progress
-    int epoch = 0;                                    ///< Epoch (1-based)
-    std::vector<std::pair<QString, double>> metrics;  ///< Epoch
-    QString text;                                     ///< Log: the line; Started/Finished: the run folder
-    qint64 pid = 0;                                   ///< Started
-    QString state;                                    ///< Finished: "finished" or "cancelled"
-    Error error;                                      ///< Error
+    Progress progress;                               ///< Progress
+    int epoch = 0;                                   ///< Epoch (1-based)
+    std::vector<std::pair<QString, double>> metrics; ///< Epoch
+    QString text;                                    ///< Log: the line; Started/Finished: the run folder
+    qint64 pid = 0;                                  ///< Started
+    QString state;                                   ///< Finished: "finished" or "cancelled"
+    Error error;                                     ///< Error
 
     static Event started(const QString &runDir, qint64 pid);
     static Event ofProgress(const Progress &p);

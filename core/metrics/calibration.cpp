@@ -44,8 +44,7 @@ Result<CalibrationResult> compute(const std::vector<int> &yTrue, const std::vect
         const size_t b = size_t(calibrationBinOf(confidence, numBins));
         ++out.bins[b].count;
         confidenceSum[b] += confidence;
-        if (predicted == yTrue[i])
-            ++correct[b];
+        if (predicted == yTrue[i]) ++correct[b];
     }
     const double n = double(yTrue.size());
     for (int b = 0; b < numBins; ++b) {
@@ -70,8 +69,7 @@ Result<CalibrationResult> compute(const std::vector<int> &yTrue, const std::vect
 
 int calibrationBinOf(double confidence, int numBins)
 {
-    if (numBins <= 1 || !(confidence > 0.0))
-        return 0;
+    if (numBins <= 1 || !(confidence > 0.0)) return 0;
     const double bins = double(numBins);
     int b = int(std::ceil(confidence * bins)) - 1;
     b = std::clamp(b, 0, numBins - 1);
@@ -91,8 +89,7 @@ Result<CalibrationResult> expectedCalibration(const std::vector<int> &yTrue, con
 }
 
 Result<CalibrationResult> expectedCalibration(const std::vector<int> &yTrue, const std::vector<int> &yPred,
-                                              const std::vector<double> &probabilities, int numClasses,
-                                              int numBins)
+                                              const std::vector<double> &probabilities, int numClasses, int numBins)
 {
     return compute(yTrue, &yPred, probabilities, numClasses, numBins);
 }

@@ -19,8 +19,7 @@ std::vector<int> observedClasses(const ConfusionMatrix &cm)
 {
     std::vector<int> out;
     for (int k = 0; k < cm.numClasses(); ++k) {
-        if (cm.rowSum(k) > 0 || cm.columnSum(k) > 0)
-            out.push_back(k);
+        if (cm.rowSum(k) > 0 || cm.columnSum(k) > 0) out.push_back(k);
     }
     return out;
 }
@@ -57,20 +56,17 @@ double f1Of(const ConfusionMatrix &cm, int k)
 
 Result<double> accuracy(const ConfusionMatrix &cm)
 {
-    if (cm.isEmpty())
-        return emptyError();
+    if (cm.isEmpty()) return emptyError();
     return double(cm.trace()) / double(cm.total());
 }
 
 Result<double> balancedAccuracy(const ConfusionMatrix &cm, bool adjusted)
 {
-    if (cm.isEmpty())
-        return emptyError();
+    if (cm.isEmpty()) return emptyError();
     double sum = 0;
     int classes = 0;
     for (int k = 0; k < cm.numClasses(); ++k) {
-        if (cm.rowSum(k) == 0)
-            continue; // absent from y_true: sklearn drops the NaN recall
+        if (cm.rowSum(k) == 0) continue; // absent from y_true: sklearn drops the NaN recall
         sum += recallOf(cm, k);
         ++classes;
     }
@@ -109,8 +105,7 @@ Result<double> macroF1(const ConfusionMatrix &cm, LabelSet labels)
 
 Result<double> macroF1(const ConfusionMatrix &cm, const std::vector<int> &labels)
 {
-    if (cm.isEmpty())
-        return emptyError();
+    if (cm.isEmpty()) return emptyError();
     if (labels.empty())
         return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("no class to average over"));
     std::vector<bool> seen(size_t(cm.numClasses()), false);
@@ -121,8 +116,7 @@ Result<double> macroF1(const ConfusionMatrix &cm, const std::vector<int> &labels
                              QStringLiteral("class %1 is outside 0..%2").arg(k).arg(cm.numClasses() - 1));
         }
         if (seen[size_t(k)]) {
-            return makeError(ErrorCode::InvalidArgument, QString(),
-                             QStringLiteral("class %1 is listed twice").arg(k));
+            return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("class %1 is listed twice").arg(k));
         }
         seen[size_t(k)] = true;
         sum += f1Of(cm, k);
@@ -132,8 +126,7 @@ Result<double> macroF1(const ConfusionMatrix &cm, const std::vector<int> &labels
 
 Result<double> matthewsCorrelation(const ConfusionMatrix &cm)
 {
-    if (cm.isEmpty())
-        return emptyError();
+    if (cm.isEmpty()) return emptyError();
     // Integer arithmetic is exact up to ~3e9 samples; the product of the two variances may not fit
     // in 64 bits, so the denominator is formed in long double.
     const long long s = cm.total();
@@ -149,15 +142,13 @@ Result<double> matthewsCorrelation(const ConfusionMatrix &cm)
     const long long covYtYp = c * s - tp;
     const long long covYpYp = s * s - pp;
     const long long covYtYt = s * s - tt;
-    if (covYpYp == 0 || covYtYt == 0)
-        return 0.0;
+    if (covYpYp == 0 || covYtYt == 0) return 0.0;
     return double((long double)covYtYp / std::sqrt((long double)covYtYt * (long double)covYpYp));
 }
 
 Result<double> cohenKappa(const ConfusionMatrix &cm, KappaWeights weights, LabelSet labels)
 {
-    if (cm.isEmpty())
-        return emptyError();
+    if (cm.isEmpty()) return emptyError();
     // Rows / columns of the classes taking part, in order; their position gives the weight.
     const std::vector<int> classes = labels == LabelSet::AllClasses ? allClasses(cm) : observedClasses(cm);
     const long double n = cm.total();
@@ -168,28 +159,31 @@ Result<double> cohenKappa(const ConfusionMatrix &cm, KappaWeights weights, Label
             long double w = 0;
             const long double d = (long double)a - (long double)b;
             switch (weights) {
-            case KappaWeights::None: w = a == b ? 0 : 1; break;
-            case KappaWeights::Linear: w = std::fabs(d); break;
-            case KappaWeights::Quadratic: w = d * d; break;
+            case KappaWeights::None:
+                w = a == b ? 0 : 1;
+                break;
+            case KappaWeights::Linear:
+                w = std::fabs(d);
+                break;
+            case KappaWeights::Quadratic:
+                w = d * d;
+                break;
             }
-            if (w == 0)
-                continue;
+            if (w == 0) continue;
             const int i = classes[a];
             const int j = classes[b];
             observed += w * (long double)cm.count(i, j);
             expected += w * (long double)cm.columnSum(i) * (long double)cm.rowSum(j) / n;
         }
     }
-    if (expected == 0)
-        return kNaN;
+    if (expected == 0) return kNaN;
     return double(1.0L - observed / expected);
 }
 
 Result<TailGroupRecall> tailGroupRecall(const ConfusionMatrix &cm, const std::vector<int> &trainCounts, int many,
                                         int few)
 {
-    if (cm.isEmpty())
-        return emptyError();
+    if (cm.isEmpty()) return emptyError();
     if (trainCounts.size() != size_t(cm.numClasses())) {
         return makeError(ErrorCode::InvalidArgument, QString(),
                          QStringLiteral("%1 training counts for %2 classes")
@@ -197,10 +191,9 @@ Result<TailGroupRecall> tailGroupRecall(const ConfusionMatrix &cm, const std::ve
                              .arg(cm.numClasses()));
     }
     if (many < 0 || few < 0 || few > many) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("thresholds many = %1, few = %2: both must be >= 0 and few <= many")
-                             .arg(many)
-                             .arg(few));
+        return makeError(
+            ErrorCode::InvalidArgument, QString(),
+            QStringLiteral("thresholds many = %1, few = %2: both must be >= 0 and few <= many").arg(many).arg(few));
     }
     TailGroupRecall out;
     out.many = many;
@@ -214,8 +207,7 @@ Result<TailGroupRecall> tailGroupRecall(const ConfusionMatrix &cm, const std::ve
         }
         GroupRecall &group = n > many ? out.head : (n < few ? out.tail : out.medium);
         group.classes.push_back(k);
-        if (cm.rowSum(k) > 0)
-            group.evaluated.push_back(k);
+        if (cm.rowSum(k) > 0) group.evaluated.push_back(k);
     }
     for (GroupRecall *group : {&out.head, &out.medium, &out.tail}) {
         if (group->evaluated.empty()) {

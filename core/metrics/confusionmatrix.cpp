@@ -21,8 +21,7 @@ ConfusionMatrix::ConfusionMatrix(int numClasses, bool keepSampleIndices)
     m_counts.assign(c * c, 0);
     m_rowSums.assign(c, 0);
     m_columnSums.assign(c, 0);
-    if (m_keepIndices)
-        m_indices.resize(c * c);
+    if (m_keepIndices) m_indices.resize(c * c);
 }
 
 Result<ConfusionMatrix> ConfusionMatrix::fromLabels(const std::vector<int> &yTrue, const std::vector<int> &yPred,
@@ -45,8 +44,7 @@ Result<ConfusionMatrix> ConfusionMatrix::fromLabels(const std::vector<int> &yTru
     ConfusionMatrix cm(numClasses, keepSampleIndices);
     for (size_t i = 0; i < yTrue.size(); ++i) {
         Result<void> added = cm.add(yTrue[i], yPred[i], int(i));
-        if (!added)
-            return added.error();
+        if (!added) return added.error();
     }
     return cm;
 }
@@ -72,15 +70,13 @@ Result<void> ConfusionMatrix::add(int trueLabel, int predictedLabel, int sampleI
     ++m_rowSums[size_t(trueLabel)];
     ++m_columnSums[size_t(predictedLabel)];
     ++m_total;
-    if (m_keepIndices)
-        m_indices[cell].push_back(sampleIndex);
+    if (m_keepIndices) m_indices[cell].push_back(sampleIndex);
     return {};
 }
 
 int ConfusionMatrix::count(int trueLabel, int predictedLabel) const
 {
-    if (!inRange(trueLabel) || !inRange(predictedLabel))
-        return 0;
+    if (!inRange(trueLabel) || !inRange(predictedLabel)) return 0;
     return m_counts[size_t(trueLabel) * size_t(m_numClasses) + size_t(predictedLabel)];
 }
 
@@ -107,10 +103,17 @@ double ConfusionMatrix::normalized(int trueLabel, int predictedLabel, Normalizat
     const int n = count(trueLabel, predictedLabel);
     int denominator = 1;
     switch (how) {
-    case Normalization::None: return double(n);
-    case Normalization::ByRow: denominator = rowSum(trueLabel); break;
-    case Normalization::ByColumn: denominator = columnSum(predictedLabel); break;
-    case Normalization::ByTotal: denominator = m_total; break;
+    case Normalization::None:
+        return double(n);
+    case Normalization::ByRow:
+        denominator = rowSum(trueLabel);
+        break;
+    case Normalization::ByColumn:
+        denominator = columnSum(predictedLabel);
+        break;
+    case Normalization::ByTotal:
+        denominator = m_total;
+        break;
     }
     return denominator > 0 ? double(n) / double(denominator) : 0.0;
 }
@@ -127,8 +130,7 @@ std::vector<double> ConfusionMatrix::normalized(Normalization how) const
 
 const std::vector<int> &ConfusionMatrix::sampleIndices(int trueLabel, int predictedLabel) const
 {
-    if (!m_keepIndices || !inRange(trueLabel) || !inRange(predictedLabel))
-        return emptyIndices();
+    if (!m_keepIndices || !inRange(trueLabel) || !inRange(predictedLabel)) return emptyIndices();
     return m_indices[size_t(trueLabel) * size_t(m_numClasses) + size_t(predictedLabel)];
 }
 

@@ -77,10 +77,10 @@ private:
     int m_numClasses = 0;
     int m_total = 0;
     bool m_keepIndices = false;
-    std::vector<int> m_counts;                 // C*C, row-major
-    std::vector<int> m_rowSums;                // C
-    std::vector<int> m_columnSums;             // C
-    std::vector<std::vector<int>> m_indices;   // C*C when m_keepIndices, else empty
+    std::vector<int> m_counts;               // C*C, row-major
+    std::vector<int> m_rowSums;              // C
+    std::vector<int> m_columnSums;           // C
+    std::vector<std::vector<int>> m_indices; // C*C when m_keepIndices, else empty
 };
 
 } // namespace fopro::metrics

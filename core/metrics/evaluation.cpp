@@ -35,10 +35,8 @@ QString groupNameOf(const TailGroupRecall &groups, int k)
     auto contains = [k](const GroupRecall &g) {
         return std::find(g.classes.begin(), g.classes.end(), k) != g.classes.end();
     };
-    if (contains(groups.head))
-        return QStringLiteral("head");
-    if (contains(groups.medium))
-        return QStringLiteral("medium");
+    if (contains(groups.head)) return QStringLiteral("head");
+    if (contains(groups.medium)) return QStringLiteral("medium");
     return QStringLiteral("tail");
 }
 
@@ -55,8 +53,7 @@ QJsonArray classArray(const EvaluationReport &report, const QStringList &classNa
         row.insert(QStringLiteral("f1"), number(report.perClass.f1[i]));
         row.insert(QStringLiteral("support"), report.perClass.support[i]);
         row.insert(QStringLiteral("predicted"), report.perClass.predicted[i]);
-        if (report.hasProbabilities)
-            row.insert(QStringLiteral("rocAuc"), number(report.rocAuc.perClass[i]));
+        if (report.hasProbabilities) row.insert(QStringLiteral("rocAuc"), number(report.rocAuc.perClass[i]));
         if (report.hasTailGroups) {
             if (i < report.tailGroups.trainCounts.size())
                 row.insert(QStringLiteral("trainCount"), report.tailGroups.trainCounts[i]);
@@ -86,8 +83,7 @@ Result<EvaluationReport> evaluate(const std::vector<int> &yTrue, const std::vect
     const int n = int(yTrue.size());
     const bool hasProbabilities = !probabilities.empty();
     if (hasProbabilities) {
-        if (Result<void> ok = checkScores(probabilities, n, c, ScoreRange::UnitRange); !ok)
-            return ok.error();
+        if (Result<void> ok = checkScores(probabilities, n, c, ScoreRange::UnitRange); !ok) return ok.error();
     }
     if (yPred.empty() && !hasProbabilities) {
         return makeError(ErrorCode::InvalidArgument, QString(),
@@ -96,14 +92,13 @@ Result<EvaluationReport> evaluate(const std::vector<int> &yTrue, const std::vect
     const std::vector<int> derived = yPred.empty() ? argmaxRows(probabilities, c) : std::vector<int>();
     const std::vector<int> &predictions = yPred.empty() ? derived : yPred;
     if (options.calibrationBins < 1) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("the number of calibration bins must be at least 1 (got %1)")
-                             .arg(options.calibrationBins));
+        return makeError(
+            ErrorCode::InvalidArgument, QString(),
+            QStringLiteral("the number of calibration bins must be at least 1 (got %1)").arg(options.calibrationBins));
     }
 
     Result<ConfusionMatrix> cm = ConfusionMatrix::fromLabels(yTrue, predictions, c);
-    if (!cm)
-        return cm.error();
+    if (!cm) return cm.error();
 
     EvaluationReport report;
     report.numClasses = c;
@@ -122,19 +117,16 @@ Result<EvaluationReport> evaluate(const std::vector<int> &yTrue, const std::vect
 
     if (!options.trainCounts.empty()) {
         Result<TailGroupRecall> groups = tailGroupRecall(m, options.trainCounts, options.many, options.few);
-        if (!groups)
-            return groups.error();
+        if (!groups) return groups.error();
         report.hasTailGroups = true;
         report.tailGroups = std::move(groups.value());
     }
 
     if (hasProbabilities) {
         Result<RocAuc> auc = rocAucOneVsRest(yTrue, probabilities, c);
-        if (!auc)
-            return auc.error();
+        if (!auc) return auc.error();
         Result<CalibrationResult> calibration = expectedCalibration(yTrue, probabilities, c, options.calibrationBins);
-        if (!calibration)
-            return calibration.error();
+        if (!calibration) return calibration.error();
         report.hasProbabilities = true;
         report.rocAuc = std::move(auc.value());
         report.calibration = std::move(calibration.value());
@@ -144,8 +136,7 @@ Result<EvaluationReport> evaluate(const std::vector<int> &yTrue, const std::vect
 
 QString classLabel(int k, const QStringList &classNames)
 {
-    if (k >= 0 && k < classNames.size() && !classNames.at(k).isEmpty())
-        return classNames.at(k);
+    if (k >= 0 && k < classNames.size() && !classNames.at(k).isEmpty()) return classNames.at(k);
     return QString::number(k);
 }
 
@@ -161,10 +152,10 @@ QString classMetricsToCsv(const EvaluationReport &report, const QStringList &cla
     QString out = QStringLiteral("class,precision,recall,f1,support\n");
     for (int k = 0; k < report.numClasses; ++k) {
         const size_t i = size_t(k);
-        out += csvField(classLabel(k, classNames)) + QLatin1Char(',') + csvNumber(report.perClass.precision[i])
-               + QLatin1Char(',') + csvNumber(report.perClass.recall[i]) + QLatin1Char(',')
-               + csvNumber(report.perClass.f1[i]) + QLatin1Char(',') + QString::number(report.perClass.support[i])
-               + QLatin1Char('\n');
+        out += csvField(classLabel(k, classNames)) + QLatin1Char(',') + csvNumber(report.perClass.precision[i]) +
+               QLatin1Char(',') + csvNumber(report.perClass.recall[i]) + QLatin1Char(',') +
+               csvNumber(report.perClass.f1[i]) + QLatin1Char(',') + QString::number(report.perClass.support[i]) +
+               QLatin1Char('\n');
     }
     return out;
 }

@@ -33,19 +33,19 @@ struct EvaluationReport {
     int numSamples = 0;
     ConfusionMatrix confusion; ///< with sample indices = positions in the input vectors
 
-    double accuracy = 0;          ///< accuracy_score
-    double balancedAccuracy = 0;  ///< balanced_accuracy_score (classes with support > 0)
-    double macroF1 = 0;           ///< f1_score(average='macro', zero_division=0), labels per options
-    double matthews = 0;          ///< matthews_corrcoef
-    double kappa = 0;             ///< cohen_kappa_score (NaN when undefined)
-    double quadraticKappa = 0;    ///< cohen_kappa_score(weights='quadratic') (NaN when undefined)
-    ClassScores perClass;         ///< precision_recall_fscore_support(average=None, zero_division=0)
+    double accuracy = 0;         ///< accuracy_score
+    double balancedAccuracy = 0; ///< balanced_accuracy_score (classes with support > 0)
+    double macroF1 = 0;          ///< f1_score(average='macro', zero_division=0), labels per options
+    double matthews = 0;         ///< matthews_corrcoef
+    double kappa = 0;            ///< cohen_kappa_score (NaN when undefined)
+    double quadraticKappa = 0;   ///< cohen_kappa_score(weights='quadratic') (NaN when undefined)
+    ClassScores perClass;        ///< precision_recall_fscore_support(average=None, zero_division=0)
 
     bool hasProbabilities = false; ///< the two below are filled only when probabilities were given
     RocAuc rocAuc;                 ///< roc_auc_score(multi_class='ovr', average='macro'), see rocauc.h
     CalibrationResult calibration; ///< ECE on the arg-max of the probabilities, see calibration.h
 
-    bool hasTailGroups = false;    ///< tailGroups is filled only when training counts were given
+    bool hasTailGroups = false; ///< tailGroups is filled only when training counts were given
     TailGroupRecall tailGroups;
 };
 

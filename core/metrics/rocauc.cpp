@@ -15,8 +15,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// AUC of `scores[i*stride + offset]` with positives marked by `positive`; NaN when there are no
 /// positives or no negatives. Ties get mid-ranks, so a tied positive / negative pair counts 1/2.
-double aucByRanks(const std::vector<char> &positive, const std::vector<double> &scores, size_t stride,
-                  size_t offset)
+double aucByRanks(const std::vector<char> &positive, const std::vector<double> &scores, size_t stride, size_t offset)
 {
     const size_t n = positive.size();
     std::vector<size_t> order(n);
@@ -42,8 +41,7 @@ double aucByRanks(const std::vector<char> &positive, const std::vector<double> &
         start = end;
     }
     const long long nNeg = (long long)n - nPos;
-    if (nPos == 0 || nNeg == 0)
-        return kNaN;
+    if (nPos == 0 || nNeg == 0) return kNaN;
     const long double u = positiveRankSum - (long double)nPos * (long double)(nPos + 1) / 2.0L;
     return double(u / ((long double)nPos * (long double)nNeg));
 }
@@ -55,15 +53,12 @@ Result<double> binaryRocAuc(const std::vector<int> &yTrue, const std::vector<dou
     if (yTrue.empty())
         return makeError(ErrorCode::InvalidArgument, QString(), QStringLiteral("no samples to evaluate"));
     if (yTrue.size() != scores.size()) {
-        return makeError(ErrorCode::InvalidArgument, QString(),
-                         QStringLiteral("%1 labels but %2 scores")
-                             .arg(qulonglong(yTrue.size()))
-                             .arg(qulonglong(scores.size())));
+        return makeError(
+            ErrorCode::InvalidArgument, QString(),
+            QStringLiteral("%1 labels but %2 scores").arg(qulonglong(yTrue.size())).arg(qulonglong(scores.size())));
     }
-    if (Result<void> ok = checkLabels(yTrue, 2, QStringLiteral("binary label")); !ok)
-        return ok.error();
-    if (Result<void> ok = checkScores(scores, int(scores.size()), 1, ScoreRange::Finite); !ok)
-        return ok.error();
+    if (Result<void> ok = checkLabels(yTrue, 2, QStringLiteral("binary label")); !ok) return ok.error();
+    if (Result<void> ok = checkScores(scores, int(scores.size()), 1, ScoreRange::Finite); !ok) return ok.error();
     std::vector<char> positive(yTrue.size());
     for (size_t i = 0; i < yTrue.size(); ++i)
         positive[i] = yTrue[i] == 1;
@@ -75,8 +70,7 @@ Result<double> binaryRocAuc(const std::vector<int> &yTrue, const std::vector<dou
     return auc;
 }
 
-Result<RocAuc> rocAucOneVsRest(const std::vector<int> &yTrue, const std::vector<double> &probabilities,
-                               int numClasses)
+Result<RocAuc> rocAucOneVsRest(const std::vector<int> &yTrue, const std::vector<double> &probabilities, int numClasses)
 {
     if (Result<void> ok = checkSamples(yTrue, numClasses); !ok) return ok.error();
     if (Result<void> ok = checkScores(probabilities, int(yTrue.size()), numClasses, ScoreRange::Finite); !ok)

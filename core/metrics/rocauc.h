@@ -35,7 +35,6 @@ struct RocAuc {
 ///   macro equal the binary roc_auc_score(y_true, probabilities[:, 1]).
 /// Errors (InvalidArgument): numClasses < 1, empty input, a label outside 0..C-1, a size other
 /// than N×C, a NaN or infinite score (naming sample and class).
-Result<RocAuc> rocAucOneVsRest(const std::vector<int> &yTrue, const std::vector<double> &probabilities,
-                               int numClasses);
+Result<RocAuc> rocAucOneVsRest(const std::vector<int> &yTrue, const std::vector<double> &probabilities, int numClasses);
 
 } // namespace fopro::metrics

@@ -26,7 +26,7 @@ Result<void> checkScores(const std::vector<double> &scores, int numSamples, int 
         if (bad) {
             const size_t row = i / size_t(numClasses);
             const size_t col = i % size_t(numClasses);
-            const QString why = std::isnan(v)        ? QStringLiteral("is NaN")
+            const QString why = std::isnan(v)       ? QStringLiteral("is NaN")
                                 : !std::isfinite(v) ? QStringLiteral("is infinite")
                                                     : QStringLiteral("%1 is not a probability in [0, 1]").arg(v);
             return makeError(ErrorCode::InvalidArgument, QString(),
@@ -54,15 +54,13 @@ Result<void> checkLabels(const std::vector<int> &labels, int numClasses, const Q
 std::vector<int> argmaxRows(const std::vector<double> &scores, int numClasses)
 {
     std::vector<int> out;
-    if (numClasses < 1)
-        return out;
+    if (numClasses < 1) return out;
     const size_t c = size_t(numClasses);
     out.reserve(scores.size() / c);
     for (size_t row = 0; row + c <= scores.size(); row += c) {
         int best = 0;
         for (size_t k = 1; k < c; ++k) {
-            if (scores[row + k] > scores[row + size_t(best)])
-                best = int(k);
+            if (scores[row + k] > scores[row + size_t(best)]) best = int(k);
         }
         out.push_back(best);
     }

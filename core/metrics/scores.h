@@ -10,8 +10,8 @@ namespace fopro::metrics {
 
 /// How strict checkScores() is about the values.
 enum class ScoreRange {
-    Finite,     ///< any finite value (ROC-AUC only ranks scores)
-    UnitRange,  ///< probabilities: finite and within [0, 1]; rows need NOT sum to 1
+    Finite,    ///< any finite value (ROC-AUC only ranks scores)
+    UnitRange, ///< probabilities: finite and within [0, 1]; rows need NOT sum to 1
 };
 
 /// Checks that `scores` holds numSamples × numClasses values and that each is allowed by `range`.

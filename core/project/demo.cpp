@@ -12,15 +12,18 @@ namespace fopro::project {
 
 QString demoDisclaimer()
 {
-    return QStringLiteral("Demo data: Fashion-MNIST (real images and labels of clothing, MIT licence), made long-tailed. "
-                          "It is not medical data.");
+    return QStringLiteral(
+        "Demo data: Fashion-MNIST (real images and labels of clothing, MIT licence), made long-tailed. "
+        "It is not medical data.");
 }
 
 Result<data::DatasetIndex> makeDemoDataset(const DemoOptions &options)
 {
     if (!QFileInfo(options.fashionMnistDir).isDir())
-        return makeError(ErrorCode::NotFound, options.fashionMnistDir,
-                         QStringLiteral("Fashion-MNIST not found; install Debian's dataset-fashion-mnist (packaging/install-deps.sh does)"));
+        return makeError(
+            ErrorCode::NotFound, options.fashionMnistDir,
+            QStringLiteral(
+                "Fashion-MNIST not found; install Debian's dataset-fashion-mnist (packaging/install-deps.sh does)"));
     data::ImportOptions io;
     io.format = QStringLiteral("idx");
     auto imported = data::importDataset(options.fashionMnistDir, io);
@@ -62,6 +65,9 @@ QString demoTeacherPath(const QString &searchFrom)
     return {};
 }
 
-QString demoTeacherLayer() { return QStringLiteral("block_10_project_BN"); }
+QString demoTeacherLayer()
+{
+    return QStringLiteral("block_10_project_BN");
+}
 
 } // namespace fopro::project

@@ -10,8 +10,8 @@ namespace fopro::project {
 
 struct DemoOptions {
     QString fashionMnistDir = QStringLiteral("/usr/share/datasets/fashion-mnist");
-    double factor = 0.01;  // imbalance factor on the training split
-    int valPerClass = 50;  // balanced validation held out of the training pool
+    double factor = 0.01; // imbalance factor on the training split
+    int valPerClass = 50; // balanced validation held out of the training pool
     quint64 seed = 0;
 };
 

@@ -22,8 +22,14 @@ QString projectFileFor(const QString &folderOrFile)
 }
 } // namespace
 
-QString Project::projectFile() const { return QDir(folder).filePath(QStringLiteral("project.json")); }
-QString Project::datasetFile() const { return QDir(folder).filePath(QStringLiteral("dataset.json")); }
+QString Project::projectFile() const
+{
+    return QDir(folder).filePath(QStringLiteral("project.json"));
+}
+QString Project::datasetFile() const
+{
+    return QDir(folder).filePath(QStringLiteral("dataset.json"));
+}
 
 bool Project::isProject(const QString &path)
 {
@@ -34,7 +40,8 @@ bool Project::isProject(const QString &path)
 
 Result<void> Project::save() const
 {
-    if (!QDir().mkpath(folder)) return makeError(ErrorCode::WriteFailed, folder, QStringLiteral("cannot create the project folder"));
+    if (!QDir().mkpath(folder))
+        return makeError(ErrorCode::WriteFailed, folder, QStringLiteral("cannot create the project folder"));
     if (auto ok = dataset.save(datasetFile()); !ok) return ok;
     QJsonObject o;
     o[QStringLiteral("kind")] = kKind;
@@ -44,9 +51,11 @@ Result<void> Project::save() const
     o[QStringLiteral("dataset")] = QStringLiteral("dataset.json");
     QJsonArray h;
     for (const HistoryEntry &e : history)
-        h.append(QJsonObject{{QStringLiteral("time"), e.time.toUTC().toString(Qt::ISODate)}, {QStringLiteral("action"), e.description}});
+        h.append(QJsonObject{{QStringLiteral("time"), e.time.toUTC().toString(Qt::ISODate)},
+                             {QStringLiteral("action"), e.description}});
     o[QStringLiteral("history")] = h;
-    o[QStringLiteral("thresholds")] = QJsonObject{{QStringLiteral("many"), thresholds.many}, {QStringLiteral("few"), thresholds.few}};
+    o[QStringLiteral("thresholds")] =
+        QJsonObject{{QStringLiteral("many"), thresholds.many}, {QStringLiteral("few"), thresholds.few}};
     return fileio::writeJson(projectFile(), o);
 }
 

@@ -18,9 +18,9 @@ struct HistoryEntry {
 
 class Project {
 public:
-    QString folder;              // absolute
+    QString folder; // absolute
     QString name;
-    bool demo = false;           // the built-in demo project (not medical data)
+    bool demo = false; // the built-in demo project (not medical data)
     data::DatasetIndex dataset;
     /// Head / medium / tail thresholds on training counts, used by every view of the project.
     data::TailThresholds thresholds = data::TailThresholds::defaults();

@@ -111,7 +111,8 @@ std::vector<Item> pickItems(const data::DatasetIndex &index, int maxPerClass)
     for (auto &list : byClass) {
         const int n = int(list.size());
         const int take = maxPerClass > 0 ? std::min(n, maxPerClass) : n;
-        for (int k = 0; k < take; ++k) items.push_back(list[std::size_t(take == n ? k : qint64(k) * n / take)]);
+        for (int k = 0; k < take; ++k)
+            items.push_back(list[std::size_t(take == n ? k : qint64(k) * n / take)]);
     }
     std::sort(items.begin(), items.end(), [](const Item &a, const Item &b) { return a.sample < b.sample; });
     return items;
@@ -217,7 +218,8 @@ void robustReference(const std::vector<std::vector<double>> &profiles, int bands
         for (const auto &p : profiles)
             if (std::size_t(b) < p.size() && std::isfinite(p[std::size_t(b)])) values.push_back(p[std::size_t(b)]);
         const double m = medianOf(values);
-        for (double &v : values) v = std::abs(v - m);
+        for (double &v : values)
+            v = std::abs(v - m);
         (*median)[std::size_t(b)] = m;
         (*scale)[std::size_t(b)] = 1.4826 * medianOf(values); // the MAD as a normal standard deviation
     }
@@ -241,9 +243,11 @@ Result<ClassSpectra> computeClassSpectra(const data::DatasetIndex &index, const 
                                          JobControl *control, const ProgressSink &progress)
 {
     if (options.size < 8 || options.size > 1024)
-        return makeError(ErrorCode::InvalidArgument, {}, QStringLiteral("image size %1 is outside 8..1024").arg(options.size));
+        return makeError(ErrorCode::InvalidArgument, {},
+                         QStringLiteral("image size %1 is outside 8..1024").arg(options.size));
     if (options.bands < 1 || options.bands > 256)
-        return makeError(ErrorCode::InvalidArgument, {}, QStringLiteral("%1 bands is outside 1..256").arg(options.bands));
+        return makeError(ErrorCode::InvalidArgument, {},
+                         QStringLiteral("%1 bands is outside 1..256").arg(options.bands));
     const std::vector<Item> items = pickItems(index, options.maxPerClass);
     if (items.empty())
         return makeError(ErrorCode::InvalidArgument, {}, QStringLiteral("the dataset has no active labelled image"));
@@ -268,8 +272,10 @@ Result<ClassSpectra> computeClassSpectra(const data::DatasetIndex &index, const 
         waitWhilePaused(control);
         const std::vector<Item> part(items.begin() + qsizetype(start),
                                      items.begin() + qsizetype(std::min(items.size(), start + chunk)));
-        const QList<Computed> computed = QtConcurrent::blockingMapped<QList<Computed>>(
-            &pool, part, [&](const Item &item) { return isCancelled(control) ? Computed{} : computeOne(index, item, options); });
+        const QList<Computed> computed =
+            QtConcurrent::blockingMapped<QList<Computed>>(&pool, part, [&](const Item &item) {
+                return isCancelled(control) ? Computed{} : computeOne(index, item, options);
+            });
         for (std::size_t k = 0; k < part.size(); ++k) {
             const Computed &c = computed[qsizetype(k)];
             if (c.logAmplitude.empty()) {
@@ -292,7 +298,8 @@ Result<ClassSpectra> computeClassSpectra(const data::DatasetIndex &index, const 
 
     // Per class and split, the whole class, and the head / tail pools.
     std::vector<int> trainCounts = index.classCounts(data::Split::Train);
-    if (std::all_of(trainCounts.begin(), trainCounts.end(), [](int n) { return n == 0; })) trainCounts = index.classCounts();
+    if (std::all_of(trainCounts.begin(), trainCounts.end(), [](int n) { return n == 0; }))
+        trainCounts = index.classCounts();
     Accumulator head, tail;
     out.classes.resize(std::size_t(classes));
     out.groups.resize(std::size_t(classes));
@@ -315,15 +322,18 @@ Result<ClassSpectra> computeClassSpectra(const data::DatasetIndex &index, const 
     std::vector<std::vector<std::size_t>> members(static_cast<std::size_t>(classes));
     for (std::size_t k = 0; k < items.size(); ++k)
         if (!profiles[k].empty()) members[std::size_t(items[k].label)].push_back(k);
-    std::vector<std::vector<double>> centre(static_cast<std::size_t>(classes)), spread(static_cast<std::size_t>(classes));
+    std::vector<std::vector<double>> centre(static_cast<std::size_t>(classes)),
+        spread(static_cast<std::size_t>(classes));
     std::vector<std::vector<double>> residuals; // every image's profile minus its class's median
     for (int c = 0; c < classes; ++c) {
         std::vector<std::vector<double>> list;
-        for (std::size_t k : members[std::size_t(c)]) list.push_back(profiles[k]);
+        for (std::size_t k : members[std::size_t(c)])
+            list.push_back(profiles[k]);
         robustReference(list, options.bands, &centre[std::size_t(c)], &spread[std::size_t(c)]);
         for (const auto &p : list) {
             std::vector<double> r(p.size());
-            for (std::size_t b = 0; b < p.size(); ++b) r[b] = p[b] - centre[std::size_t(c)][b];
+            for (std::size_t b = 0; b < p.size(); ++b)
+                r[b] = p[b] - centre[std::size_t(c)][b];
             residuals.push_back(std::move(r));
         }
     }
@@ -341,7 +351,8 @@ Result<ClassSpectra> computeClassSpectra(const data::DatasetIndex &index, const 
     for (std::size_t k = 0; k < items.size(); ++k) {
         if (profiles[k].empty()) continue;
         const auto c = std::size_t(items[k].label);
-        out.scores.push_back(SpectralScore{items[k].sample, items[k].label, outlierScore(profiles[k], centre[c], spread[c])});
+        out.scores.push_back(
+            SpectralScore{items[k].sample, items[k].label, outlierScore(profiles[k], centre[c], spread[c])});
     }
     return out;
 }
@@ -358,13 +369,16 @@ Result<void> saveClassSpectra(const ClassSpectra &s, const QString &file)
     for (std::size_t c = 0; c < s.classes.size(); ++c) {
         out << qint32(s.groups[c]);
         writeStats(out, s.classes[c].all);
-        for (const SpectrumStats &st : s.classes[c].bySplit) writeStats(out, st);
+        for (const SpectrumStats &st : s.classes[c].bySplit)
+            writeStats(out, st);
     }
     writeMat(out, s.headMinusTail);
     out << qint32(s.scores.size());
-    for (const SpectralScore &sc : s.scores) out << qint32(sc.sample) << qint32(sc.label) << sc.score;
+    for (const SpectralScore &sc : s.scores)
+        out << qint32(sc.sample) << qint32(sc.label) << sc.score;
     out << qint32(s.problems.size());
-    for (const auto &p : s.problems) out << qint32(p.first) << p.second;
+    for (const auto &p : s.problems)
+        out << qint32(p.first) << p.second;
     return fileio::writeAtomically(file, bytes);
 }
 
@@ -394,7 +408,8 @@ Result<ClassSpectra> loadClassSpectra(const QString &file)
         in >> g;
         s.groups[std::size_t(c)] = data::TailGroup(std::clamp(g, 0, 2));
         bool ok = readStats(in, s.classes[std::size_t(c)].all);
-        for (SpectrumStats &st : s.classes[std::size_t(c)].bySplit) ok = ok && readStats(in, st);
+        for (SpectrumStats &st : s.classes[std::size_t(c)].bySplit)
+            ok = ok && readStats(in, st);
         if (!ok) return damaged(QStringLiteral("damaged statistics of class %1").arg(c));
     }
     if (!readMat(in, s.headMinusTail)) return damaged(QStringLiteral("damaged difference map"));
@@ -409,7 +424,8 @@ Result<ClassSpectra> loadClassSpectra(const QString &file)
         sc.label = label;
     }
     in >> n;
-    if (in.status() != QDataStream::Ok || n < 0 || n > 100000000) return damaged(QStringLiteral("damaged problem list"));
+    if (in.status() != QDataStream::Ok || n < 0 || n > 100000000)
+        return damaged(QStringLiteral("damaged problem list"));
     for (qint32 k = 0; k < n; ++k) {
         qint32 sample = 0;
         QString reason;

@@ -4,9 +4,9 @@
 // spectral outlier score for every image (how far its radial log-amplitude profile lies from its
 // class's median profile, in robust standard deviations: blurred, over-compressed, upscaled or
 // other-device images stand out). A class's spread is shrunk towards the spread pooled over all
-// classes, weighted as 10 images, so that classes of a few images do not flood the top. Images are decoded and resized to one square size first
-// (shorter side scaled, centre crop). Runs as a job with progress; the result is a value that can be
-// cached in the project and is invalidated when the dataset changes (datasetFingerprint).
+// classes, weighted as 10 images, so that classes of a few images do not flood the top. Images are decoded and resized
+// to one square size first (shorter side scaled, centre crop). Runs as a job with progress; the result is a value that
+// can be cached in the project and is invalidated when the dataset changes (datasetFingerprint).
 
 #include "core/common/result.h"
 #include "core/data/datasetindex.h"
@@ -25,18 +25,18 @@
 namespace fopro::spectral {
 
 struct ClassSpectraOptions {
-    int size = 64;          ///< images are resized to size × size (8..1024)
-    int bands = 16;         ///< radial bands of the profiles (1..256)
-    int maxPerClass = 0;    ///< 0: every active image; else at most this many per class, spread evenly
+    int size = 64;                   ///< images are resized to size × size (8..1024)
+    int bands = 16;                  ///< radial bands of the profiles (1..256)
+    int maxPerClass = 0;             ///< 0: every active image; else at most this many per class, spread evenly
     data::TailThresholds thresholds; ///< head / tail groups (on training counts)
-    int threads = 0;        ///< decoding threads; 0 = every core
+    int threads = 0;                 ///< decoding threads; 0 = every core
 };
 
 /// Mean and standard deviation (population) of the log-amplitude over a set of images.
 struct SpectrumStats {
     int count = 0;
-    cv::Mat mean;   ///< CV_32F size × size, fftshifted; empty when count == 0
-    cv::Mat stddev; ///< CV_32F size × size
+    cv::Mat mean;                   ///< CV_32F size × size, fftshifted; empty when count == 0
+    cv::Mat stddev;                 ///< CV_32F size × size
     std::vector<double> radialMean; ///< mean over images of each image's radial profile
     std::vector<double> radialStd;  ///< standard deviation of the same (per band)
 };
@@ -57,12 +57,12 @@ struct ClassSpectra {
     int size = 0;
     int bands = 0;
     QStringList classNames;
-    QByteArray fingerprint;                 ///< datasetFingerprint of the dataset it was made from
-    std::vector<ClassStats> classes;        ///< indexed like classNames
-    std::vector<data::TailGroup> groups;    ///< head / medium / tail by training count
+    QByteArray fingerprint;              ///< datasetFingerprint of the dataset it was made from
+    std::vector<ClassStats> classes;     ///< indexed like classNames
+    std::vector<data::TailGroup> groups; ///< head / medium / tail by training count
     data::TailThresholds thresholds;
-    cv::Mat headMinusTail;                  ///< mean log-amplitude of head images − tail images; empty when a group is empty
-    std::vector<SpectralScore> scores;      ///< every image used, in sample order
+    cv::Mat headMinusTail; ///< mean log-amplitude of head images − tail images; empty when a group is empty
+    std::vector<SpectralScore> scores;             ///< every image used, in sample order
     std::vector<std::pair<int, QString>> problems; ///< (sample, reason) of images that could not be read
 
     /// The score of a sample, or NaN when it was not scored.

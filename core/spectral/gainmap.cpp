@@ -37,7 +37,8 @@ cv::Mat GainMap::fullShifted(int channel) const
             if (channel >= 0) {
                 v = at(std::min(channel, channels - 1), sy, sx);
             } else {
-                for (int c = 0; c < channels; ++c) v += at(c, sy, sx);
+                for (int c = 0; c < channels; ++c)
+                    v += at(c, sy, sx);
                 v /= channels;
             }
             row[x] = float(v);
@@ -52,7 +53,8 @@ std::vector<double> GainMap::radialProfile(int bands) const
     bands = std::max(1, bands);
     std::vector<double> sum(static_cast<std::size_t>(bands), 0.0);
     std::vector<long long> count(static_cast<std::size_t>(bands), 0);
-    if (!isValid()) return std::vector<double>(static_cast<std::size_t>(bands), std::numeric_limits<double>::quiet_NaN());
+    if (!isValid())
+        return std::vector<double>(static_cast<std::size_t>(bands), std::numeric_limits<double>::quiet_NaN());
     const int hw = halfWidth();
     // ρ in float arithmetic, as the prompt computes it (fftfreq(H), rfftfreq(W): k · (1/n)), so
     // bins on a band edge fall in the same band.
@@ -62,7 +64,8 @@ std::vector<double> GainMap::radialProfile(int bands) const
         for (int x = 0; x < hw; ++x) {
             const float fx = float(x) * stepX;
             const auto b = std::size_t(bandOf(double(std::sqrt(fy * fy + fx * fx) / 0.5f), bands));
-            for (int c = 0; c < channels; ++c) sum[b] += at(c, y, x);
+            for (int c = 0; c < channels; ++c)
+                sum[b] += at(c, y, x);
             count[b] += channels;
         }
     }
@@ -74,7 +77,8 @@ std::vector<double> GainMap::radialProfile(int bands) const
 
 Result<void> saveGainMap(const GainMap &map, const QString &file)
 {
-    if (!map.isValid()) return makeError(ErrorCode::InvalidArgument, file, QStringLiteral("the gain map is empty or inconsistent"));
+    if (!map.isValid())
+        return makeError(ErrorCode::InvalidArgument, file, QStringLiteral("the gain map is empty or inconsistent"));
     QByteArray bytes(kHeaderBytes + qsizetype(map.values.size() * sizeof(float)), Qt::Uninitialized);
     char *p = bytes.data();
     std::memcpy(p, kMagic, 4);
@@ -82,7 +86,8 @@ Result<void> saveGainMap(const GainMap &map, const QString &file)
     qToLittleEndian<qint32>(map.channels, p + 8);
     qToLittleEndian<qint32>(map.height, p + 12);
     qToLittleEndian<qint32>(map.width, p + 16);
-    for (std::size_t i = 0; i < map.values.size(); ++i) qToLittleEndian<float>(map.values[i], p + kHeaderBytes + i * sizeof(float));
+    for (std::size_t i = 0; i < map.values.size(); ++i)
+        qToLittleEndian<float>(map.values[i], p + kHeaderBytes + i * sizeof(float));
     return fileio::writeAtomically(file, bytes);
 }
 
@@ -99,13 +104,18 @@ Result<GainMap> loadGainMap(const QString &file)
     map.channels = qFromLittleEndian<qint32>(p + 8);
     map.height = qFromLittleEndian<qint32>(p + 12);
     map.width = qFromLittleEndian<qint32>(p + 16);
-    if (map.channels < 1 || map.channels > 64 || map.height < 1 || map.height > 8192 || map.width < 1 || map.width > 8192)
-        return bad(QStringLiteral("implausible gain map size %1 x %2 x %3").arg(map.channels).arg(map.height).arg(map.width));
+    if (map.channels < 1 || map.channels > 64 || map.height < 1 || map.height > 8192 || map.width < 1 ||
+        map.width > 8192)
+        return bad(
+            QStringLiteral("implausible gain map size %1 x %2 x %3").arg(map.channels).arg(map.height).arg(map.width));
     const qsizetype n = qsizetype(map.channels) * map.height * map.halfWidth();
     if (bytes->size() != kHeaderBytes + n * qsizetype(sizeof(float)))
-        return bad(QStringLiteral("the file holds %1 bytes, %2 expected").arg(bytes->size()).arg(kHeaderBytes + n * qsizetype(sizeof(float))));
+        return bad(QStringLiteral("the file holds %1 bytes, %2 expected")
+                       .arg(bytes->size())
+                       .arg(kHeaderBytes + n * qsizetype(sizeof(float))));
     map.values.resize(std::size_t(n));
-    for (qsizetype i = 0; i < n; ++i) map.values[std::size_t(i)] = qFromLittleEndian<float>(p + kHeaderBytes + i * qsizetype(sizeof(float)));
+    for (qsizetype i = 0; i < n; ++i)
+        map.values[std::size_t(i)] = qFromLittleEndian<float>(p + kHeaderBytes + i * qsizetype(sizeof(float)));
     return map;
 }
 

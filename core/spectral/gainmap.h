@@ -21,18 +21,19 @@ namespace fopro::spectral {
 struct GainMap {
     int channels = 0;
     int height = 0;
-    int width = 0; ///< the full image width W; the map holds W/2 + 1 columns
+    int width = 0;             ///< the full image width W; the map holds W/2 + 1 columns
     std::vector<float> values; ///< channels × height × (width/2 + 1)
 
     int halfWidth() const { return width / 2 + 1; }
     bool isValid() const
     {
-        return channels > 0 && height > 0 && width > 0
-               && values.size() == std::size_t(channels) * std::size_t(height) * std::size_t(halfWidth());
+        return channels > 0 && height > 0 && width > 0 &&
+               values.size() == std::size_t(channels) * std::size_t(height) * std::size_t(halfWidth());
     }
     float at(int c, int y, int x) const
     {
-        return values[(std::size_t(c) * std::size_t(height) + std::size_t(y)) * std::size_t(halfWidth()) + std::size_t(x)];
+        return values[(std::size_t(c) * std::size_t(height) + std::size_t(y)) * std::size_t(halfWidth()) +
+                      std::size_t(x)];
     }
 
     /// One channel over the full spectrum, fftshifted (DC at (H/2, W/2)), for display: the missing

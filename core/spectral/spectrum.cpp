@@ -15,9 +15,12 @@ namespace {
 double scaleOf(int depth)
 {
     switch (depth) {
-    case CV_8U: return 1.0 / 255.0;
-    case CV_16U: return 1.0 / 65535.0;
-    default: return 1.0;
+    case CV_8U:
+        return 1.0 / 255.0;
+    case CV_16U:
+        return 1.0 / 65535.0;
+    default:
+        return 1.0;
     }
 }
 
@@ -49,7 +52,10 @@ cv::Mat planeOfChannel(const cv::Mat &image, int c)
     return f;
 }
 
-double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double logistic(double x)
+{
+    return 1.0 / (1.0 + std::exp(-x));
+}
 
 } // namespace
 
@@ -76,8 +82,14 @@ cv::Mat dft(const cv::Mat &plane)
     return out;
 }
 
-void fftShift(cv::Mat &m) { cyclicShift(m, m.rows / 2, m.cols / 2); }
-void ifftShift(cv::Mat &m) { cyclicShift(m, -(m.rows / 2), -(m.cols / 2)); }
+void fftShift(cv::Mat &m)
+{
+    cyclicShift(m, m.rows / 2, m.cols / 2);
+}
+void ifftShift(cv::Mat &m)
+{
+    cyclicShift(m, -(m.rows / 2), -(m.cols / 2));
+}
 
 Spectrum spectrum(const cv::Mat &plane)
 {
@@ -139,7 +151,8 @@ cv::Mat bandIndex(int height, int width, int bands)
     for (int y = 0; y < height; ++y) {
         const float *r = rho.ptr<float>(y);
         int *m = map.ptr<int>(y);
-        for (int x = 0; x < width; ++x) m[x] = bandOf(r[x], bands);
+        for (int x = 0; x < width; ++x)
+            m[x] = bandOf(r[x], bands);
     }
     std::lock_guard<std::mutex> lock(mutex);
     if (cache.size() >= 8) cache.erase(cache.begin());
@@ -172,7 +185,8 @@ std::vector<double> radialProfile(const cv::Mat &values, int bands)
 std::vector<double> bandCentres(int bands)
 {
     std::vector<double> c(std::size_t(std::max(1, bands)));
-    for (std::size_t b = 0; b < c.size(); ++b) c[b] = (double(b) + 0.5) / double(c.size());
+    for (std::size_t b = 0; b < c.size(); ++b)
+        c[b] = (double(b) + 0.5) / double(c.size());
     return c;
 }
 
@@ -185,10 +199,14 @@ double filterGain(double rho, const BandFilter &filter)
         return logistic(k * (edge - rho));
     };
     switch (filter.shape) {
-    case FilterShape::LowPass: return below(filter.high);
-    case FilterShape::HighPass: return 1.0 - below(filter.low);
-    case FilterShape::BandPass: return below(filter.high) * (1.0 - below(filter.low));
-    case FilterShape::BandStop: return 1.0 - below(filter.high) * (1.0 - below(filter.low));
+    case FilterShape::LowPass:
+        return below(filter.high);
+    case FilterShape::HighPass:
+        return 1.0 - below(filter.low);
+    case FilterShape::BandPass:
+        return below(filter.high) * (1.0 - below(filter.low));
+    case FilterShape::BandStop:
+        return 1.0 - below(filter.high) * (1.0 - below(filter.low));
     }
     return 1.0;
 }
@@ -200,7 +218,8 @@ cv::Mat filterMask(int height, int width, const BandFilter &filter)
     for (int y = 0; y < height; ++y) {
         const float *r = rho.ptr<float>(y);
         float *m = mask.ptr<float>(y);
-        for (int x = 0; x < width; ++x) m[x] = float(filterGain(r[x], filter));
+        for (int x = 0; x < width; ++x)
+            m[x] = float(filterGain(r[x], filter));
     }
     return mask;
 }
@@ -235,8 +254,10 @@ Result<cv::Mat> amplitudeSwap(const cv::Mat &a, const cv::Mat &b, double ratio)
         return makeError(ErrorCode::InvalidArgument, {},
                          QStringLiteral("the images have %1 and %2 channels").arg(a.channels()).arg(b.channels()));
     cv::Mat bb;
-    if (b.size() != a.size()) cv::resize(b, bb, a.size(), 0, 0, cv::INTER_AREA);
-    else bb = b;
+    if (b.size() != a.size())
+        cv::resize(b, bb, a.size(), 0, 0, cv::INTER_AREA);
+    else
+        bb = b;
     const double scaleB = scaleOf(bb.depth()) / scaleOf(a.depth()); // bring B to A's value range
     std::vector<cv::Mat> channels(std::size_t(a.channels()));
     for (int c = 0; c < a.channels(); ++c) {

@@ -51,7 +51,8 @@ constexpr double kImbalance = 100.0; // largest class / smallest class
 std::vector<int> longTailCounts(int total)
 {
     std::vector<double> w(kClasses);
-    for (int c = 0; c < kClasses; ++c) w[std::size_t(c)] = std::pow(1.0 / kImbalance, double(c) / (kClasses - 1));
+    for (int c = 0; c < kClasses; ++c)
+        w[std::size_t(c)] = std::pow(1.0 / kImbalance, double(c) / (kClasses - 1));
     const double sum = std::accumulate(w.begin(), w.end(), 0.0);
     std::vector<int> counts(kClasses);
     int assigned = 0;
@@ -74,7 +75,10 @@ bool writeJpeg(const QString &path, const cv::Mat &rgb, int quality)
     return f.write(reinterpret_cast<const char *>(buf.data()), qint64(buf.size())) == qint64(buf.size());
 }
 
-QString stampOf(const QString &dir) { return dir + QStringLiteral("/.bench-stamp"); }
+QString stampOf(const QString &dir)
+{
+    return dir + QStringLiteral("/.bench-stamp");
+}
 
 bool hasStamp(const QString &dir, const QByteArray &stamp)
 {
@@ -82,7 +86,10 @@ bool hasStamp(const QString &dir, const QByteArray &stamp)
     return f.open(QIODevice::ReadOnly) && f.readAll() == stamp;
 }
 
-void writeStamp(const QString &dir, const QByteArray &stamp) { fopro::test::writeText(stampOf(dir), stamp); }
+void writeStamp(const QString &dir, const QByteArray &stamp)
+{
+    fopro::test::writeText(stampOf(dir), stamp);
+}
 
 /// DIR/small/images/class_XX/img_NNNNNN.jpg and DIR/small/labels.csv (path,label).
 bool generateSmall(const QString &dir, int files)
@@ -91,7 +98,11 @@ bool generateSmall(const QString &dir, int files)
     if (hasStamp(dir, stamp)) return true;
     QDir(dir).removeRecursively();
     const std::vector<int> counts = longTailCounts(files);
-    struct Item { QString rel; int cls; int seed; };
+    struct Item {
+        QString rel;
+        int cls;
+        int seed;
+    };
     std::vector<Item> items;
     items.reserve(std::size_t(files));
     for (int c = 0; c < kClasses; ++c) {
@@ -149,7 +160,8 @@ Timing summarise(std::vector<double> seconds)
 qint64 folderBytes(const QString &dir, const QString &pattern)
 {
     qint64 total = 0;
-    for (const QFileInfo &fi : QDir(dir).entryInfoList({pattern}, QDir::Files)) total += fi.size();
+    for (const QFileInfo &fi : QDir(dir).entryInfoList({pattern}, QDir::Files))
+        total += fi.size();
     return total;
 }
 
@@ -163,7 +175,10 @@ struct Row {
 };
 
 /// Process CPU time (all threads), seconds: independent of how busy the shared machine is.
-double cpuSeconds() { return double(std::clock()) / CLOCKS_PER_SEC; }
+double cpuSeconds()
+{
+    return double(std::clock()) / CLOCKS_PER_SEC;
+}
 
 QString loadAverage()
 {
@@ -175,23 +190,27 @@ QString loadAverage()
 void printTable(const std::vector<Row> &rows)
 {
     constexpr int columns = 6;
-    const QString head[columns] = {QStringLiteral("measurement"), QStringLiteral("best"), QStringLiteral("median"),
-                                   QStringLiteral("cpu"), QStringLiteral("target"), QString()};
+    const QString head[columns] = {QStringLiteral("measurement"), QStringLiteral("best"),   QStringLiteral("median"),
+                                   QStringLiteral("cpu"),         QStringLiteral("target"), QString()};
     int w[columns] = {};
-    for (int i = 0; i < columns; ++i) w[i] = int(head[i].size());
+    for (int i = 0; i < columns; ++i)
+        w[i] = int(head[i].size());
     for (const Row &r : rows) {
         const QString cells[columns] = {r.what, r.best, r.median, r.cpu, r.target, r.verdict};
-        for (int i = 0; i < columns; ++i) w[i] = std::max(w[i], int(cells[i].size()));
+        for (int i = 0; i < columns; ++i)
+            w[i] = std::max(w[i], int(cells[i].size()));
     }
-    const auto line = [&](const QString (&cells)[columns]) {
+    const auto line = [&](const QString(&cells)[columns]) {
         QString s;
         for (int i = 0; i < columns; ++i)
-            s += (i == 0 || i == columns - 1 ? cells[i].leftJustified(w[i]) : cells[i].rightJustified(w[i])) + QStringLiteral("  ");
+            s += (i == 0 || i == columns - 1 ? cells[i].leftJustified(w[i]) : cells[i].rightJustified(w[i])) +
+                 QStringLiteral("  ");
         std::printf("%s\n", qPrintable(s.trimmed()));
     };
     line(head);
     int total = 2 * (columns - 1);
-    for (int i = 0; i < columns; ++i) total += w[i];
+    for (int i = 0; i < columns; ++i)
+        total += w[i];
     std::printf("%s\n", qPrintable(QString(total, QLatin1Char('-'))));
     for (const Row &r : rows) {
         const QString cells[columns] = {r.what, r.best, r.median, r.cpu, r.target, r.verdict};
@@ -211,11 +230,16 @@ int main(int argc, char **argv)
         const QString &a = args[i];
         const bool hasValue = i + 1 < args.size();
         bool ok = true;
-        if (a == QLatin1String("--files") && hasValue) files = args[++i].toInt(&ok);
-        else if (a == QLatin1String("--decode") && hasValue) decodeCount = args[++i].toInt(&ok);
-        else if (a == QLatin1String("--runs") && hasValue) runs = args[++i].toInt(&ok);
-        else if (a == QLatin1String("--keep") && hasValue) keep = args[++i];
-        else ok = false;
+        if (a == QLatin1String("--files") && hasValue)
+            files = args[++i].toInt(&ok);
+        else if (a == QLatin1String("--decode") && hasValue)
+            decodeCount = args[++i].toInt(&ok);
+        else if (a == QLatin1String("--runs") && hasValue)
+            runs = args[++i].toInt(&ok);
+        else if (a == QLatin1String("--keep") && hasValue)
+            keep = args[++i];
+        else
+            ok = false;
         if (!ok || files < kClasses || decodeCount < 1 || runs < 1) {
             std::fprintf(stderr, "usage: bench_dataset [--files N>=10] [--decode M>=1] [--runs R>=1] [--keep DIR]\n");
             return 1;
@@ -238,8 +262,8 @@ int main(int argc, char **argv)
     const QString smallDir = work + QStringLiteral("/small");
     const QString largeDir = work + QStringLiteral("/large");
 
-    std::printf("bench_dataset: %d files in %d long-tailed classes, %d × 512² JPEGs, best/median of %d runs\n",
-                files, kClasses, decodeCount, runs);
+    std::printf("bench_dataset: %d files in %d long-tailed classes, %d × 512² JPEGs, best/median of %d runs\n", files,
+                kClasses, decodeCount, runs);
     std::printf("machine: %d hardware threads, load average %s; OpenCV %s; work folder %s%s\n",
                 QThread::idealThreadCount(), qPrintable(loadAverage()), CV_VERSION, qPrintable(work),
                 keep.isEmpty() ? " (temporary)" : " (kept)");
@@ -277,7 +301,8 @@ int main(int argc, char **argv)
             auto res = importDataset(path);
             secs.push_back(t.nsecsElapsed() / 1e9);
             cpu += cpuSeconds() - c0;
-            if (!res) failure = res.error().message();
+            if (!res)
+                failure = res.error().message();
             else {
                 format = res->index.format;
                 samples = int(res->index.samples.size());
@@ -286,9 +311,11 @@ int main(int argc, char **argv)
         }
         if (!failure.isEmpty() || samples != files || classes != kClasses) {
             allOk = false;
-            rows.push_back({what, QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("≤ 3.00 s"),
-                            QStringLiteral("FAILED: %1").arg(failure.isEmpty()
-                                ? QStringLiteral("%1 samples / %2 classes").arg(samples).arg(classes) : failure)});
+            rows.push_back(
+                {what, QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("≤ 3.00 s"),
+                 QStringLiteral("FAILED: %1")
+                     .arg(failure.isEmpty() ? QStringLiteral("%1 samples / %2 classes").arg(samples).arg(classes)
+                                            : failure)});
             return;
         }
         const Timing t = summarise(secs);
@@ -296,7 +323,8 @@ int main(int argc, char **argv)
         const double target = 3.0 * files / 25000.0;
         rows.push_back({QStringLiteral("%1 (%2, %3 samples)").arg(what, format).arg(samples),
                         QStringLiteral("%1 s").arg(t.best, 0, 'f', 3), QStringLiteral("%1 s").arg(t.median, 0, 'f', 3),
-                        QStringLiteral("%1 s").arg(cpu / secs.size(), 0, 'f', 3), QStringLiteral("≤ %1 s").arg(target, 0, 'f', 2),
+                        QStringLiteral("%1 s").arg(cpu / secs.size(), 0, 'f', 3),
+                        QStringLiteral("≤ %1 s").arg(target, 0, 'f', 2),
                         t.best <= target ? QStringLiteral("ok") : QStringLiteral("MISSED")});
     };
     benchImport(QStringLiteral("(a) index folder tree"), smallDir + QStringLiteral("/images"));
@@ -332,15 +360,19 @@ int main(int argc, char **argv)
             cpu += cpuSeconds() - c0;
             for (const auto &res : results)
                 if (!res.ok() || res->cols != 224 || res->rows != 224) {
-                    if (firstError.isEmpty()) firstError = res.ok() ? QStringLiteral("wrong size") : res.error().message();
+                    if (firstError.isEmpty())
+                        firstError = res.ok() ? QStringLiteral("wrong size") : res.error().message();
                     ++failed;
                 }
         }
         const Timing t = summarise(secs);
         const double bestRate = decodeCount / t.best, medianRate = decodeCount / t.median;
-        Row row{what, QStringLiteral("%1 img/s").arg(bestRate, 0, 'f', 0), QStringLiteral("%1 img/s").arg(medianRate, 0, 'f', 0),
+        Row row{what,
+                QStringLiteral("%1 img/s").arg(bestRate, 0, 'f', 0),
+                QStringLiteral("%1 img/s").arg(medianRate, 0, 'f', 0),
                 QStringLiteral("%1 ms/img").arg(cpu * 1000.0 / (double(runs) * decodeCount), 0, 'f', 2),
-                threads == 2 && !cache ? QStringLiteral("≥ 400 img/s") : QString(), QString()};
+                threads == 2 && !cache ? QStringLiteral("≥ 400 img/s") : QString(),
+                QString()};
         if (failed) {
             allOk = false;
             row.verdict = QStringLiteral("FAILED: %1 errors (%2)").arg(failed).arg(firstError);
@@ -364,6 +396,7 @@ int main(int argc, char **argv)
     printTable(rows);
     std::printf("\nbest/median: wall clock (QElapsedTimer), page cache warm; cpu: process CPU time per run "
                 "(indexing) or per image (decoding), which does not depend on how busy the machine is.\n"
-                "load average at the end: %s\n", qPrintable(loadAverage()));
+                "load average at the end: %s\n",
+                qPrintable(loadAverage()));
     return allOk ? 0 : 2;
 }

@@ -34,8 +34,7 @@ struct Stat {
     double best = 0, median = 0;
 };
 
-template <typename F>
-Stat timeIt(int runs, F &&f)
+template <typename F> Stat timeIt(int runs, F &&f)
 {
     std::vector<double> ms;
     for (int r = 0; r < runs; ++r) {
@@ -78,7 +77,8 @@ int main(int argc, char **argv)
         volatile double sink = radialProfile(s.logAmplitude, 32)[0];
         (void)sink;
     });
-    std::printf("%-58s %9.1f ms %9.1f ms %12s\n", "spectrum + views of 1024x1024 RGB", views.best, views.median, "<= 50 ms");
+    std::printf("%-58s %9.1f ms %9.1f ms %12s\n", "spectrum + views of 1024x1024 RGB", views.best, views.median,
+                "<= 50 ms");
 
     // 2. The filtered preview at 512 px (what a radius slider redraws), smooth band-pass.
     const cv::Mat mid = test::photoLikeImage(512, 512, 8);
@@ -96,7 +96,8 @@ int main(int argc, char **argv)
     data::DatasetIndex index;
     index.root = dir.path();
     const int classes = 10;
-    for (int c = 0; c < classes; ++c) index.classes << QStringLiteral("class%1").arg(c);
+    for (int c = 0; c < classes; ++c)
+        index.classes << QStringLiteral("class%1").arg(c);
     for (int f = 0; f < files; ++f)
         if (!test::writeImage(dir.filePath(QStringLiteral("f%1.jpg").arg(f)), test::photoLikeImage(256, 256, f))) {
             std::fprintf(stderr, "bench_spectra: cannot write the images\n");
@@ -104,7 +105,8 @@ int main(int argc, char **argv)
         }
     std::vector<double> weights(classes);
     double total = 0;
-    for (int c = 0; c < classes; ++c) total += weights[std::size_t(c)] = std::pow(0.01, double(c) / (classes - 1));
+    for (int c = 0; c < classes; ++c)
+        total += weights[std::size_t(c)] = std::pow(0.01, double(c) / (classes - 1));
     for (int c = 0, made = 0; c < classes; ++c) {
         const int n = c == classes - 1 ? images - made : std::max(1, int(images * weights[std::size_t(c)] / total));
         for (int k = 0; k < n; ++k, ++made) {
@@ -136,8 +138,8 @@ int main(int argc, char **argv)
         ++failures;
     } else {
         char label[128];
-        std::snprintf(label, sizeof label, "per-class spectra, %d images at %d px (%d classes)", int(index.samples.size()),
-                      size, classes);
+        std::snprintf(label, sizeof label, "per-class spectra, %d images at %d px (%d classes)",
+                      int(index.samples.size()), size, classes);
         std::printf("%-58s %10.1f s %12s %12s\n", label, seconds, "", "");
         std::printf("%-58s %8.0f img/s %12s %12s\n", "  throughput", index.samples.size() / seconds, "", "");
         std::printf("%-58s %9.0f ms %12s %12s\n", "  longest gap between progress reports", longestGap, "", "");

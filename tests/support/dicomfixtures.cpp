@@ -24,7 +24,8 @@ bool writeVlPhotographic(const QString &path, const QMap<QString, QString> &attr
     char uid[100];
     bool ok = put(DCM_SOPClassUID, QStringLiteral("1.2.840.10008.5.1.4.1.1.77.1.4"));
     if (!attributes.contains(QStringLiteral("SOPInstanceUID")))
-        ok = ok && put(DCM_SOPInstanceUID, QString::fromLatin1(dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT)));
+        ok = ok &&
+             put(DCM_SOPInstanceUID, QString::fromLatin1(dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT)));
     for (auto it = attributes.cbegin(); ok && it != attributes.cend(); ++it) {
         DcmTag found;
         if (DcmTag::findTagFromName(it.key().toLatin1().constData(), found).bad()) return false;
@@ -38,7 +39,8 @@ bool writeVlPhotographic(const QString &path, const QMap<QString, QString> &attr
          ds->putAndInsertUint16(DCM_BitsAllocated, 8).good() && ds->putAndInsertUint16(DCM_BitsStored, 8).good() &&
          ds->putAndInsertUint16(DCM_HighBit, 7).good() && ds->putAndInsertUint16(DCM_PixelRepresentation, 0).good();
     const cv::Mat c = rgb.clone(); // continuous
-    ok = ok && ds->putAndInsertUint8Array(DCM_PixelData, c.data, static_cast<unsigned long>(c.total() * c.elemSize())).good();
+    ok = ok &&
+         ds->putAndInsertUint8Array(DCM_PixelData, c.data, static_cast<unsigned long>(c.total() * c.elemSize())).good();
     const QByteArray name = QFile::encodeName(path);
     return ok && file.saveFile(OFFilename(name.constData()), EXS_LittleEndianExplicit).good();
 }

@@ -18,11 +18,15 @@ QString assetsDir()
     return QStringLiteral(FOPRO_SOURCE_DIR "/.cache/assets");
 }
 
-static QString existing(const QString &p) { return QFileInfo::exists(p) ? p : QString(); }
+static QString existing(const QString &p)
+{
+    return QFileInfo::exists(p) ? p : QString();
+}
 
 QString pydicomTestFiles()
 {
-    return existing(assetsDir() + QStringLiteral("/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files"));
+    return existing(assetsDir() +
+                    QStringLiteral("/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files"));
 }
 
 QString skimageData()
@@ -37,7 +41,10 @@ QString isicLtSplitsDir()
     return existing(QDir::cleanPath(QStringLiteral(FOPRO_SOURCE_DIR "/../shared/data/isic2019-lt")));
 }
 
-QString fashionMnistDir() { return existing(QStringLiteral("/usr/share/datasets/fashion-mnist")); }
+QString fashionMnistDir()
+{
+    return existing(QStringLiteral("/usr/share/datasets/fashion-mnist"));
+}
 
 cv::Mat patternImage(int width, int height, int seed)
 {
@@ -71,7 +78,8 @@ cv::Mat photoLikeImage(int width, int height, int seed, bool grain)
     for (int i = 0; i < 4; ++i) {
         const cv::Point centre(rng.uniform(0, lowSize.width), rng.uniform(0, lowSize.height));
         cv::circle(blobs, centre, std::max(1, rng.uniform(lowSize.width / 16, lowSize.width / 5 + 1)),
-                   cv::Scalar(rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f)), cv::FILLED);
+                   cv::Scalar(rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f), rng.uniform(-80.f, 80.f)),
+                   cv::FILLED);
     }
     cv::GaussianBlur(blobs, blobs, cv::Size(0, 0), std::max(1.0, lowSize.width / 40.0));
     cv::Mat blobsUp;
@@ -91,8 +99,10 @@ bool writeImage(const QString &path, const cv::Mat &rgb)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
     cv::Mat bgr;
-    if (rgb.channels() == 3) cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-    else bgr = rgb;
+    if (rgb.channels() == 3)
+        cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    else
+        bgr = rgb;
     std::vector<uchar> buf;
     const QString suffix = QLatin1Char('.') + QFileInfo(path).suffix().toLower();
     if (!cv::imencode(suffix.toStdString(), bgr, buf)) return false;

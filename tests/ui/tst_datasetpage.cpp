@@ -26,7 +26,8 @@ QByteArray snapshot(const data::DatasetIndex &d)
 {
     QByteArray b = d.classes.join(QLatin1Char('|')).toUtf8();
     for (const data::Sample &s : d.samples)
-        b += s.path.toUtf8() + ':' + QByteArray::number(s.label) + '/' + QByteArray::number(s.flags) + '/' + QByteArray::number(int(s.split)) + ';';
+        b += s.path.toUtf8() + ':' + QByteArray::number(s.label) + '/' + QByteArray::number(s.flags) + '/' +
+             QByteArray::number(int(s.split)) + ';';
     return b;
 }
 
@@ -34,7 +35,8 @@ int distinctColours(const QImage &img)
 {
     QSet<QRgb> colours;
     for (int y = 0; y < img.height(); y += 7)
-        for (int x = 0; x < img.width(); x += 7) colours.insert(img.pixel(x, y));
+        for (int x = 0; x < img.width(); x += 7)
+            colours.insert(img.pixel(x, y));
     return int(colours.size());
 }
 
@@ -64,7 +66,8 @@ private Q_SLOTS:
         const std::vector<std::pair<QString, int>> classes = {{"nevus", 9}, {"melanoma", 4}, {"dermatofibroma", 2}};
         for (const auto &[cls, n] : classes)
             for (int i = 0; i < n; ++i)
-                QVERIFY(writeImage(QStringLiteral("%1/%2/%2_%3.jpg").arg(m_data, cls).arg(i), patternImage(48, 40, seed++)));
+                QVERIFY(writeImage(QStringLiteral("%1/%2/%2_%3.jpg").arg(m_data, cls).arg(i),
+                                   patternImage(48, 40, seed++)));
     }
 
     void modelsPassTheTester()
@@ -85,7 +88,8 @@ private Q_SLOTS:
         QCOMPARE(filter.rowCount(), 1);
         filter.setTextFilter(QString());
         filter.setSortKey(ui::SampleFilterModel::SortKey::Path);
-        QCOMPARE(filter.index(0, 0).data(ui::DatasetModel::PathRole).toString(), QStringLiteral("dermatofibroma/dermatofibroma_0.jpg"));
+        QCOMPARE(filter.index(0, 0).data(ui::DatasetModel::PathRole).toString(),
+                 QStringLiteral("dermatofibroma/dermatofibroma_0.jpg"));
         model.setDataset(nullptr);
         QCOMPARE(filter.rowCount(), 0);
     }
@@ -112,7 +116,8 @@ private Q_SLOTS:
         QVERIFY2(mapped.ok(), qPrintable(mapped.error().message()));
         QCOMPARE(mapped->classes, (QStringList{QStringLiteral("DF"), QStringLiteral("nevus")}));
         QCOMPARE(mapped->classCounts(), (std::vector<int>{2, 13}));
-        for (const data::Sample &s : mapped->samples) QVERIFY(!s.has(data::FlagRelabelled));
+        for (const data::Sample &s : mapped->samples)
+            QVERIFY(!s.has(data::FlagRelabelled));
 
         ui::ImportDialog bad(m_tmp.filePath(QStringLiteral("nothing-here")), &jobs);
         QSignalSpy failed(&bad, &ui::ImportDialog::finished_);
@@ -139,11 +144,26 @@ private Q_SLOTS:
         const int nev = doc.dataset().classIndex(QStringLiteral("nevus"));
 
         const std::vector<std::function<void()>> actions = {
-            [&] { select(&page, {0, 1}); page.relabelSelection(mel); },
-            [&] { select(&page, {2, 3, 4}); page.excludeSelection(true); },
-            [&] { select(&page, {3}); page.excludeSelection(false); },
-            [&] { select(&page, {5}); page.flagSelection(true); },
-            [&] { select(&page, {6, 7}); page.moveSelection(int(data::Split::Test)); },
+            [&] {
+                select(&page, {0, 1});
+                page.relabelSelection(mel);
+            },
+            [&] {
+                select(&page, {2, 3, 4});
+                page.excludeSelection(true);
+            },
+            [&] {
+                select(&page, {3});
+                page.excludeSelection(false);
+            },
+            [&] {
+                select(&page, {5});
+                page.flagSelection(true);
+            },
+            [&] {
+                select(&page, {6, 7});
+                page.moveSelection(int(data::Split::Test));
+            },
             [&] { page.renameClass(nev, QStringLiteral("naevus")); },
             [&] { page.mergeClasses({mel}, nev); },
         };
@@ -161,7 +181,8 @@ private Q_SLOTS:
             doc.undoStack()->undo();
             QCOMPARE(snapshot(doc.dataset()), states.pop());
         }
-        for (std::size_t k = 0; k < actions.size(); ++k) doc.undoStack()->redo();
+        for (std::size_t k = 0; k < actions.size(); ++k)
+            doc.undoStack()->redo();
         QCOMPARE(snapshot(doc.dataset()), last);
         QCOMPARE(doc.undoStack()->undoText(), QStringLiteral("Merge melanoma into naevus"));
         QVERIFY(doc.project().history.size() >= 2 * int(actions.size()));

@@ -37,12 +37,17 @@ bool writeVl(const QString &path, const QString &patientId, const QString &patie
              const QString &seriesUid, const QString &seriesDescription, const QString &bodyPart, int seed)
 {
     return fopro::test::writeVlPhotographic(path,
-        {{QStringLiteral("StudyInstanceUID"), studyUid}, {QStringLiteral("SeriesInstanceUID"), seriesUid},
-         {QStringLiteral("Modality"), QStringLiteral("XC")}, {QStringLiteral("PatientID"), patientId},
-         {QStringLiteral("PatientName"), patientName}, {QStringLiteral("StudyDate"), QStringLiteral("20240115")},
-         {QStringLiteral("SeriesDate"), QStringLiteral("20240116")}, {QStringLiteral("StudyDescription"), QStringLiteral("Skin check")},
-         {QStringLiteral("SeriesDescription"), seriesDescription}, {QStringLiteral("BodyPartExamined"), bodyPart}},
-        fopro::test::patternImage(64, 48, seed));
+                                            {{QStringLiteral("StudyInstanceUID"), studyUid},
+                                             {QStringLiteral("SeriesInstanceUID"), seriesUid},
+                                             {QStringLiteral("Modality"), QStringLiteral("XC")},
+                                             {QStringLiteral("PatientID"), patientId},
+                                             {QStringLiteral("PatientName"), patientName},
+                                             {QStringLiteral("StudyDate"), QStringLiteral("20240115")},
+                                             {QStringLiteral("SeriesDate"), QStringLiteral("20240116")},
+                                             {QStringLiteral("StudyDescription"), QStringLiteral("Skin check")},
+                                             {QStringLiteral("SeriesDescription"), seriesDescription},
+                                             {QStringLiteral("BodyPartExamined"), bodyPart}},
+                                            fopro::test::patternImage(64, 48, seed));
 }
 
 QString newUid(const char *root)
@@ -117,14 +122,14 @@ private Q_SLOTS:
         QStandardItem *b = m->item(1);
         QVERIFY(a->text().startsWith(QLatin1String("PAT-A")));
         QVERIFY(b->text().startsWith(QLatin1String("PAT-B")));
-        QCOMPARE(a->rowCount(), 1);             // one study
-        QCOMPARE(a->child(0)->rowCount(), 2);   // two series
+        QCOMPARE(a->rowCount(), 1);           // one study
+        QCOMPARE(a->child(0)->rowCount(), 2); // two series
         std::multiset<int> perSeries{a->child(0)->child(0)->rowCount(), a->child(0)->child(1)->rowCount()};
         QCOMPARE(perSeries, (std::multiset<int>{1, 2}));
         QCOMPARE(b->rowCount(), 1);
         QCOMPARE(b->child(0)->rowCount(), 1);
         QCOMPARE(b->child(0)->child(0)->rowCount(), 1);
-        QVERIFY(m->item(0, 1)->text().contains(QLatin1String("3")));  // "1 study, 3 images"
+        QVERIFY(m->item(0, 1)->text().contains(QLatin1String("3"))); // "1 study, 3 images"
         QVERIFY(a->child(0)->text().contains(QLatin1String("Skin check")));
 
         // The junk file is listed with a reason; the side file is not a problem.
@@ -141,7 +146,8 @@ private Q_SLOTS:
         QTRY_VERIFY(tags->rowCount() > 10); // read as a job
         bool hasPatientId = false;
         for (int r = 0; r < tags->rowCount(); ++r)
-            if (tags->item(r, 0)->text().contains(QLatin1String("PatientID")) && tags->item(r, 1)->text() == QLatin1String("PAT-A"))
+            if (tags->item(r, 0)->text().contains(QLatin1String("PatientID")) &&
+                tags->item(r, 1)->text() == QLatin1String("PAT-A"))
                 hasPatientId = true;
         QVERIFY(hasPatientId);
         QTRY_VERIFY(!browser.preview()->pixmap().isNull());
@@ -220,7 +226,8 @@ private Q_SLOTS:
         browser.resize(1000, 700);
         browser.show();
         QTest::qWait(300);
-        QVERIFY(browser.grab().toImage().save(QDir::current().filePath(QStringLiteral("tst_dicombrowser_pydicom.png"))));
+        QVERIFY(
+            browser.grab().toImage().save(QDir::current().filePath(QStringLiteral("tst_dicombrowser_pydicom.png"))));
     }
 
     void exportDialog()

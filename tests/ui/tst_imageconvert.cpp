@@ -14,7 +14,7 @@ private Q_SLOTS:
     void rgbPixelsSurvive()
     {
         cv::Mat m(2, 3, CV_8UC3, cv::Scalar(0, 0, 0));
-        m.at<cv::Vec3b>(0, 0) = {255, 0, 0};   // red in RGB order
+        m.at<cv::Vec3b>(0, 0) = {255, 0, 0}; // red in RGB order
         m.at<cv::Vec3b>(1, 2) = {10, 20, 30};
         const QImage img = toQImage(m);
         QCOMPARE(img.size(), QSize(3, 2));
@@ -28,13 +28,15 @@ private Q_SLOTS:
         // A 5×7 window of a 20×30 image is not contiguous: rows are 30*3 bytes apart.
         cv::Mat big(20, 30, CV_8UC3);
         for (int y = 0; y < big.rows; ++y)
-            for (int x = 0; x < big.cols; ++x) big.at<cv::Vec3b>(y, x) = {uchar(x), uchar(y), uchar(x + y)};
+            for (int x = 0; x < big.cols; ++x)
+                big.at<cv::Vec3b>(y, x) = {uchar(x), uchar(y), uchar(x + y)};
         const cv::Mat roi = big(cv::Rect(11, 4, 7, 5));
         QVERIFY(!roi.isContinuous());
         const QImage img = toQImage(roi);
         QCOMPARE(img.size(), QSize(7, 5));
         for (int y = 0; y < 5; ++y)
-            for (int x = 0; x < 7; ++x) QCOMPARE(img.pixel(x, y), qRgb(11 + x, 4 + y, 15 + x + y));
+            for (int x = 0; x < 7; ++x)
+                QCOMPARE(img.pixel(x, y), qRgb(11 + x, 4 + y, 15 + x + y));
     }
     void resultOwnsItsPixels()
     {

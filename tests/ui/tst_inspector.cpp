@@ -39,7 +39,8 @@ int distinctColours(const QImage &img)
 {
     QSet<QRgb> colours;
     for (int y = 0; y < img.height(); y += 5)
-        for (int x = 0; x < img.width(); x += 5) colours.insert(img.pixel(x, y));
+        for (int x = 0; x < img.width(); x += 5)
+            colours.insert(img.pixel(x, y));
     return int(colours.size());
 }
 
@@ -93,7 +94,8 @@ private Q_SLOTS:
                 QVERIFY(writeImage(QStringLiteral("%1/%2/%2_%3.png").arg(m_data, cls).arg(i, 2, 10, QLatin1Char('0')),
                                    patternImage(160, 120, seed++)));
         // An exact duplicate (same bytes) for the leakage report, and a file that is no image.
-        QVERIFY(QFile::copy(QStringLiteral("%1/nevus/nevus_00.png").arg(m_data), QStringLiteral("%1/melanoma/copy_of_nevus_00.png").arg(m_data)));
+        QVERIFY(QFile::copy(QStringLiteral("%1/nevus/nevus_00.png").arg(m_data),
+                            QStringLiteral("%1/melanoma/copy_of_nevus_00.png").arg(m_data)));
         QVERIFY(fopro::test::writeText(QStringLiteral("%1/nevus/zz_broken.png").arg(m_data), "this is not a PNG file"));
     }
 
@@ -119,7 +121,8 @@ private Q_SLOTS:
         QCOMPARE(panel.metadataValue(QStringLiteral("Class")), QStringLiteral("melanoma"));
         QCOMPARE(panel.metadataValue(QStringLiteral("Imported class")), QStringLiteral("melanoma"));
         QVERIFY(!panel.metadataValue(QStringLiteral("Group")).isEmpty());
-        QCOMPARE(panel.metadataValue(QStringLiteral("site")), doc.dataset().samples[std::size_t(idx)].meta.value(QStringLiteral("site")));
+        QCOMPARE(panel.metadataValue(QStringLiteral("site")),
+                 doc.dataset().samples[std::size_t(idx)].meta.value(QStringLiteral("site")));
 
         // Zoom and fit.
         const double fit = panel.imageView()->zoom();
@@ -151,7 +154,8 @@ private Q_SLOTS:
         JobManager jobs;
         ui::InspectorPanel panel(&doc, &jobs);
         QSignalSpy loaded(&panel, &ui::InspectorPanel::imageLoaded);
-        for (int i = 0; i < 6; ++i) panel.showSample(i); // quick browsing: only the last one arrives
+        for (int i = 0; i < 6; ++i)
+            panel.showSample(i); // quick browsing: only the last one arrives
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 20000);
         QTest::qWait(300);
         QCOMPARE(loaded.count(), 1);
@@ -183,7 +187,8 @@ private Q_SLOTS:
     void dicomAttributes()
     {
         const QString dir = fopro::test::pydicomTestFiles();
-        if (dir.isEmpty() || !QFileInfo::exists(dir + QStringLiteral("/CT_small.dcm"))) QSKIP("pydicom's CT_small.dcm is not installed");
+        if (dir.isEmpty() || !QFileInfo::exists(dir + QStringLiteral("/CT_small.dcm")))
+            QSKIP("pydicom's CT_small.dcm is not installed");
         project::Project p;
         p.dataset.format = QStringLiteral("dicom");
         p.dataset.root = dir;
@@ -234,7 +239,8 @@ private Q_SLOTS:
         QTableWidget *t = dlg.previewTable();
         QCOMPARE(t->rowCount(), doc.dataset().classCount() + 1);
         int total = 0;
-        for (int c = 1; c <= 4; ++c) total += t->item(t->rowCount() - 1, c)->text().toInt();
+        for (int c = 1; c <= 4; ++c)
+            total += t->item(t->rowCount() - 1, c)->text().toInt();
         QCOMPARE(total, int(doc.dataset().samples.size()));
 
         // The duplicate / leakage report finds the copied image.
@@ -242,7 +248,8 @@ private Q_SLOTS:
         dlg.checkDuplicates();
         QTRY_COMPARE_WITH_TIMEOUT(dups.count(), 1, 60000);
         QCOMPARE(dups.first().first().toBool(), true);
-        QVERIFY2(dlg.duplicateReportText().contains(QStringLiteral("copy_of_nevus_00.png")), qPrintable(dlg.duplicateReportText()));
+        QVERIFY2(dlg.duplicateReportText().contains(QStringLiteral("copy_of_nevus_00.png")),
+                 qPrintable(dlg.duplicateReportText()));
         QVERIFY(dlg.duplicateReportText().contains(QStringLiteral("zz_broken.png"))); // the unreadable file is named
 
         dlg.resize(760, 640);
@@ -259,13 +266,15 @@ private Q_SLOTS:
         const data::DatasetIndex &d = doc.dataset();
         QVERIFY(data::findGroupLeaks(d).empty());
         std::map<data::Split, int> perSplit;
-        for (const data::Sample &s : d.samples) ++perSplit[s.split];
+        for (const data::Sample &s : d.samples)
+            ++perSplit[s.split];
         QCOMPARE(perSplit[data::Split::None], 0);
         QVERIFY(perSplit[data::Split::Train] > perSplit[data::Split::Val]);
         QVERIFY(perSplit[data::Split::Val] > 0 && perSplit[data::Split::Test] > 0);
         // Every class is in every split.
         for (data::Split s : {data::Split::Train, data::Split::Val, data::Split::Test})
-            for (int n : d.classCounts(s)) QVERIFY(n > 0);
+            for (int n : d.classCounts(s))
+                QVERIFY(n > 0);
         // Same result as the core function.
         data::DatasetIndex expected = beforeIndex;
         QVERIFY(data::assignSplits(expected, {0.6, 0.2, 0.2}, 0).ok());
@@ -320,7 +329,8 @@ private Q_SLOTS:
         auto lt = data::makeLongTail(doc.dataset(), o);
         QVERIFY2(lt.ok(), qPrintable(lt.error().message()));
         int active = 0;
-        for (const data::Sample &s : doc.dataset().samples) active += data::DatasetIndex::isActive(s);
+        for (const data::Sample &s : doc.dataset().samples)
+            active += data::DatasetIndex::isActive(s);
         const int expectedExcluded = active - int(lt->samples.size());
         QVERIFY(expectedExcluded > 0);
 
@@ -335,7 +345,8 @@ private Q_SLOTS:
         QCOMPARE(doc.undoStack()->count(), 1);
         int excluded = 0;
         QHash<QString, data::Split> kept;
-        for (const data::Sample &s : lt->samples) kept.insert(s.id(), s.split);
+        for (const data::Sample &s : lt->samples)
+            kept.insert(s.id(), s.split);
         for (const data::Sample &s : doc.dataset().samples) {
             if (s.has(data::FlagExcluded)) {
                 ++excluded;
@@ -348,7 +359,8 @@ private Q_SLOTS:
         }
         QCOMPARE(excluded, expectedExcluded);
         // Per-class held-out counts are exact.
-        for (int n : doc.dataset().classCounts(data::Split::Test)) QCOMPARE(n, 2);
+        for (int n : doc.dataset().classCounts(data::Split::Test))
+            QCOMPARE(n, 2);
         doc.undoStack()->undo();
         QCOMPARE(snapshot(doc.dataset()), before);
     }

@@ -113,14 +113,16 @@ private Q_SLOTS:
             s.flags = flags;
             index.samples.push_back(s);
         };
-        for (int i = 0; i < 5; ++i) add(0, Split::Train);
-        for (int i = 0; i < 2; ++i) add(0, Split::Val);
+        for (int i = 0; i < 5; ++i)
+            add(0, Split::Train);
+        for (int i = 0; i < 2; ++i)
+            add(0, Split::Val);
         add(0, Split::Test);
         add(1, Split::Test);
         add(1, Split::None);
         add(1, Split::None);
         add(1, Split::Train, fopro::data::FlagExcluded); // excluded: not counted
-        add(-1, Split::Train);                         // unlabelled: not counted
+        add(-1, Split::Train);                           // unlabelled: not counted
 
         const LongTailPlotData d = LongTailPlot::fromIndex(index);
         QCOMPARE(d.classNames, index.classes);
@@ -150,7 +152,8 @@ private Q_SLOTS:
         const std::vector<int> order = LongTailPlot::sortedOrder(hk);
         QCOMPARE(hk.classNames.value(order.front()), QStringLiteral("bbps-2-3"));
         QCOMPARE(hk.classNames.value(order.back()), QStringLiteral("hemorrhoids"));
-        for (std::size_t i = 1; i < order.size(); ++i) QVERIFY(hk.total(order[i - 1]) >= hk.total(order[i]));
+        for (std::size_t i = 1; i < order.size(); ++i)
+            QVERIFY(hk.total(order[i - 1]) >= hk.total(order[i]));
         // Training counts decide (as for the bands): bbps-2-3 trains on 1148 − 229 − 114 = 805 images,
         // hemorrhoids on 6 − 1 − 0 = 5, so 805 / 5 = 161.0 (the totals would give 1148 / 6 = 191.3).
         QCOMPARE(QString::number(LongTailPlot::imbalanceRatio(hk), 'f', 1), QStringLiteral("161.0"));
@@ -164,9 +167,10 @@ private Q_SLOTS:
         d.train = {500, 101, 100, 20, 19, 0, 1};
         d.val = {0, 0, 0, 0, 500, 0, 0}; // val does not count: training counts decide when there are any
         const TailThresholds t{100, 20};
-        const TailGroup expected[] = {TailGroup::Head,   TailGroup::Head, TailGroup::Medium, TailGroup::Medium,
-                                      TailGroup::Tail,   TailGroup::Tail, TailGroup::Tail};
-        for (int c = 0; c < d.classCount(); ++c) QCOMPARE(LongTailPlot::groupOf(d, c, t), expected[c]);
+        const TailGroup expected[] = {TailGroup::Head, TailGroup::Head, TailGroup::Medium, TailGroup::Medium,
+                                      TailGroup::Tail, TailGroup::Tail, TailGroup::Tail};
+        for (int c = 0; c < d.classCount(); ++c)
+            QCOMPARE(LongTailPlot::groupOf(d, c, t), expected[c]);
 
         // Without any training sample, totals decide.
         LongTailPlotData u;

@@ -38,7 +38,8 @@ cv::Mat grating(int size, int u, int v)
     cv::Mat m(size, size, CV_8UC3);
     for (int y = 0; y < size; ++y)
         for (int x = 0; x < size; ++x) {
-            const auto g = cv::saturate_cast<uchar>(127.5 + 100 * std::cos(2 * M_PI * (double(u) * x / size + double(v) * y / size)));
+            const auto g = cv::saturate_cast<uchar>(
+                127.5 + 100 * std::cos(2 * M_PI * (double(u) * x / size + double(v) * y / size)));
             m.at<cv::Vec3b>(y, x) = cv::Vec3b(g, g, g);
         }
     return m;
@@ -48,7 +49,8 @@ int distinctColours(const QImage &img)
 {
     QSet<QRgb> colours;
     for (int y = 0; y < img.height(); y += 5)
-        for (int x = 0; x < img.width(); x += 5) colours.insert(img.pixel(x, y));
+        for (int x = 0; x < img.width(); x += 5)
+            colours.insert(img.pixel(x, y));
     return int(colours.size());
 }
 
@@ -151,7 +153,8 @@ private Q_SLOTS:
         QCOMPARE(tab->classGrid()->count(), 3);
         QCOMPARE(tab->profilePlot()->graphCount(), 3);
         QCOMPARE(tab->outlierTable()->rowCount(), 21);
-        QCOMPARE(tab->outlierTable()->item(0, 3)->data(Qt::UserRole).toInt(), m_blurred); // the blurred image ranks first
+        QCOMPARE(tab->outlierTable()->item(0, 3)->data(Qt::UserRole).toInt(),
+                 m_blurred);                            // the blurred image ranks first
         QVERIFY(!tab->differenceView()->map().empty()); // head and tail classes exist
         QVERIFY(QFileInfo::exists(tab->cacheFile()));
 
@@ -176,7 +179,8 @@ private Q_SLOTS:
         const QString run = QDir(m_doc.project().folder).filePath(QStringLiteral("runs/20261201-120000-fopro_kd"));
         auto folder = project::RunFolder::create(run);
         QVERIFY2(folder.ok(), qPrintable(folder.error().message()));
-        QJsonObject header{{QStringLiteral("config"), QJsonObject{{QStringLiteral("strategy"), QStringLiteral("fopro_kd")}}}};
+        QJsonObject header{
+            {QStringLiteral("config"), QJsonObject{{QStringLiteral("strategy"), QStringLiteral("fopro_kd")}}}};
         QVERIFY(folder->writeHeader(header).ok());
         for (int epoch = 1; epoch <= 3; ++epoch) {
             spectral::GainMap g;
@@ -185,7 +189,8 @@ private Q_SLOTS:
             g.width = 32;
             for (int c = 0; c < 3; ++c)
                 for (int y = 0; y < 32; ++y)
-                    for (int x = 0; x < 17; ++x) g.values.push_back(1.0f + 0.1f * float(epoch) * float(x) / 16.0f);
+                    for (int x = 0; x < 17; ++x)
+                        g.values.push_back(1.0f + 0.1f * float(epoch) * float(x) / 16.0f);
             QVERIFY(spectral::saveGainMap(g, spectral::gainSnapshotPath(run, epoch)).ok());
         }
         ui::PromptTab *tab = m_page->prompt();

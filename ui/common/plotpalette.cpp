@@ -75,9 +75,12 @@ QColor PlotPalette::diverging(double t)
 QColor PlotPalette::tailGroupColor(int group)
 {
     switch (group) {
-    case 0: return categorical(4); // head: reddish purple
-    case 1: return categorical(6); // medium: yellow
-    default: return categorical(5); // tail: sky blue
+    case 0:
+        return categorical(4); // head: reddish purple
+    case 1:
+        return categorical(6); // medium: yellow
+    default:
+        return categorical(5); // tail: sky blue
     }
 }
 

@@ -50,7 +50,9 @@ void DatasetModel::samplesChanged(const std::vector<int> &samples)
 
 void DatasetModel::classesChanged()
 {
-    if (rowCount() > 0) Q_EMIT dataChanged(index(0), index(rowCount() - 1), {Qt::DisplayRole, LabelNameRole, LabelRole, SearchTextRole});
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0), index(rowCount() - 1),
+                           {Qt::DisplayRole, LabelNameRole, LabelRole, SearchTextRole});
 }
 
 int DatasetModel::rowCount(const QModelIndex &parent) const
@@ -63,35 +65,50 @@ QVariant DatasetModel::data(const QModelIndex &index, int role) const
 {
     if (!m_dataset || !index.isValid() || index.row() >= rowCount()) return {};
     const Sample &s = m_dataset->samples[std::size_t(index.row())];
-    const QString labelName = s.label >= 0 && s.label < m_dataset->classCount() ? m_dataset->classes[s.label] : tr("unlabelled");
+    const QString labelName =
+        s.label >= 0 && s.label < m_dataset->classCount() ? m_dataset->classes[s.label] : tr("unlabelled");
     switch (role) {
     case Qt::DisplayRole:
-    case LabelNameRole: return labelName;
+    case LabelNameRole:
+        return labelName;
     case Qt::ToolTipRole: {
-        QString tip = QStringLiteral("<b>%1</b><br>%2<br>%3: %4").arg(s.id().toHtmlEscaped(), labelName.toHtmlEscaped(), tr("split"), data::splitName(s.split));
+        QString tip =
+            QStringLiteral("<b>%1</b><br>%2<br>%3: %4")
+                .arg(s.id().toHtmlEscaped(), labelName.toHtmlEscaped(), tr("split"), data::splitName(s.split));
         if (!s.group.isEmpty()) tip += QStringLiteral("<br>%1: %2").arg(tr("group"), s.group.toHtmlEscaped());
         if (s.has(data::FlagRelabelled) && s.originalLabel >= 0 && s.originalLabel < m_dataset->classCount())
-            tip += QStringLiteral("<br>%1: %2").arg(tr("imported as"), m_dataset->classes[s.originalLabel].toHtmlEscaped());
+            tip += QStringLiteral("<br>%1: %2")
+                       .arg(tr("imported as"), m_dataset->classes[s.originalLabel].toHtmlEscaped());
         if (m_thumbnails && !m_thumbnails->errorFor(index.row()).isEmpty())
-            tip += QStringLiteral("<br><span style='color:#c0392b'>%1</span>").arg(m_thumbnails->errorFor(index.row()).toHtmlEscaped());
+            tip += QStringLiteral("<br><span style='color:#c0392b'>%1</span>")
+                       .arg(m_thumbnails->errorFor(index.row()).toHtmlEscaped());
         return tip;
     }
     case Qt::DecorationRole:
         if (m_thumbnails) return const_cast<ThumbnailProvider *>(m_thumbnails)->thumbnail(index.row());
         return {};
-    case SampleIndexRole: return index.row();
-    case LabelRole: return s.label;
-    case SplitRole: return int(s.split);
-    case FlagsRole: return int(s.flags);
-    case GroupRole: return s.group;
-    case PathRole: return s.id();
+    case SampleIndexRole:
+        return index.row();
+    case LabelRole:
+        return s.label;
+    case SplitRole:
+        return int(s.split);
+    case FlagsRole:
+        return int(s.flags);
+    case GroupRole:
+        return s.group;
+    case PathRole:
+        return s.id();
     case SearchTextRole: {
         QString text = QFileInfo(s.path).fileName() + QLatin1Char(' ') + s.group;
-        for (auto it = s.meta.cbegin(); it != s.meta.cend(); ++it) text += QLatin1Char(' ') + it.value();
+        for (auto it = s.meta.cbegin(); it != s.meta.cend(); ++it)
+            text += QLatin1Char(' ') + it.value();
         return text.toLower();
     }
-    case ErrorRole: return m_thumbnails ? m_thumbnails->errorFor(index.row()) : QString();
-    default: return {};
+    case ErrorRole:
+        return m_thumbnails ? m_thumbnails->errorFor(index.row()) : QString();
+    default:
+        return {};
     }
 }
 
@@ -167,14 +184,16 @@ void SampleFilterModel::setScores(std::vector<double> scores)
 
 double SampleFilterModel::scoreOf(int sample) const
 {
-    return sample >= 0 && sample < int(m_scores.size()) ? m_scores[std::size_t(sample)] : std::numeric_limits<double>::quiet_NaN();
+    return sample >= 0 && sample < int(m_scores.size()) ? m_scores[std::size_t(sample)]
+                                                        : std::numeric_limits<double>::quiet_NaN();
 }
 
 std::vector<int> SampleFilterModel::samplesOf(const QModelIndexList &proxyRows) const
 {
     std::vector<int> out;
     out.reserve(std::size_t(proxyRows.size()));
-    for (const QModelIndex &i : proxyRows) out.push_back(mapToSource(i).row());
+    for (const QModelIndex &i : proxyRows)
+        out.push_back(mapToSource(i).row());
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -183,7 +202,8 @@ std::vector<int> SampleFilterModel::visibleSamples() const
 {
     std::vector<int> out;
     out.reserve(std::size_t(rowCount()));
-    for (int r = 0; r < rowCount(); ++r) out.push_back(mapToSource(index(r, 0)).row());
+    for (int r = 0; r < rowCount(); ++r)
+        out.push_back(mapToSource(index(r, 0)).row());
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -197,12 +217,23 @@ bool SampleFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &) con
     if (m_class && s.label != *m_class) return false;
     if (m_split && s.split != *m_split) return false;
     switch (m_mark) {
-    case MarkFilter::Any: break;
-    case MarkFilter::Active: if (!data::DatasetIndex::isActive(s)) return false; break;
-    case MarkFilter::Excluded: if (!s.has(data::FlagExcluded)) return false; break;
-    case MarkFilter::Flagged: if (!s.has(data::FlagFlagged)) return false; break;
-    case MarkFilter::Relabelled: if (!s.has(data::FlagRelabelled)) return false; break;
-    case MarkFilter::SpectralOutlier: if (!(scoreOf(sourceRow) >= kOutlierScore)) return false; break;
+    case MarkFilter::Any:
+        break;
+    case MarkFilter::Active:
+        if (!data::DatasetIndex::isActive(s)) return false;
+        break;
+    case MarkFilter::Excluded:
+        if (!s.has(data::FlagExcluded)) return false;
+        break;
+    case MarkFilter::Flagged:
+        if (!s.has(data::FlagFlagged)) return false;
+        break;
+    case MarkFilter::Relabelled:
+        if (!s.has(data::FlagRelabelled)) return false;
+        break;
+    case MarkFilter::SpectralOutlier:
+        if (!(scoreOf(sourceRow) >= kOutlierScore)) return false;
+        break;
     }
     if (!m_group.isEmpty() && s.group != m_group) return false;
     if (!m_text.isEmpty()) {
@@ -220,8 +251,12 @@ bool SampleFilterModel::lessThan(const QModelIndex &left, const QModelIndex &rig
     const Sample &a = m->dataset()->samples[std::size_t(left.row())];
     const Sample &b = m->dataset()->samples[std::size_t(right.row())];
     switch (m_sort) {
-    case SortKey::Class: if (a.label != b.label) return a.label < b.label; break;
-    case SortKey::Split: if (a.split != b.split) return a.split < b.split; break;
+    case SortKey::Class:
+        if (a.label != b.label) return a.label < b.label;
+        break;
+    case SortKey::Split:
+        if (a.split != b.split) return a.split < b.split;
+        break;
     case SortKey::Path: {
         const int c = QString::compare(a.path, b.path, Qt::CaseInsensitive);
         if (c != 0) return c < 0;
@@ -231,10 +266,11 @@ bool SampleFilterModel::lessThan(const QModelIndex &left, const QModelIndex &rig
     case SortKey::SpectralScore: {
         const double sa = scoreOf(left.row()), sb = scoreOf(right.row());
         if (std::isnan(sa) != std::isnan(sb)) return std::isnan(sb); // unscored last
-        if (!std::isnan(sa) && sa != sb) return sa > sb;               // highest first
+        if (!std::isnan(sa) && sa != sb) return sa > sb;             // highest first
         break;
     }
-    case SortKey::Dataset: break;
+    case SortKey::Dataset:
+        break;
     }
     return left.row() < right.row();
 }

@@ -12,6 +12,7 @@
 #include "ui/dataset/tiledelegate.h"
 #include "ui/shell/projectdocument.h"
 
+#include <QtCore/QTimer>
 #include <QtGui/QAction>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QDialog>
@@ -32,22 +33,22 @@
 #include <QtWidgets/QToolBar>
 #include <QtWidgets/QToolButton>
 #include <QtWidgets/QVBoxLayout>
-#include <QtCore/QTimer>
 
 namespace fopro::ui {
 
 using data::Split;
 
 DatasetPage::DatasetPage(const PageContext &context, QWidget *parent)
-    : Page(context, parent), m_doc(context.document), m_model(new DatasetModel(this)), m_filter(new SampleFilterModel(this)),
-      m_thumbs(new ThumbnailProvider(this)), m_delegate(new TileDelegate(this))
+    : Page(context, parent), m_doc(context.document), m_model(new DatasetModel(this)),
+      m_filter(new SampleFilterModel(this)), m_thumbs(new ThumbnailProvider(this)), m_delegate(new TileDelegate(this))
 {
     m_model->setThumbnailProvider(m_thumbs);
     m_filter->setSourceModel(m_model);
 
     m_banner = new QLabel(this);
     m_banner->setWordWrap(true);
-    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c36a; padding: 6px; border-radius: 3px; }"));
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c36a; "
+                                           "padding: 6px; border-radius: 3px; }"));
 
     // Filter bar.
     m_class = new QComboBox(this);
@@ -66,7 +67,8 @@ DatasetPage::DatasetPage(const PageContext &context, QWidget *parent)
     m_mark->addItem(tr("Spectral outliers"), int(SampleFilterModel::MarkFilter::SpectralOutlier));
     m_mark->setItemData(m_mark->count() - 1,
                         tr("Images whose spectrum lies %1 or more robust standard deviations from their class's "
-                           "(computed on the Spectra page)").arg(SampleFilterModel::kOutlierScore),
+                           "(computed on the Spectra page)")
+                            .arg(SampleFilterModel::kOutlierScore),
                         Qt::ToolTipRole);
     m_sort = new QComboBox(this);
     m_sort->addItem(tr("Dataset order"), int(SampleFilterModel::SortKey::Dataset));
@@ -131,7 +133,8 @@ DatasetPage::DatasetPage(const PageContext &context, QWidget *parent)
     m_move->setPopupMode(QToolButton::InstantPopup);
     auto *moveMenu = new QMenu(m_move);
     for (Split s : {Split::Train, Split::Val, Split::Test, Split::None})
-        moveMenu->addAction(s == Split::None ? tr("Unassigned") : data::splitName(s), this, [this, s] { moveSelection(int(s)); });
+        moveMenu->addAction(s == Split::None ? tr("Unassigned") : data::splitName(s), this,
+                            [this, s] { moveSelection(int(s)); });
     m_move->setMenu(moveMenu);
     auto button = [this](const QString &text, const QString &tip, auto slot) {
         auto *b = new QToolButton(this);
@@ -142,15 +145,20 @@ DatasetPage::DatasetPage(const PageContext &context, QWidget *parent)
     };
     auto *curation = toolBar(tr("Curation"));
     curation->addWidget(m_relabel);
-    curation->addWidget(button(tr("Exclude"), tr("Leave the selected images out of training and evaluation (Del)"), [this] { excludeSelection(true); }));
-    curation->addWidget(button(tr("Include"), tr("Take the selected images back in"), [this] { excludeSelection(false); }));
-    curation->addWidget(button(tr("Flag"), tr("Mark the selected images for review (F)"), [this] { flagSelection(true); }));
+    curation->addWidget(button(tr("Exclude"), tr("Leave the selected images out of training and evaluation (Del)"),
+                               [this] { excludeSelection(true); }));
+    curation->addWidget(
+        button(tr("Include"), tr("Take the selected images back in"), [this] { excludeSelection(false); }));
+    curation->addWidget(
+        button(tr("Flag"), tr("Mark the selected images for review (F)"), [this] { flagSelection(true); }));
     curation->addWidget(button(tr("Unflag"), tr("Clear the review mark"), [this] { flagSelection(false); }));
     curation->addWidget(m_move);
-    curation->addWidget(button(tr("Rename class…"), tr("Rename the class shown in the class filter"), [this] { askRenameClass(); }));
+    curation->addWidget(
+        button(tr("Rename class…"), tr("Rename the class shown in the class filter"), [this] { askRenameClass(); }));
     curation->addWidget(button(tr("Merge classes…"), tr("Merge classes into one"), [this] { askMergeClasses(); }));
-    curation->addWidget(button(tr("Splits…"), tr("Make train / validation / test splits, k folds or a long-tailed subset (one undoable step)"),
-                               [this] { openSplitManager(); }));
+    curation->addWidget(button(
+        tr("Splits…"), tr("Make train / validation / test splits, k folds or a long-tailed subset (one undoable step)"),
+        [this] { openSplitManager(); }));
     auto *spacer = new QWidget(this);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     curation->addWidget(spacer);
@@ -181,7 +189,8 @@ DatasetPage::DatasetPage(const PageContext &context, QWidget *parent)
     m_plot = new LongTailPlot(this);
     m_many = new QSpinBox(this);
     m_few = new QSpinBox(this);
-    for (QSpinBox *s : {m_many, m_few}) s->setRange(0, 1000000);
+    for (QSpinBox *s : {m_many, m_few})
+        s->setRange(0, 1000000);
     m_many->setValue(100);
     m_few->setValue(20);
     m_many->setPrefix(tr("head > "));
@@ -193,7 +202,8 @@ DatasetPage::DatasetPage(const PageContext &context, QWidget *parent)
     auto *plotLayout = new QVBoxLayout(plotBox);
     plotLayout->setContentsMargins(0, 0, 0, 0);
     auto *thresholds = new QHBoxLayout;
-    auto *thresholdsLabel = new QLabel(tr("Long tail — click a bar to show that class. Thresholds on training counts:"), this);
+    auto *thresholdsLabel =
+        new QLabel(tr("Long tail — click a bar to show that class. Thresholds on training counts:"), this);
     thresholdsLabel->setWordWrap(true); // narrow windows wrap it rather than widen the page
     thresholds->addWidget(thresholdsLabel, 1);
     thresholds->addWidget(m_many);
@@ -254,7 +264,8 @@ DatasetPage::DatasetPage(const PageContext &context, QWidget *parent)
         m_filter->setMarkFilter(SampleFilterModel::MarkFilter(m_mark->currentData().toInt()));
         scheduleRefresh();
     });
-    connect(m_sort, &QComboBox::activated, this, [this] { m_filter->setSortKey(SampleFilterModel::SortKey(m_sort->currentData().toInt())); });
+    connect(m_sort, &QComboBox::activated, this,
+            [this] { m_filter->setSortKey(SampleFilterModel::SortKey(m_sort->currentData().toInt())); });
     auto *searchDelay = new QTimer(this);
     searchDelay->setSingleShot(true);
     searchDelay->setInterval(250);
@@ -348,7 +359,8 @@ void DatasetPage::buildActions()
     add(tr("Show the &spectrum of this image"), QKeySequence(tr("Ctrl+Shift+F")), [this] {
         const QModelIndex current = m_view->currentIndex();
         if (current.isValid())
-            context().navigate(QStringLiteral("spectra"), {{QStringLiteral("sample"), current.data(DatasetModel::SampleIndexRole)}});
+            context().navigate(QStringLiteral("spectra"),
+                               {{QStringLiteral("sample"), current.data(DatasetModel::SampleIndexRole)}});
     });
     separator();
     add(tr("&Splits…"), QKeySequence(), [this] { openSplitManager(); });
@@ -361,7 +373,8 @@ void DatasetPage::showSamples(const std::vector<int> &samples, const QString &ti
     const bool on = !samples.empty();
     if (on) {
         QSet<int> set;
-        for (int s : samples) set.insert(s);
+        for (int s : samples)
+            set.insert(s);
         // Another page's selection: start from every class and split so all of them are seen.
         showClass(-1);
         m_filter->setSampleFilter(set);
@@ -381,7 +394,8 @@ void DatasetPage::activate(const QVariantMap &arguments)
     if (arguments.contains(QStringLiteral("class"))) showClass(arguments.value(QStringLiteral("class")).toInt());
     if (arguments.contains(QStringLiteral("samples"))) {
         std::vector<int> samples;
-        for (const QVariant &v : arguments.value(QStringLiteral("samples")).toList()) samples.push_back(v.toInt());
+        for (const QVariant &v : arguments.value(QStringLiteral("samples")).toList())
+            samples.push_back(v.toInt());
         showSamples(samples, arguments.value(QStringLiteral("title")).toString());
     }
 }
@@ -403,13 +417,15 @@ void DatasetPage::rebuildFilters()
     m_class->clear();
     m_class->addItem(tr("All classes"), -1);
     const auto counts = d.classCounts();
-    for (int c = 0; c < d.classCount(); ++c) m_class->addItem(QStringLiteral("%1 (%2)").arg(d.classes[c]).arg(counts[std::size_t(c)]), c);
+    for (int c = 0; c < d.classCount(); ++c)
+        m_class->addItem(QStringLiteral("%1 (%2)").arg(d.classes[c]).arg(counts[std::size_t(c)]), c);
     const int pos = m_class->findData(current < d.classCount() ? current : -1);
     m_class->setCurrentIndex(pos < 0 ? 0 : pos);
     if (current >= d.classCount()) m_filter->setClassFilter(std::nullopt);
     QMenu *menu = m_relabel->menu();
     menu->clear();
-    for (int c = 0; c < d.classCount(); ++c) menu->addAction(d.classes[c], this, [this, c] { relabelSelection(c); });
+    for (int c = 0; c < d.classCount(); ++c)
+        menu->addAction(d.classes[c], this, [this, c] { relabelSelection(c); });
     const bool demo = m_doc->project().demo || d.info.value(QStringLiteral("demo")).toBool();
     m_banner->setVisible(demo);
     m_banner->setText(tr("<b>Demo project.</b> %1").arg(project::demoDisclaimer().toHtmlEscaped()));
@@ -430,7 +446,8 @@ void DatasetPage::refreshSummary()
     const auto counts = d.classCounts();
     for (int i = 1; i < m_class->count(); ++i) {
         const int c = m_class->itemData(i).toInt();
-        if (c >= 0 && c < d.classCount()) m_class->setItemText(i, QStringLiteral("%1 (%2)").arg(d.classes[c]).arg(counts[std::size_t(c)]));
+        if (c >= 0 && c < d.classCount())
+            m_class->setItemText(i, QStringLiteral("%1 (%2)").arg(d.classes[c]).arg(counts[std::size_t(c)]));
     }
 }
 
@@ -536,8 +553,9 @@ void DatasetPage::askRenameClass()
         return;
     }
     bool ok = false;
-    const QString name = QInputDialog::getText(this, tr("Rename class"), tr("New name of “%1”:").arg(m_doc->dataset().classes[label]),
-                                               QLineEdit::Normal, m_doc->dataset().classes[label], &ok);
+    const QString name =
+        QInputDialog::getText(this, tr("Rename class"), tr("New name of “%1”:").arg(m_doc->dataset().classes[label]),
+                              QLineEdit::Normal, m_doc->dataset().classes[label], &ok);
     if (ok) renameClass(label, name);
 }
 

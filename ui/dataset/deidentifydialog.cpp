@@ -59,20 +59,12 @@ QString DeidentifyDialog::projectSecret(const QString &projectFolder)
 
 DeidentifyDialog::DeidentifyDialog(const data::DatasetIndex &dataset, const QString &projectFolder, JobManager *jobs,
                                    QWidget *parent)
-    : QDialog(parent),
-      m_dataset(dataset),
-      m_projectFolder(projectFolder),
-      m_output(new QLineEdit(this)),
-      m_dateMode(new QComboBox(this)),
-      m_secret(new QLineEdit(this)),
-      m_showSecret(new QCheckBox(tr("Show"), this)),
+    : QDialog(parent), m_dataset(dataset), m_projectFolder(projectFolder), m_output(new QLineEdit(this)),
+      m_dateMode(new QComboBox(this)), m_secret(new QLineEdit(this)), m_showSecret(new QCheckBox(tr("Show"), this)),
       m_overwrite(new QCheckBox(tr("Export into a folder that is not empty (a previous export is replaced)"), this)),
-      m_progress(new QProgressBar(this)),
-      m_outcome(new QPlainTextEdit(this)),
-      m_exportButton(new QPushButton(tr("&Export"), this)),
-      m_cancelButton(new QPushButton(tr("Cancel export"), this)),
-      m_summary(new QLabel(this)),
-      m_jobs(jobs)
+      m_progress(new QProgressBar(this)), m_outcome(new QPlainTextEdit(this)),
+      m_exportButton(new QPushButton(tr("&Export"), this)), m_cancelButton(new QPushButton(tr("Cancel export"), this)),
+      m_summary(new QLabel(this)), m_jobs(jobs)
 {
     setWindowTitle(tr("Export de-identified dataset"));
     int active = 0;

@@ -37,7 +37,7 @@ namespace {
 constexpr int kThumbSize = 40;
 constexpr int kPreviewSize = 256;
 constexpr int kAutoExpandInstances = 400; // expand every series (and load its thumbnails) up to this
-constexpr int kThumbBatch = 8; // thumbnails per job: they stream in batches, two batches at a time
+constexpr int kThumbBatch = 8;            // thumbnails per job: they stream in batches, two batches at a time
 
 /// Decodes one frame and scales it to fit size×size, as a QImage (worker side).
 QImage decodeScaled(const QString &file, int size, bool enlarge, QString *error)
@@ -75,11 +75,26 @@ QString countText(int n, const QString &one, const QString &many)
     return n == 1 ? one : many.arg(n);
 }
 
-QString images(int n) { return countText(n, DicomBrowser::tr("1 image"), DicomBrowser::tr("%1 images")); }
-QString studiesText(int n) { return countText(n, DicomBrowser::tr("1 study"), DicomBrowser::tr("%1 studies")); }
-QString seriesText(int n) { return countText(n, DicomBrowser::tr("1 series"), DicomBrowser::tr("%1 series")); }
-QString patientsText(int n) { return countText(n, DicomBrowser::tr("1 patient"), DicomBrowser::tr("%1 patients")); }
-QString filesText(int n) { return countText(n, DicomBrowser::tr("1 file"), DicomBrowser::tr("%1 files")); }
+QString images(int n)
+{
+    return countText(n, DicomBrowser::tr("1 image"), DicomBrowser::tr("%1 images"));
+}
+QString studiesText(int n)
+{
+    return countText(n, DicomBrowser::tr("1 study"), DicomBrowser::tr("%1 studies"));
+}
+QString seriesText(int n)
+{
+    return countText(n, DicomBrowser::tr("1 series"), DicomBrowser::tr("%1 series"));
+}
+QString patientsText(int n)
+{
+    return countText(n, DicomBrowser::tr("1 patient"), DicomBrowser::tr("%1 patients"));
+}
+QString filesText(int n)
+{
+    return countText(n, DicomBrowser::tr("1 file"), DicomBrowser::tr("%1 files"));
+}
 
 QStandardItem *makeItem(const QString &text, int level)
 {
@@ -99,22 +114,12 @@ QStandardItem *makeInfo(const QString &text)
 } // namespace
 
 DicomBrowser::DicomBrowser(JobManager *jobs, QWidget *parent)
-    : QDialog(parent),
-      m_folderEdit(new QLineEdit(this)),
-      m_chooseButton(new QPushButton(tr("&Choose folder…"), this)),
-      m_rescanButton(new QPushButton(tr("&Rescan"), this)),
-      m_cancelButton(new QPushButton(tr("Cancel scan"), this)),
-      m_importButton(new QPushButton(tr("&Import as dataset…"), this)),
-      m_progress(new QProgressBar(this)),
-      m_status(new QLabel(this)),
-      m_model(new QStandardItemModel(this)),
-      m_tree(new QTreeView(this)),
-      m_preview(new QLabel(this)),
-      m_previewCaption(new QLabel(this)),
-      m_tags(new QTableWidget(this)),
-      m_problemsLabel(new QLabel(this)),
-      m_problems(new QTreeWidget(this)),
-      m_jobs(jobs)
+    : QDialog(parent), m_folderEdit(new QLineEdit(this)), m_chooseButton(new QPushButton(tr("&Choose folder…"), this)),
+      m_rescanButton(new QPushButton(tr("&Rescan"), this)), m_cancelButton(new QPushButton(tr("Cancel scan"), this)),
+      m_importButton(new QPushButton(tr("&Import as dataset…"), this)), m_progress(new QProgressBar(this)),
+      m_status(new QLabel(this)), m_model(new QStandardItemModel(this)), m_tree(new QTreeView(this)),
+      m_preview(new QLabel(this)), m_previewCaption(new QLabel(this)), m_tags(new QTableWidget(this)),
+      m_problemsLabel(new QLabel(this)), m_problems(new QTreeWidget(this)), m_jobs(jobs)
 {
     setWindowTitle(tr("Browse DICOM folder"));
 
@@ -294,7 +299,8 @@ void DicomBrowser::cancelScan()
 
 void DicomBrowser::cancelImages()
 {
-    for (JobManager::JobId id : std::as_const(m_thumbJobs)) m_jobs->cancel(id);
+    for (JobManager::JobId id : std::as_const(m_thumbJobs))
+        m_jobs->cancel(id);
     m_thumbJobs.clear();
     m_jobs->cancel(m_previewJob);
     m_jobs->cancel(m_tagsJob);
@@ -353,7 +359,8 @@ void DicomBrowser::buildTree(const data::DicomScan &result)
         const DicomScanEntry *first = patientStudies.begin()->second.begin()->second.front();
         const QString name = first->info.meta.value(QStringLiteral("PatientName"));
         QString patientText = patientId.isEmpty() ? tr("(no patient ID)") : patientId;
-        if (!name.isEmpty()) patientText += QStringLiteral(" — ") + QString(name).replace(QLatin1Char('^'), QLatin1Char(' '));
+        if (!name.isEmpty())
+            patientText += QStringLiteral(" — ") + QString(name).replace(QLatin1Char('^'), QLatin1Char(' '));
         QStandardItem *patient = makeItem(patientText, PatientLevel);
         QStandardItem *patientInfo = makeInfo(QString());
         for (const auto &[studyUid, studySeries] : patientStudies) {
@@ -406,7 +413,8 @@ void DicomBrowser::buildTree(const data::DicomScan &result)
             }
     }
 
-    QStringList parts{patientsText(m_model->rowCount()), studiesText(studies), seriesText(seriesCount), images(readable)};
+    QStringList parts{patientsText(m_model->rowCount()), studiesText(studies), seriesText(seriesCount),
+                      images(readable)};
     QString status = parts.join(QStringLiteral(", "));
     if (result.entries.size() > std::size_t(readable))
         status += tr("; unreadable: %1").arg(filesText(int(result.entries.size()) - readable));
@@ -417,8 +425,7 @@ void DicomBrowser::buildTree(const data::DicomScan &result)
         m_tree->expandAll(); // expanding a series requests its thumbnails
     else
         m_tree->expandToDepth(1);
-    if (readable == 0 && result.entries.empty())
-        m_status->setText(tr("No DICOM files in this folder."));
+    if (readable == 0 && result.entries.empty()) m_status->setText(tr("No DICOM files in this folder."));
 }
 
 void DicomBrowser::onCurrentChanged(const QModelIndex &current)
@@ -510,7 +517,8 @@ JobManager::JobId DicomBrowser::requestImages(const QStringList &files, int size
             m_thumbJobs.remove(*id);
             if (preview && m_previewJob == *id) m_previewJob = 0;
             if (!r) return; // cancelled (a newer scan or selection)
-            for (const Decoded &d : *r) onImage(generation, preview, d);
+            for (const Decoded &d : *r)
+                onImage(generation, preview, d);
         },
         this);
     return *id;

@@ -103,7 +103,7 @@ private:
     JobManager::JobId m_previewJob = 0;
     JobManager::JobId m_tagsJob = 0;
     QSet<JobManager::JobId> m_thumbJobs;
-    quint64 m_generation = 0;          // bumped by every scan; older results are dropped
+    quint64 m_generation = 0;                          // bumped by every scan; older results are dropped
     QHash<QString, QPersistentModelIndex> m_instances; // file → instance row
     QHash<QString, bool> m_thumbRequested;
     QString m_shownFile;

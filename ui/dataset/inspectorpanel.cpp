@@ -275,7 +275,8 @@ void InspectorPanel::showSample(int index)
     const data::Sample sample = d.samples[std::size_t(index)];
     const data::DatasetIndex paths = pathsOnly(d);
     const QString file = d.absolutePath(sample);
-    m_title->setText(QFileInfo(file).fileName() + (sample.kind == data::SourceKind::File ? QString() : tr(" (frame %1)").arg(sample.entry)));
+    m_title->setText(QFileInfo(file).fileName() +
+                     (sample.kind == data::SourceKind::File ? QString() : tr(" (frame %1)").arg(sample.entry)));
     m_title->setToolTip(file);
     m_message->setText(tr("Loading %1…").arg(QFileInfo(file).fileName()));
     m_stack->setCurrentWidget(m_message);
@@ -289,7 +290,8 @@ void InspectorPanel::showSample(int index)
             if (!mat) return mat.error();
             QImage image = toQImage(*mat); // a copy that owns its pixels; QPixmap comes later, on the GUI thread
             if (image.isNull())
-                return makeError(ErrorCode::Unsupported, paths.absolutePath(sample), QStringLiteral("unsupported pixel format"));
+                return makeError(ErrorCode::Unsupported, paths.absolutePath(sample),
+                                 QStringLiteral("unsupported pixel format"));
             return image;
         },
         [this, generation](const Result<QImage> &r) { onImageFinished(generation, r); }, this);
@@ -337,7 +339,8 @@ void InspectorPanel::updateZoomLabel()
 {
     m_zoomLabel->setText(m_view->hasImage() ? tr("%1 %").arg(qRound(m_view->zoom() * 100)) : QString());
     const bool on = m_view->hasImage();
-    for (QToolButton *b : {m_zoomIn, m_zoomOut, m_fit, m_actual}) b->setEnabled(on);
+    for (QToolButton *b : {m_zoomIn, m_zoomOut, m_fit, m_actual})
+        b->setEnabled(on);
 }
 
 QString InspectorPanel::metadataValue(const QString &field) const
@@ -389,7 +392,8 @@ void InspectorPanel::rebuildTable()
     addSection(tr("Sample"));
     addRow(tr("File"), QFileInfo(file).fileName());
     addRow(tr("Path"), file);
-    if (s.kind != data::SourceKind::File) addRow(s.kind == data::SourceKind::DicomFrame ? tr("Frame") : tr("Entry"), QString::number(s.entry));
+    if (s.kind != data::SourceKind::File)
+        addRow(s.kind == data::SourceKind::DicomFrame ? tr("Frame") : tr("Entry"), QString::number(s.entry));
     addRow(tr("Source"), data::sourceKindName(s.kind));
     addRow(tr("Class"), className(s.label));
     addRow(tr("Imported class"), className(s.originalLabel));
@@ -406,7 +410,8 @@ void InspectorPanel::rebuildTable()
 
     if (!s.meta.isEmpty()) {
         addSection(tr("Metadata (%1)").arg(s.meta.size()));
-        for (auto it = s.meta.cbegin(); it != s.meta.cend(); ++it) addRow(it.key(), it.value());
+        for (auto it = s.meta.cbegin(); it != s.meta.cend(); ++it)
+            addRow(it.key(), it.value());
     }
     if (s.kind == data::SourceKind::DicomFrame) {
         if (m_dicomPending) {
@@ -418,11 +423,14 @@ void InspectorPanel::rebuildTable()
             addSection(tr("DICOM attributes (%1)").arg(m_dicom.size()));
             // "(gggg,eeee) Keyword" is shown keyword first so it survives eliding; the full key
             // (with the tag) is in the tooltip. Sequence items keep their full path.
-            static const QRegularExpression simple(QStringLiteral("^(\\([0-9a-fA-F]{4},[0-9a-fA-F]{4}\\)) ([A-Za-z0-9]+)$"));
+            static const QRegularExpression simple(
+                QStringLiteral("^(\\([0-9a-fA-F]{4},[0-9a-fA-F]{4}\\)) ([A-Za-z0-9]+)$"));
             for (auto it = m_dicom.cbegin(); it != m_dicom.cend(); ++it) {
                 addRow(it.key(), it.value());
                 const QRegularExpressionMatch m = simple.match(it.key());
-                if (m.hasMatch()) m_table->item(m_table->rowCount() - 1, 0)->setText(m.captured(2) + QLatin1Char(' ') + m.captured(1));
+                if (m.hasMatch())
+                    m_table->item(m_table->rowCount() - 1, 0)
+                        ->setText(m.captured(2) + QLatin1Char(' ') + m.captured(1));
             }
         }
     }
@@ -430,10 +438,13 @@ void InspectorPanel::rebuildTable()
     // Label state: what is stored per image. The project history holds global descriptions only.
     const bool relabelled = s.has(data::FlagRelabelled) || (s.originalLabel >= 0 && s.label != s.originalLabel);
     QString text = relabelled
-        ? tr("<b>Relabelled:</b> imported as <b>%1</b>, now <b>%2</b>.").arg(className(s.originalLabel).toHtmlEscaped(), className(s.label).toHtmlEscaped())
-        : tr("<b>Label as imported:</b> %1 (not relabelled).").arg(className(s.label).toHtmlEscaped());
-    text += QStringLiteral("<br><span style=\"color:#666666\">%1</span>")
-                .arg(tr("The project history records curation steps for the whole dataset, not per image.").toHtmlEscaped());
+                       ? tr("<b>Relabelled:</b> imported as <b>%1</b>, now <b>%2</b>.")
+                             .arg(className(s.originalLabel).toHtmlEscaped(), className(s.label).toHtmlEscaped())
+                       : tr("<b>Label as imported:</b> %1 (not relabelled).").arg(className(s.label).toHtmlEscaped());
+    text +=
+        QStringLiteral("<br><span style=\"color:#666666\">%1</span>")
+            .arg(
+                tr("The project history records curation steps for the whole dataset, not per image.").toHtmlEscaped());
     m_labels->setText(text);
     m_labels->show();
 
@@ -445,7 +456,8 @@ void InspectorPanel::fitFieldColumn()
     // The field column fits its contents but never takes more than 40 % of the width, so values
     // stay readable next to long DICOM attribute names (full names are in the tooltips).
     m_table->resizeColumnToContents(0);
-    const int floor = m_table->fontMetrics().horizontalAdvance(tr("Imported class")) + 16; // the built-in fields stay whole
+    const int floor =
+        m_table->fontMetrics().horizontalAdvance(tr("Imported class")) + 16; // the built-in fields stay whole
     const int cap = std::max(floor, int(m_table->viewport()->width() * 0.4));
     if (m_table->columnWidth(0) > cap) m_table->setColumnWidth(0, cap);
 }

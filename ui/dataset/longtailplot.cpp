@@ -242,8 +242,10 @@ bool LongTailPlot::eventFilter(QObject *watched, QEvent *event)
         case QEvent::ToolTip: {
             auto *help = static_cast<QHelpEvent *>(event);
             const int c = classAt(help->pos());
-            if (c >= 0) QToolTip::showText(help->globalPos(), toolTipFor(c), m_plot);
-            else QToolTip::hideText();
+            if (c >= 0)
+                QToolTip::showText(help->globalPos(), toolTipFor(c), m_plot);
+            else
+                QToolTip::hideText();
             return true;
         }
         case QEvent::MouseButtonPress: {
@@ -272,7 +274,8 @@ bool LongTailPlot::eventFilter(QObject *watched, QEvent *event)
             placeLogToggle();
             rebuild();
             break;
-        default: break;
+        default:
+            break;
         }
     }
     return QWidget::eventFilter(watched, event);
@@ -284,7 +287,8 @@ void LongTailPlot::applyPalette()
     const PlotPalette &pal = m_controller->palette();
     const QColor text = pal.foreground;
     const QColor base = pal.background;
-    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2}) axis->grid()->setSubGridVisible(false);
+    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2})
+        axis->grid()->setSubGridVisible(false);
     m_plot->yAxis2->setBasePen(Qt::NoPen);
     m_plot->legend->setFont(font());
     m_title->setTextColor(text);
@@ -292,14 +296,16 @@ void LongTailPlot::applyPalette()
     titleFont.setBold(true);
     m_title->setFont(titleFont);
     // A thin outline in the background colour separates the stacked segments.
-    for (QCPBars *bars : m_bars) bars->setPen(QPen(base, 1));
+    for (QCPBars *bars : m_bars)
+        bars->setPen(QPen(base, 1));
 }
 
 double LongTailPlot::estimatedAxisWidth() const
 {
     // The axis rect's side margins from the last layout (the y axes), applied to the current width;
     // before the first layout, a typical value.
-    const int lastMargins = m_plot->axisRect()->width() > 0 ? m_plot->viewport().width() - m_plot->axisRect()->width() : 0;
+    const int lastMargins =
+        m_plot->axisRect()->width() > 0 ? m_plot->viewport().width() - m_plot->axisRect()->width() : 0;
     const int margins = lastMargins > 0 && lastMargins < m_plot->width() ? lastMargins : 150;
     return std::max(100, m_plot->width() - margins);
 }
@@ -338,7 +344,8 @@ void LongTailPlot::updateTickLabelLayout()
         return;
     }
     QStringList labels;
-    for (int c : m_order) labels << elideName(m_data.classNames.value(c));
+    for (int c : m_order)
+        labels << elideName(m_data.classNames.value(c));
 
     const double axisWidth = estimatedAxisWidth();
     const double spacing = axisWidth / n;
@@ -349,7 +356,8 @@ void LongTailPlot::updateTickLabelLayout()
     const auto widths = [&](const QFont &f) {
         const QFontMetricsF fm(f);
         std::vector<double> w;
-        for (const QString &l : labels) w.push_back(fm.horizontalAdvance(l));
+        for (const QString &l : labels)
+            w.push_back(fm.horizontalAdvance(l));
         return w;
     };
     // Preference: horizontal labels; else 45° (down-left from the tick) at about the normal font
@@ -457,8 +465,10 @@ void LongTailPlot::rebuild()
         bars->setWidth(std::min(0.72, 90.0 / std::max(1.0, estimatedAxisWidth() / std::max(1, n))));
         bars->setBaseValue(base);
         // Only splits that hold images get a legend entry.
-        if (any) bars->addToLegend();
-        else bars->removeFromLegend();
+        if (any)
+            bars->addToLegend();
+        else
+            bars->removeFromLegend();
     }
     m_plot->legend->setVisible(!empty);
 
@@ -492,7 +502,8 @@ void LongTailPlot::rebuild()
     }
 
     // Title: class count and imbalance ratio (on the counts that decide the groups).
-    m_titleParts = QStringList{classCountText(n),
+    m_titleParts =
+        QStringList{classCountText(n),
                     (stats.byTraining ? tr("training imbalance ratio %1 (largest %2 / smallest %3 training images)")
                                       : tr("imbalance ratio %1 (largest %2 / smallest %3 images)"))
                         .arg(QLocale().toString(stats.imbalanceRatio, 'f', 1))
@@ -510,8 +521,10 @@ void LongTailPlot::rebuild()
     std::vector<Run> runs;
     for (int i = 0; i < n; ++i) {
         const data::TailGroup g = stats.groups[std::size_t(m_order[std::size_t(i)])];
-        if (!runs.empty() && runs.back().group == g) runs.back().last = i;
-        else runs.push_back({g, i, i});
+        if (!runs.empty() && runs.back().group == g)
+            runs.back().last = i;
+        else
+            runs.push_back({g, i, i});
     }
     QColor labelColor = text;
     labelColor.setAlpha(200);

@@ -109,7 +109,7 @@ private:
     PlotController *m_controller = nullptr;
     QCheckBox *m_logToggle = nullptr;
     QCPTextElement *m_title = nullptr;
-    QStringList m_titleParts; // joined with separators, wrapped to the width
+    QStringList m_titleParts;      // joined with separators, wrapped to the width
     std::vector<QCPBars *> m_bars; // train, val, test, unassigned (bottom to top)
     QPoint m_pressPos;
     bool m_pressed = false;

@@ -92,7 +92,8 @@ void SplitManagerDialog::buildUi()
     ff->addRow(tr("Validation"), m_val);
     ff->addRow(tr("Test"), m_test);
     ff->addRow(new QLabel(tr("Stratified by class; a group (patient, lesion, video) never lands in two splits. "
-                             "Shares are normalised when they do not add up to 100 %."), fractionsPage));
+                             "Shares are normalised when they do not add up to 100 %."),
+                          fractionsPage));
 
     // K-fold.
     auto *kfoldPage = new QWidget(this);
@@ -119,7 +120,8 @@ void SplitManagerDialog::buildUi()
     hf->addRow(tr("Fold used as test"), m_hkTestFold);
     hf->addRow(tr("Validation share of training"), m_hkVal);
     hf->addRow(new QLabel(tr("The paper's protocol: stratified 5 folds of exactly N/5 images, classes in alphabetical "
-                             "order, seed 0 (the seed below only picks the validation share)."), hkPage));
+                             "order, seed 0 (the seed below only picks the validation share)."),
+                          hkPage));
 
     // Long tail.
     auto *ltPage = new QWidget(this);
@@ -138,7 +140,8 @@ void SplitManagerDialog::buildUi()
     lf->addRow(tr("Validation images per class"), m_ltVal);
     lf->addRow(tr("Test images per class"), m_ltTest);
     lf->addRow(m_ltOnlyTrain);
-    lf->addRow(new QLabel(tr("ISIC-2019-LT rule. Images not kept are excluded (and unassigned); undo brings them back."), ltPage));
+    lf->addRow(new QLabel(
+        tr("ISIC-2019-LT rule. Images not kept are excluded (and unassigned); undo brings them back."), ltPage));
 
     for (QFormLayout *f : {ff, kf, hf, lf})
         for (int r = 0; r < f->rowCount(); ++r)
@@ -168,7 +171,8 @@ void SplitManagerDialog::buildUi()
     m_status->setTextFormat(Qt::RichText);
 
     m_table = new QTableWidget(0, 6, this);
-    m_table->setHorizontalHeaderLabels({tr("Class"), tr("Train"), tr("Val"), tr("Test"), tr("Unassigned"), tr("Excluded")});
+    m_table->setHorizontalHeaderLabels(
+        {tr("Class"), tr("Train"), tr("Val"), tr("Test"), tr("Unassigned"), tr("Excluded")});
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setMinimumSectionSize(70);
@@ -180,7 +184,8 @@ void SplitManagerDialog::buildUi()
     m_table->setAccessibleName(tr("Images per class and split"));
 
     m_dupButton = new QPushButton(tr("Check duplicates and leakage"), this);
-    m_dupButton->setToolTip(tr("Find exact and near-duplicate images and count the clusters that cross the proposed splits"));
+    m_dupButton->setToolTip(
+        tr("Find exact and near-duplicate images and count the clusters that cross the proposed splits"));
     m_dupSummary = new QLabel(this);
     m_dupSummary->setWordWrap(true);
     m_dupDetails = new QPlainTextEdit(this);
@@ -307,10 +312,18 @@ void SplitManagerDialog::compute()
 
     data::SplitRequest o;
     switch (mode()) {
-    case Mode::Fractions: o.method = data::SplitMethod::Fractions; break;
-    case Mode::KFold: o.method = data::SplitMethod::KFold; break;
-    case Mode::HyperKvasir: o.method = data::SplitMethod::HyperKvasir; break;
-    case Mode::LongTail: o.method = data::SplitMethod::LongTail; break;
+    case Mode::Fractions:
+        o.method = data::SplitMethod::Fractions;
+        break;
+    case Mode::KFold:
+        o.method = data::SplitMethod::KFold;
+        break;
+    case Mode::HyperKvasir:
+        o.method = data::SplitMethod::HyperKvasir;
+        break;
+    case Mode::LongTail:
+        o.method = data::SplitMethod::LongTail;
+        break;
     }
     o.fractions = {m_train->value(), m_val->value(), m_test->value()};
     o.seed = quint64(m_seed->value());
@@ -331,7 +344,8 @@ void SplitManagerDialog::compute()
         o.longTail.testPerClass = m_ltTest->value();
         o.longTail.onlyTrainSplit = m_ltOnlyTrain->isChecked();
         break;
-    case data::SplitMethod::Fractions: break;
+    case data::SplitMethod::Fractions:
+        break;
     }
 
     // Descriptions are worded here (GUI thread, tr()) and carried to the job as values.
@@ -340,22 +354,34 @@ void SplitManagerDialog::compute()
     case data::SplitMethod::Fractions: {
         const double sum = o.fractions.train + o.fractions.val + o.fractions.test;
         auto pct = [sum](double v) { return sum > 0 ? QString::number(qRound(100.0 * v / sum)) : QStringLiteral("0"); };
-        description = tr("Split %1/%2/%3 (seed %4)").arg(pct(o.fractions.train), pct(o.fractions.val), pct(o.fractions.test)).arg(o.seed);
+        description = tr("Split %1/%2/%3 (seed %4)")
+                          .arg(pct(o.fractions.train), pct(o.fractions.val), pct(o.fractions.test))
+                          .arg(o.seed);
         break;
     }
     case data::SplitMethod::KFold:
         description = o.valShareOfTrain > 0
-            ? tr("Split %1-fold, fold %2 as test, %3% of training as validation (seed %4)").arg(o.k).arg(o.testFold + 1).arg(qRound(o.valShareOfTrain * 100)).arg(o.seed)
-            : tr("Split %1-fold, fold %2 as test (seed %3)").arg(o.k).arg(o.testFold + 1).arg(o.seed);
+                          ? tr("Split %1-fold, fold %2 as test, %3% of training as validation (seed %4)")
+                                .arg(o.k)
+                                .arg(o.testFold + 1)
+                                .arg(qRound(o.valShareOfTrain * 100))
+                                .arg(o.seed)
+                          : tr("Split %1-fold, fold %2 as test (seed %3)").arg(o.k).arg(o.testFold + 1).arg(o.seed);
         break;
     case data::SplitMethod::HyperKvasir:
         description = o.valShareOfTrain > 0
-            ? tr("Split HyperKvasir 5-fold, fold %1 as test, %2% of training as validation (seed %3)").arg(o.testFold + 1).arg(qRound(o.valShareOfTrain * 100)).arg(o.seed)
-            : tr("Split HyperKvasir 5-fold, fold %1 as test").arg(o.testFold + 1);
+                          ? tr("Split HyperKvasir 5-fold, fold %1 as test, %2% of training as validation (seed %3)")
+                                .arg(o.testFold + 1)
+                                .arg(qRound(o.valShareOfTrain * 100))
+                                .arg(o.seed)
+                          : tr("Split HyperKvasir 5-fold, fold %1 as test").arg(o.testFold + 1);
         break;
     case data::SplitMethod::LongTail:
         description = tr("Long-tail sub-sampling, factor %1, %2 val and %3 test per class (seed %4)")
-                          .arg(o.longTail.factor).arg(o.longTail.valPerClass).arg(o.longTail.testPerClass).arg(o.seed);
+                          .arg(o.longTail.factor)
+                          .arg(o.longTail.valPerClass)
+                          .arg(o.longTail.testPerClass)
+                          .arg(o.seed);
         break;
     }
 
@@ -366,7 +392,9 @@ void SplitManagerDialog::compute()
         [before = std::move(before), o, description](JobControl &control, const ProgressSink &) {
             return data::proposeSplit(before, o, description, &control);
         },
-        [this, generation, description](const Result<data::SplitProposal> &r) { onProposalFinished(generation, description, r); },
+        [this, generation, description](const Result<data::SplitProposal> &r) {
+            onProposalFinished(generation, description, r);
+        },
         this);
 }
 
@@ -379,8 +407,10 @@ void SplitManagerDialog::onProposalFinished(quint64 generation, const QString &d
     auto p = std::make_shared<Proposal>();
     p->generation = generation;
     p->description = description;
-    if (r) p->split = *r;
-    else p->error = r.error().message();
+    if (r)
+        p->split = *r;
+    else
+        p->error = r.error().message();
     m_proposal = p;
     m_stale = false;
     // A duplicate report belongs to the previous proposal.
@@ -411,7 +441,8 @@ void SplitManagerDialog::showProposal()
         const std::array<int, 5> row{perClass.trainCount(c), perClass.valCount(c), perClass.testCount(c),
                                      perClass.unassignedCount(c), perClass.excludedCount(c)};
         counts[std::size_t(c)] = row;
-        for (std::size_t k = 0; k < row.size(); ++k) counts[std::size_t(classes)][k] += row[k];
+        for (std::size_t k = 0; k < row.size(); ++k)
+            counts[std::size_t(classes)][k] += row[k];
     }
     m_table->setRowCount(classes + 1);
     for (int r = 0; r <= classes; ++r) {
@@ -431,10 +462,13 @@ void SplitManagerDialog::showProposal()
     }
 
     const data::SplitProposal &sp = p.split;
-    QString text = tr("<b>%1</b> — %n image(s) change.", nullptr, int(sp.edit.samples.size())).arg(p.description.toHtmlEscaped());
+    QString text =
+        tr("<b>%1</b> — %n image(s) change.", nullptr, int(sp.edit.samples.size())).arg(p.description.toHtmlEscaped());
     if (sp.newlyExcluded > 0) text += QLatin1Char(' ') + tr("%n image(s) will be excluded.", nullptr, sp.newlyExcluded);
-    text += QLatin1Char(' ') + (sp.groupLeaks == 0 ? tr("No group is in two splits.")
-                                                   : tr("<b style=\"color:#a00000\">%n group(s) appear in more than one split.</b>", nullptr, sp.groupLeaks));
+    text += QLatin1Char(' ') + (sp.groupLeaks == 0
+                                    ? tr("No group is in two splits.")
+                                    : tr("<b style=\"color:#a00000\">%n group(s) appear in more than one split.</b>",
+                                         nullptr, sp.groupLeaks));
     if (sp.edit.samples.empty()) text += QLatin1Char(' ') + tr("The current splits already match: nothing to apply.");
     m_status->setText(text);
 }
@@ -468,12 +502,13 @@ void SplitManagerDialog::checkDuplicates()
     const QString crossWord = tr("crosses splits");
     const QString withinWord = tr("within one split");
     const QString cantReadWord = tr("could not be read");
-    const QString summaryFormat = tr("%1 images checked: %2 exact and %3 near-duplicate clusters; %4 cross splits (leakage), %5 within one split.");
+    const QString summaryFormat = tr(
+        "%1 images checked: %2 exact and %3 near-duplicate clusters; %4 cross splits (leakage), %5 within one split.");
     const quint64 generation = p->generation;
     m_dupJob = m_jobs->submit<DuplicateReport>(
         JobManager::Kind::Io, tr("Checking duplicates"),
-        [p, exactWord, nearWord, crossWord, withinWord, cantReadWord, summaryFormat](
-            JobControl &control, const ProgressSink &progress) -> Result<DuplicateReport> {
+        [p, exactWord, nearWord, crossWord, withinWord, cantReadWord,
+         summaryFormat](JobControl &control, const ProgressSink &progress) -> Result<DuplicateReport> {
             data::DuplicateOptions opt;
             opt.threads = 2; // leaves the GUI thread and other work some room
             opt.progress = progress;
@@ -481,8 +516,11 @@ void SplitManagerDialog::checkDuplicates()
             if (!rep) return rep.error();
             const data::DatasetIndex &d = p->split.after;
             DuplicateReport r;
-            r.summary = summaryFormat.arg(rep->samplesChecked).arg(rep->exactClusters).arg(rep->nearClusters)
-                            .arg(rep->crossSplitClusters).arg(rep->withinSplitClusters);
+            r.summary = summaryFormat.arg(rep->samplesChecked)
+                            .arg(rep->exactClusters)
+                            .arg(rep->nearClusters)
+                            .arg(rep->crossSplitClusters)
+                            .arg(rep->withinSplitClusters);
             QStringList lines;
             int shown = 0;
             // Clusters that cross splits first: they are the leaks.
@@ -490,15 +528,21 @@ void SplitManagerDialog::checkDuplicates()
                 for (const data::DuplicateCluster &c : rep->clusters) {
                     if (c.crossSplit != cross) continue;
                     if (++shown > 500) break;
-                    lines << QStringLiteral("[%1, %2]").arg(c.exact ? exactWord : nearWord, cross ? crossWord : withinWord);
+                    lines << QStringLiteral("[%1, %2]")
+                                 .arg(c.exact ? exactWord : nearWord, cross ? crossWord : withinWord);
                     for (int i : c.samples) {
                         const data::Sample &s = d.samples[std::size_t(i)];
-                        lines << QStringLiteral("    %1  (%2, %3)").arg(s.id(), s.label >= 0 && s.label < d.classCount() ? d.classes[s.label] : QStringLiteral("-"), data::splitName(s.split));
+                        lines << QStringLiteral("    %1  (%2, %3)")
+                                     .arg(s.id(),
+                                          s.label >= 0 && s.label < d.classCount() ? d.classes[s.label]
+                                                                                   : QStringLiteral("-"),
+                                          data::splitName(s.split));
                     }
                 }
             }
             for (const data::DuplicateProblem &pr : rep->problems)
-                lines << QStringLiteral("%1 %2: %3").arg(d.samples[std::size_t(pr.sample)].id(), cantReadWord, pr.reason);
+                lines
+                    << QStringLiteral("%1 %2: %3").arg(d.samples[std::size_t(pr.sample)].id(), cantReadWord, pr.reason);
             r.details = lines.join(QLatin1Char('\n'));
             return r;
         },
@@ -511,8 +555,9 @@ void SplitManagerDialog::onDuplicatesFinished(quint64 generation, const Result<D
     m_dupJob = 0;
     m_dupButton->setEnabled(hasProposal());
     if (!r) {
-        m_dupSummary->setText(r.error().code == ErrorCode::Cancelled ? tr("Duplicate check cancelled.")
-                                                                     : tr("Duplicate check failed: %1").arg(r.error().message()));
+        m_dupSummary->setText(r.error().code == ErrorCode::Cancelled
+                                  ? tr("Duplicate check cancelled.")
+                                  : tr("Duplicate check failed: %1").arg(r.error().message()));
         Q_EMIT duplicatesChecked(false);
         return;
     }

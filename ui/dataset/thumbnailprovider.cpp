@@ -33,7 +33,8 @@ void ThumbnailProvider::setDataset(const data::DatasetIndex *dataset)
 QPixmap ThumbnailProvider::thumbnail(int index)
 {
     if (QPixmap *p = m_cache.object(index)) return *p;
-    if (!m_dataset || index < 0 || index >= int(m_dataset->samples.size()) || m_pending.contains(index) || m_errors.contains(index))
+    if (!m_dataset || index < 0 || index >= int(m_dataset->samples.size()) || m_pending.contains(index) ||
+        m_errors.contains(index))
         return {};
     m_pending.insert(index);
     const quint64 generation = m_generation;
@@ -42,12 +43,17 @@ QPixmap ThumbnailProvider::thumbnail(int index)
         // Worker thread: QImage is fine here, QPixmap is not.
         QImage img;
         QString error;
-        if (image.ok()) img = toQImage(*image);
-        else error = image.error().message();
+        if (image.ok())
+            img = toQImage(*image);
+        else
+            error = image.error().message();
         if (!self) return;
-        QMetaObject::invokeMethod(self.data(), [self, i, generation, img, error] {
-            if (self) self->deliver(i, generation, img, error);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, i, generation, img, error] {
+                if (self) self->deliver(i, generation, img, error);
+            },
+            Qt::QueuedConnection);
     });
     return {};
 }

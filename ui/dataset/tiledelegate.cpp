@@ -14,10 +14,14 @@ namespace {
 QColor splitColour(data::Split s)
 {
     switch (s) {
-    case data::Split::Train: return QColor(0x00, 0x72, 0xb2); // colour-blind-safe (Okabe–Ito)
-    case data::Split::Val: return QColor(0xe6, 0x9f, 0x00);
-    case data::Split::Test: return QColor(0x00, 0x9e, 0x73);
-    case data::Split::None: break;
+    case data::Split::Train:
+        return QColor(0x00, 0x72, 0xb2); // colour-blind-safe (Okabe–Ito)
+    case data::Split::Val:
+        return QColor(0xe6, 0x9f, 0x00);
+    case data::Split::Test:
+        return QColor(0x00, 0x9e, 0x73);
+    case data::Split::None:
+        break;
     }
     return QColor(0x99, 0x99, 0x99);
 }
@@ -52,7 +56,8 @@ void TileDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, const 
     const QPixmap pix = index.data(Qt::DecorationRole).value<QPixmap>();
     if (!pix.isNull()) {
         // Smooth scaling costs ~0.3 ms a tile: do it once per thumbnail and tile size, not per paint.
-        const QString key = QStringLiteral("fopro-tile:%1:%2x%3").arg(pix.cacheKey()).arg(imageRect.width()).arg(imageRect.height());
+        const QString key =
+            QStringLiteral("fopro-tile:%1:%2x%3").arg(pix.cacheKey()).arg(imageRect.width()).arg(imageRect.height());
         QPixmap scaled;
         if (!QPixmapCache::find(key, &scaled)) {
             scaled = pix.scaled(imageRect.size(), Qt::KeepAspectRatio, Qt::SmoothTransformation);
@@ -66,8 +71,9 @@ void TileDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, const 
         p->setBrush(pal.base());
         p->drawRect(imageRect.adjusted(6, 6, -6, -6));
         p->setPen(failed ? QColor(0xc0, 0x39, 0x2b) : pal.color(QPalette::PlaceholderText));
-        p->drawText(imageRect, Qt::AlignCenter, failed ? QApplication::translate("TileDelegate", "cannot decode")
-                                                       : QApplication::translate("TileDelegate", "loading…"));
+        p->drawText(imageRect, Qt::AlignCenter,
+                    failed ? QApplication::translate("TileDelegate", "cannot decode")
+                           : QApplication::translate("TileDelegate", "loading…"));
     }
     if (excluded) {
         p->setPen(QPen(QColor(0xc0, 0x39, 0x2b), 3));
@@ -82,7 +88,8 @@ void TileDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, const 
         f.setBold(true);
         p->setFont(f);
         const QString t = data::splitName(split);
-        const QRect chip(imageRect.left() + 3, imageRect.top() + 3, QFontMetrics(f).horizontalAdvance(t) + 8, QFontMetrics(f).height() + 2);
+        const QRect chip(imageRect.left() + 3, imageRect.top() + 3, QFontMetrics(f).horizontalAdvance(t) + 8,
+                         QFontMetrics(f).height() + 2);
         p->setPen(Qt::NoPen);
         p->setBrush(splitColour(split));
         p->drawRoundedRect(chip, 3, 3);
@@ -107,8 +114,9 @@ void TileDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, const 
     p->setFont(option.font);
     p->setPen(selected ? pal.color(QPalette::HighlightedText) : pal.color(QPalette::Text));
     const QRect textRect(r.left() + 3, imageRect.bottom() + 3, r.width() - 6, option.fontMetrics.height());
-    p->drawText(textRect, Qt::AlignHCenter | Qt::AlignVCenter,
-                option.fontMetrics.elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, textRect.width()));
+    p->drawText(
+        textRect, Qt::AlignHCenter | Qt::AlignVCenter,
+        option.fontMetrics.elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, textRect.width()));
     p->restore();
 }
 

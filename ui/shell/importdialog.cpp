@@ -27,7 +27,8 @@ ImportDialog::ImportDialog(const QString &path, JobManager *jobs, QWidget *paren
     m_classes->verticalHeader()->setVisible(false);
     // Class names are editable here: the mapping is applied on import (a name that already exists
     // merges the two classes).
-    m_classes->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed | QAbstractItemView::SelectedClicked);
+    m_classes->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed |
+                               QAbstractItemView::SelectedClicked);
     m_problems = new QPlainTextEdit(this);
     m_problems->setReadOnly(true);
     m_problems->setMaximumHeight(140);
@@ -68,7 +69,8 @@ QList<QPair<QString, QString>> ImportDialog::classMapping() const
 void ImportDialog::setClassName(const QString &from, const QString &to)
 {
     for (int r = 0; r < m_classes->rowCount(); ++r)
-        if (QTableWidgetItem *item = m_classes->item(r, 0); item && item->data(Qt::UserRole).toString() == from) item->setText(to);
+        if (QTableWidgetItem *item = m_classes->item(r, 0); item && item->data(Qt::UserRole).toString() == from)
+            item->setText(to);
 }
 
 Result<data::DatasetIndex> ImportDialog::mappedDataset() const
@@ -110,7 +112,9 @@ void ImportDialog::done_(const Result<data::ImportResult> &r)
     const data::Importer *imp = data::importerById(d.format);
     m_summary->setText(tr("<b>%1</b><br>Format: %2 · %3 images · %4 classes · imbalance ratio %5")
                            .arg(m_path.toHtmlEscaped(), imp ? imp->displayName() : d.format)
-                           .arg(sum.total).arg(d.classCount()).arg(sum.imbalanceRatio, 0, 'f', 1));
+                           .arg(sum.total)
+                           .arg(d.classCount())
+                           .arg(sum.imbalanceRatio, 0, 'f', 1));
     m_classes->setRowCount(int(sum.sorted.size()));
     int row = 0;
     for (const data::ClassStat &c : sum.sorted) {
@@ -128,7 +132,8 @@ void ImportDialog::done_(const Result<data::ImportResult> &r)
         ++row;
     }
     QString problems;
-    for (const data::ImportProblem &p : m_result.problems) problems += p.file + QStringLiteral(": ") + p.reason + QLatin1Char('\n');
+    for (const data::ImportProblem &p : m_result.problems)
+        problems += p.file + QStringLiteral(": ") + p.reason + QLatin1Char('\n');
     m_problems->setPlainText(problems);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(true);
     Q_EMIT finished_(true);

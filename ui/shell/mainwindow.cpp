@@ -283,7 +283,8 @@ bool MainWindow::openProject(const QString &path)
 {
     auto p = project::Project::open(path);
     if (!p) {
-        QMessageBox::warning(this, tr("Open project"), tr("The project could not be opened:\n%1").arg(p.error().message()));
+        QMessageBox::warning(this, tr("Open project"),
+                             tr("The project could not be opened:\n%1").arg(p.error().message()));
         return false;
     }
     m_doc->reset(std::move(p).value(), false);
@@ -300,7 +301,8 @@ void MainWindow::openDemoProject(const QString &folderIn)
         return;
     }
     if (m_demoJob != 0) return; // already being created
-    JobFunction<project::Project> job = [folder](JobControl &, const ProgressSink &progress) -> Result<project::Project> {
+    JobFunction<project::Project> job = [folder](JobControl &,
+                                                 const ProgressSink &progress) -> Result<project::Project> {
         Progress p;
         p.phase = QStringLiteral("Creating the demo project");
         report(progress, p);
@@ -340,7 +342,8 @@ void MainWindow::importDataset(const QString &path)
     p.name = QFileInfo(path).completeBaseName();
     auto mapped = dlg.mappedDataset();
     if (!mapped) {
-        QMessageBox::warning(this, tr("Import dataset"), tr("The class mapping could not be applied:\n%1").arg(mapped.error().message()));
+        QMessageBox::warning(this, tr("Import dataset"),
+                             tr("The class mapping could not be applied:\n%1").arg(mapped.error().message()));
         return;
     }
     p.dataset = std::move(mapped).value();
@@ -354,7 +357,9 @@ bool MainWindow::save()
     if (!m_doc->hasFolder()) return saveAs();
     auto ok = m_doc->save();
     if (!ok) {
-        QMessageBox::warning(this, tr("Save"), tr("The project could not be saved; nothing was lost, it is still open:\n%1").arg(ok.error().message()));
+        QMessageBox::warning(
+            this, tr("Save"),
+            tr("The project could not be saved; nothing was lost, it is still open:\n%1").arg(ok.error().message()));
         return false;
     }
     statusBar()->showMessage(tr("Saved %1").arg(m_doc->project().folder), 3000);
@@ -369,7 +374,9 @@ bool MainWindow::saveAs(const QString &folderIn)
     if (m_doc->project().name.isEmpty()) m_doc->project().name = QFileInfo(folder).fileName();
     auto ok = m_doc->save(folder);
     if (!ok) {
-        QMessageBox::warning(this, tr("Save as"), tr("The project could not be saved; nothing was lost, it is still open:\n%1").arg(ok.error().message()));
+        QMessageBox::warning(
+            this, tr("Save as"),
+            tr("The project could not be saved; nothing was lost, it is still open:\n%1").arg(ok.error().message()));
         return false;
     }
     addRecent(folder);
@@ -380,8 +387,9 @@ bool MainWindow::saveAs(const QString &folderIn)
 bool MainWindow::maybeSave()
 {
     if (!m_doc->isDirty()) return true;
-    const auto answer = QMessageBox::question(this, tr("Unsaved changes"), tr("The project has unsaved changes. Save them?"),
-                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    const auto answer =
+        QMessageBox::question(this, tr("Unsaved changes"), tr("The project has unsaved changes. Save them?"),
+                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Cancel) return false;
     if (answer == QMessageBox::Save) return save();
     return true;
@@ -427,7 +435,8 @@ void MainWindow::addRecent(const QString &folder)
     QStringList recent = settings::recentProjects.value();
     recent.removeAll(folder);
     recent.prepend(folder);
-    while (recent.size() > settings::kMaxRecentProjects) recent.removeLast();
+    while (recent.size() > settings::kMaxRecentProjects)
+        recent.removeLast();
     settings::recentProjects.set(recent);
     settings::lastProject.set(folder);
     rebuildRecentMenu();
@@ -477,44 +486,48 @@ void MainWindow::showHistory()
 {
     QString text;
     for (const project::HistoryEntry &e : m_doc->project().history)
-        text += e.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) + QStringLiteral("  ") + e.description + QLatin1Char('\n');
+        text += e.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) + QStringLiteral("  ") +
+                e.description + QLatin1Char('\n');
     QMessageBox box(this);
     box.setWindowTitle(tr("Curation history"));
-    box.setText(text.isEmpty() ? tr("No curation yet.") : tr("%n action(s), oldest first:", nullptr, int(m_doc->project().history.size())));
+    box.setText(text.isEmpty() ? tr("No curation yet.")
+                               : tr("%n action(s), oldest first:", nullptr, int(m_doc->project().history.size())));
     box.setDetailedText(text);
     box.exec();
 }
 
 void MainWindow::showShortcuts()
 {
-    QMessageBox::information(this, tr("Keyboard shortcuts"),
-                             tr("<table>"
-                                "<tr><td><b>Ctrl+I</b></td><td>Import a dataset</td></tr>"
-                                "<tr><td><b>Ctrl+O</b></td><td>Open a project</td></tr>"
-                                "<tr><td><b>Ctrl+S</b> / <b>Ctrl+Shift+S</b></td><td>Save / save as</td></tr>"
-                                "<tr><td><b>Ctrl+Z</b> / <b>Ctrl+Shift+Z</b></td><td>Undo / redo curation</td></tr>"
-                                "<tr><td><b>Ctrl+A</b></td><td>Select every image shown</td></tr>"
-                                "<tr><td><b>Shift/Ctrl+click</b>, drag</td><td>Extend the selection, rubber band</td></tr>"
-                                "<tr><td><b>Del</b></td><td>Exclude the selection</td></tr>"
-                                "<tr><td><b>F</b></td><td>Flag the selection for review</td></tr>"
-                                "<tr><td><b>Ctrl+H</b></td><td>Curation history</td></tr>"
-                                "<tr><td><b>F1</b></td><td>This list</td></tr>"
-                                "<tr><td><b>Ctrl+Q</b></td><td>Quit</td></tr></table>"));
+    QMessageBox::information(
+        this, tr("Keyboard shortcuts"),
+        tr("<table>"
+           "<tr><td><b>Ctrl+I</b></td><td>Import a dataset</td></tr>"
+           "<tr><td><b>Ctrl+O</b></td><td>Open a project</td></tr>"
+           "<tr><td><b>Ctrl+S</b> / <b>Ctrl+Shift+S</b></td><td>Save / save as</td></tr>"
+           "<tr><td><b>Ctrl+Z</b> / <b>Ctrl+Shift+Z</b></td><td>Undo / redo curation</td></tr>"
+           "<tr><td><b>Ctrl+A</b></td><td>Select every image shown</td></tr>"
+           "<tr><td><b>Shift/Ctrl+click</b>, drag</td><td>Extend the selection, rubber band</td></tr>"
+           "<tr><td><b>Del</b></td><td>Exclude the selection</td></tr>"
+           "<tr><td><b>F</b></td><td>Flag the selection for review</td></tr>"
+           "<tr><td><b>Ctrl+H</b></td><td>Curation history</td></tr>"
+           "<tr><td><b>F1</b></td><td>This list</td></tr>"
+           "<tr><td><b>Ctrl+Q</b></td><td>Quit</td></tr></table>"));
 }
 
 void MainWindow::showAbout()
 {
-    QMessageBox::about(this, tr("About FoPro-KD Studio"),
-                       tr("<h3>FoPro-KD Studio %1</h3>"
-                          "<p>Long-tailed medical image classification with Fourier-prompted knowledge distillation.</p>"
-                          "<p><b>Libraries</b> (from Debian): Qt %2 (LGPL-3.0), OpenCV %3 (Apache-2.0), DCMTK %4 (BSD-3-Clause), "
-                          "QCustomPlot %5 (GPL-3.0), LibTorch (BSD-3-Clause).</p>"
-                          "<p><b>Demo data</b>: Fashion-MNIST, Zalando Research (MIT licence), from Debian's dataset-fashion-mnist. "
-                          "Real images and labels of clothing; <b>not medical data</b>.</p>"
-                          "<p><b>Demo teacher</b>: the ImageNet layers of Keras MobileNetV2 shipped in the npm package nsfwjs 4.4.0 "
-                          "(MIT licence); only its ImageNet part is used.</p>")
-                           .arg(QStringLiteral(FOPRO_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(CV_VERSION),
-                                data::dicomLibraryVersion(), QStringLiteral(QCUSTOMPLOT_VERSION_STR)));
+    QMessageBox::about(
+        this, tr("About FoPro-KD Studio"),
+        tr("<h3>FoPro-KD Studio %1</h3>"
+           "<p>Long-tailed medical image classification with Fourier-prompted knowledge distillation.</p>"
+           "<p><b>Libraries</b> (from Debian): Qt %2 (LGPL-3.0), OpenCV %3 (Apache-2.0), DCMTK %4 (BSD-3-Clause), "
+           "QCustomPlot %5 (GPL-3.0), LibTorch (BSD-3-Clause).</p>"
+           "<p><b>Demo data</b>: Fashion-MNIST, Zalando Research (MIT licence), from Debian's dataset-fashion-mnist. "
+           "Real images and labels of clothing; <b>not medical data</b>.</p>"
+           "<p><b>Demo teacher</b>: the ImageNet layers of Keras MobileNetV2 shipped in the npm package nsfwjs 4.4.0 "
+           "(MIT licence); only its ImageNet part is used.</p>")
+            .arg(QStringLiteral(FOPRO_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(CV_VERSION),
+                 data::dicomLibraryVersion(), QStringLiteral(QCUSTOMPLOT_VERSION_STR)));
 }
 
 } // namespace fopro::ui

@@ -9,7 +9,9 @@ namespace {
 class CurationCommand : public QUndoCommand {
 public:
     CurationCommand(ProjectDocument *doc, data::CurationEdit edit)
-        : QUndoCommand(edit.description), m_doc(doc), m_edit(std::move(edit)) {}
+        : QUndoCommand(edit.description), m_doc(doc), m_edit(std::move(edit))
+    {
+    }
     void redo() override { m_doc->applyEdit(m_edit, true); }
     void undo() override { m_doc->applyEdit(m_edit, false); }
 
@@ -61,9 +63,12 @@ void ProjectDocument::apply(const data::CurationEdit &edit)
 
 void ProjectDocument::applyEdit(const data::CurationEdit &edit, bool redo)
 {
-    if (redo) edit.apply(m_project.dataset);
-    else edit.revert(m_project.dataset);
-    m_project.history.append({QDateTime::currentDateTimeUtc(), redo ? edit.description : tr("Undo: %1").arg(edit.description)});
+    if (redo)
+        edit.apply(m_project.dataset);
+    else
+        edit.revert(m_project.dataset);
+    m_project.history.append(
+        {QDateTime::currentDateTimeUtc(), redo ? edit.description : tr("Undo: %1").arg(edit.description)});
     if (!edit.classesBefore.isEmpty() || !edit.classesAfter.isEmpty()) Q_EMIT classesChanged();
     Q_EMIT samplesChanged(edit.samples);
     Q_EMIT historyChanged();
@@ -73,7 +78,8 @@ Result<void> ProjectDocument::save(const QString &folder)
 {
     project::Project copy = m_project;
     if (!folder.isEmpty()) copy.folder = folder;
-    if (copy.folder.isEmpty()) return makeError(ErrorCode::InvalidArgument, QString(), tr("the project has no folder yet"));
+    if (copy.folder.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, QString(), tr("the project has no folder yet"));
     auto ok = copy.save();
     if (!ok) return ok; // nothing changes: the user's project stays open and dirty
     m_project.folder = copy.folder;

@@ -38,9 +38,12 @@ constexpr int kOutlierRows = 500;
 QString groupName(data::TailGroup g)
 {
     switch (g) {
-    case data::TailGroup::Head: return ClassSpectraTab::tr("head");
-    case data::TailGroup::Medium: return ClassSpectraTab::tr("medium");
-    case data::TailGroup::Tail: return ClassSpectraTab::tr("tail");
+    case data::TailGroup::Head:
+        return ClassSpectraTab::tr("head");
+    case data::TailGroup::Medium:
+        return ClassSpectraTab::tr("medium");
+    case data::TailGroup::Tail:
+        return ClassSpectraTab::tr("tail");
     }
     return {};
 }
@@ -48,23 +51,18 @@ QString groupName(data::TailGroup g)
 } // namespace
 
 ClassSpectraTab::ClassSpectraTab(Page *page, QWidget *outliers, QWidget *parent)
-    : QWidget(parent),
-      m_page(page),
-      m_size(new QComboBox(this)),
-      m_bands(new QComboBox(this)),
-      m_split(new QComboBox(this)),
-      m_compute(new QPushButton(tr("&Compute"), this)),
-      m_progress(new QProgressBar(this)),
-      m_status(new QLabel(this)),
-      m_grid(new QListWidget(this)),
-      m_gridScale(new QLabel(this)),
-      m_profiles(new QCustomPlot(this)),
+    : QWidget(parent), m_page(page), m_size(new QComboBox(this)), m_bands(new QComboBox(this)),
+      m_split(new QComboBox(this)), m_compute(new QPushButton(tr("&Compute"), this)),
+      m_progress(new QProgressBar(this)), m_status(new QLabel(this)), m_grid(new QListWidget(this)),
+      m_gridScale(new QLabel(this)), m_profiles(new QCustomPlot(this)),
       m_difference(new SpectrumMapView(tr("Head − tail mean log-amplitude"), this)),
       m_outliers(new QTableWidget(outliers)),
       m_showOutliers(new QPushButton(tr("Show the top images in the &Dataset page"), outliers))
 {
-    for (int s : {64, 128, 224}) m_size->addItem(tr("%1 px").arg(s), s);
-    for (int b : {8, 16, 32}) m_bands->addItem(tr("%1 bands").arg(b), b);
+    for (int s : {64, 128, 224})
+        m_size->addItem(tr("%1 px").arg(s), s);
+    for (int b : {8, 16, 32})
+        m_bands->addItem(tr("%1 bands").arg(b), b);
     m_size->setCurrentIndex(0);
     m_bands->setCurrentIndex(1);
     m_size->setToolTip(tr("Images are resized to this size (shorter side, centre crop) first"));
@@ -107,13 +105,15 @@ ClassSpectraTab::ClassSpectraTab(Page *page, QWidget *outliers, QWidget *parent)
     m_grid->setSelectionMode(QAbstractItemView::SingleSelection);
     m_grid->setAccessibleName(tr("Mean log-amplitude spectrum of every class"));
     connect(m_grid, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
-        m_page->context().navigate(QStringLiteral("dataset"), {{QStringLiteral("class"), item->data(Qt::UserRole).toInt()}});
+        m_page->context().navigate(QStringLiteral("dataset"),
+                                   {{QStringLiteral("class"), item->data(Qt::UserRole).toInt()}});
     });
     m_gridScale->setWordWrap(true);
     auto *gridBox = new QWidget(this);
     auto *gridLayout = new QVBoxLayout(gridBox);
     gridLayout->setContentsMargins(0, 0, 0, 0);
-    auto *gridTitle = new QLabel(tr("Mean log-amplitude per class (DC in the centre; double-click opens the class)"), gridBox);
+    auto *gridTitle =
+        new QLabel(tr("Mean log-amplitude per class (DC in the centre; double-click opens the class)"), gridBox);
     QFont bold = gridTitle->font();
     bold.setBold(true);
     gridTitle->setFont(bold);
@@ -154,7 +154,8 @@ ClassSpectraTab::ClassSpectraTab(Page *page, QWidget *outliers, QWidget *parent)
     m_outliers->setSortingEnabled(true);
     m_outliers->setAccessibleName(tr("Spectral outliers"));
     connect(m_outliers, &QTableWidget::cellActivated, this, [this](int row, int) {
-        if (QTableWidgetItem *item = m_outliers->item(row, 3)) Q_EMIT openSampleRequested(item->data(Qt::UserRole).toInt());
+        if (QTableWidgetItem *item = m_outliers->item(row, 3))
+            Q_EMIT openSampleRequested(item->data(Qt::UserRole).toInt());
     });
     connect(m_showOutliers, &QPushButton::clicked, this, [this] {
         if (!m_spectra) return;
@@ -162,7 +163,7 @@ ClassSpectraTab::ClassSpectraTab(Page *page, QWidget *outliers, QWidget *parent)
         for (int r = 0; r < m_outliers->rowCount() && samples.size() < 100; ++r)
             samples << m_outliers->item(r, 3)->data(Qt::UserRole);
         m_page->context().navigate(QStringLiteral("dataset"), {{QStringLiteral("samples"), samples},
-                                                              {QStringLiteral("title"), tr("spectral outliers")}});
+                                                               {QStringLiteral("title"), tr("spectral outliers")}});
     });
     auto *explain = new QLabel(tr("Score: how far an image's radial log-amplitude profile lies from its class's median "
                                   "profile, in robust standard deviations. Blurred, over-compressed, upscaled or "
@@ -228,7 +229,8 @@ void ClassSpectraTab::datasetChanged()
         setStatus(tr("Out of date: the dataset changed since these figures were computed. Compute again."));
     } else {
         setStatus(tr("Not computed yet for this dataset: press Compute (about %1 images).")
-                      .arg(std::count_if(doc->dataset().samples.begin(), doc->dataset().samples.end(), data::DatasetIndex::isActive)));
+                      .arg(std::count_if(doc->dataset().samples.begin(), doc->dataset().samples.end(),
+                                         data::DatasetIndex::isActive)));
         show();
     }
 }
@@ -249,7 +251,8 @@ void ClassSpectraTab::compute()
         JobManager::Kind::Io, tr("Per-class spectra"),
         [index, o, cache](JobControl &control, const ProgressSink &progress) -> Result<spectral::ClassSpectra> {
             auto r = spectral::computeClassSpectra(index, o, &control, progress);
-            if (r && !cache.isEmpty()) spectral::saveClassSpectra(*r, cache); // a cache: failing to write costs only time
+            if (r && !cache.isEmpty())
+                spectral::saveClassSpectra(*r, cache); // a cache: failing to write costs only time
             return r;
         },
         [this](const Result<spectral::ClassSpectra> &r) {
@@ -270,7 +273,8 @@ void ClassSpectraTab::compute()
                 setStatus(tr("Failed: %1").arg(r.error().message()));
             }
             Q_EMIT computingChanged(false);
-        }, this);
+        },
+        this);
 }
 
 void ClassSpectraTab::cancel()
@@ -278,7 +282,10 @@ void ClassSpectraTab::cancel()
     if (m_job) m_page->jobs()->cancel(m_job);
 }
 
-void ClassSpectraTab::setStatus(const QString &text) { m_status->setText(text); }
+void ClassSpectraTab::setStatus(const QString &text)
+{
+    m_status->setText(text);
+}
 
 const spectral::SpectrumStats &ClassSpectraTab::statsOf(int cls) const
 {
@@ -331,19 +338,23 @@ void ClassSpectraTab::showGrid()
     for (int c = 0; c < int(m_spectra->classes.size()); ++c) {
         const auto &s = statsOf(c);
         const data::TailGroup g = m_spectra->groups[std::size_t(c)];
-        auto *item = new QListWidgetItem(QStringLiteral("%1\n%2 · n = %3").arg(m_spectra->classNames.value(c), groupName(g)).arg(s.count));
+        auto *item = new QListWidgetItem(
+            QStringLiteral("%1\n%2 · n = %3").arg(m_spectra->classNames.value(c), groupName(g)).arg(s.count));
         item->setData(Qt::UserRole, c);
-        item->setToolTip(tr("%1: %2 images, %3 class").arg(m_spectra->classNames.value(c)).arg(s.count).arg(groupName(g)));
+        item->setToolTip(
+            tr("%1: %2 images, %3 class").arg(m_spectra->classNames.value(c)).arg(s.count).arg(groupName(g)));
         if (s.count > 0) {
-            const QImage img = colorMapImage(s.mean, lo, hi).scaled(kIconSize, kIconSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            const QImage img = colorMapImage(s.mean, lo, hi)
+                                   .scaled(kIconSize, kIconSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
             item->setIcon(QIcon(QPixmap::fromImage(img)));
         }
         m_grid->addItem(item);
     }
-    m_gridScale->setText(std::isfinite(lo) ? tr("One colour scale for every class (viridis): %1 (dark) to %2 (bright) log(1 + |X|).")
-                                                 .arg(lo, 0, 'f', 2)
-                                                 .arg(hi, 0, 'f', 2)
-                                           : QString());
+    m_gridScale->setText(std::isfinite(lo)
+                             ? tr("One colour scale for every class (viridis): %1 (dark) to %2 (bright) log(1 + |X|).")
+                                   .arg(lo, 0, 'f', 2)
+                                   .arg(hi, 0, 'f', 2)
+                             : QString());
 }
 
 void ClassSpectraTab::showProfiles()
@@ -356,7 +367,8 @@ void ClassSpectraTab::showProfiles()
     const std::vector<double> x = spectral::bandCentres(m_spectra->bands);
     bool named[3] = {false, false, false};
     int groupCount[3] = {0, 0, 0};
-    for (data::TailGroup g : m_spectra->groups) ++groupCount[int(g)];
+    for (data::TailGroup g : m_spectra->groups)
+        ++groupCount[int(g)];
     for (int c = 0; c < int(m_spectra->classes.size()); ++c) {
         const auto &s = statsOf(c);
         if (s.count == 0) continue;

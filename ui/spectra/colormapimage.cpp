@@ -12,7 +12,8 @@ QImage colorMapImage(const cv::Mat &values, double lo, double hi, PlotPalette::C
     QImage out(v.cols, v.rows, QImage::Format_ARGB32);
     // 256-entry lookup table: one QColor conversion per level, not per pixel.
     std::vector<QRgb> lut(256);
-    for (int i = 0; i < 256; ++i) lut[std::size_t(i)] = PlotPalette::sequential(i / 255.0, map).rgb();
+    for (int i = 0; i < 256; ++i)
+        lut[std::size_t(i)] = PlotPalette::sequential(i / 255.0, map).rgb();
     const double span = hi > lo ? hi - lo : 1.0;
     for (int y = 0; y < v.rows; ++y) {
         const float *src = v.ptr<float>(y);

@@ -33,18 +33,10 @@ constexpr int kLayerRole = Qt::UserRole + 1;
 } // namespace
 
 ProbeTab::ProbeTab(Page *page, PromptTab *prompt, QWidget *parent)
-    : QWidget(parent),
-      m_page(page),
-      m_prompt(prompt),
-      m_teachers(new QListWidget(this)),
-      m_layer(new QLineEdit(this)),
-      m_bands(new QSpinBox(this)),
-      m_images(new QSpinBox(this)),
-      m_size(new QSpinBox(this)),
+    : QWidget(parent), m_page(page), m_prompt(prompt), m_teachers(new QListWidget(this)), m_layer(new QLineEdit(this)),
+      m_bands(new QSpinBox(this)), m_images(new QSpinBox(this)), m_size(new QSpinBox(this)),
       m_overlay(new QCheckBox(tr("Show the learned prompt's radial gain"), this)),
-      m_run(new QPushButton(tr("&Run probe"), this)),
-      m_progress(new QProgressBar(this)),
-      m_status(new QLabel(this)),
+      m_run(new QPushButton(tr("&Run probe"), this)), m_progress(new QProgressBar(this)), m_status(new QLabel(this)),
       m_plot(new QCustomPlot(this))
 {
     m_teachers->setAccessibleName(tr("Teachers to probe"));
@@ -145,9 +137,18 @@ void ProbeTab::addTeacher(const QString &path, const QString &layer)
     item->setCheckState(Qt::Checked);
 }
 
-int ProbeTab::bands() const { return m_bands->value(); }
-void ProbeTab::setBands(int bands) { m_bands->setValue(bands); }
-void ProbeTab::setImages(int images) { m_images->setValue(images); }
+int ProbeTab::bands() const
+{
+    return m_bands->value();
+}
+void ProbeTab::setBands(int bands)
+{
+    m_bands->setValue(bands);
+}
+void ProbeTab::setImages(int images)
+{
+    m_images->setValue(images);
+}
 
 void ProbeTab::projectChanged()
 {
@@ -155,8 +156,9 @@ void ProbeTab::projectChanged()
     const bool ready = doc && !doc->dataset().samples.empty();
     m_run->setEnabled(ready || isRunning());
     if (m_teachers->count() == 0)
-        m_status->setText(tr("No teacher yet: the demo teacher is not installed (packaging/install-deps.sh installs it). "
-                             "Add a TF.js model.json or a TorchScript file."));
+        m_status->setText(
+            tr("No teacher yet: the demo teacher is not installed (packaging/install-deps.sh installs it). "
+               "Add a TF.js model.json or a TorchScript file."));
     else if (!ready)
         m_status->setText(tr("Open a project: the probe uses its training images."));
     else
@@ -208,7 +210,8 @@ void ProbeTab::runNext()
     request.images = m_images->value();
     request.options.bands = m_bands->value();
     request.options.imageSize = m_size->value();
-    QString label = QFileInfo(path).fileName() == QLatin1String("model.json") ? QFileInfo(path).dir().dirName() : QFileInfo(path).fileName();
+    QString label = QFileInfo(path).fileName() == QLatin1String("model.json") ? QFileInfo(path).dir().dirName()
+                                                                              : QFileInfo(path).fileName();
     if (!layer.isEmpty()) label += QStringLiteral(" / ") + layer;
     m_status->setText(tr("Probing %1…").arg(label));
     m_job = m_page->jobs()->submit<ml::ProbeReport>(
@@ -218,7 +221,10 @@ void ProbeTab::runNext()
             if (r.ok()) {
                 m_curves.push_back(Curve{label, *r});
                 QString text = tr("%1: %2 images at %3 px.").arg(label).arg(r->result.imageCount).arg(r->imageSide);
-                if (!r->skipped.empty()) text += tr(" %1 could not be read (first: %2).").arg(r->skipped.size()).arg(r->skipped.front().message());
+                if (!r->skipped.empty())
+                    text += tr(" %1 could not be read (first: %2).")
+                                .arg(r->skipped.size())
+                                .arg(r->skipped.front().message());
                 m_status->setText(text);
                 showCurves();
             } else if (r.error().code == ErrorCode::Cancelled) {
@@ -227,7 +233,8 @@ void ProbeTab::runNext()
                 m_status->setText(tr("%1 failed: %2").arg(label, r.error().message()));
             }
             runNext();
-        }, this);
+        },
+        this);
 }
 
 void ProbeTab::showCurves()
@@ -260,7 +267,9 @@ void ProbeTab::showCurves()
     if (!gain.empty()) {
         const std::vector<double> centres = spectral::bandCentres(int(gain.size()));
         QCPGraph *g = m_plot->addGraph(m_plot->xAxis, m_plot->yAxis2);
-        g->setName(tr("prompt gain (%1, epoch %2)").arg(QFileInfo(m_prompt->currentRun()).fileName()).arg(m_prompt->currentEpoch()));
+        g->setName(tr("prompt gain (%1, epoch %2)")
+                       .arg(QFileInfo(m_prompt->currentRun()).fileName())
+                       .arg(m_prompt->currentEpoch()));
         g->setPen(QPen(pal.foreground, 2.0, Qt::DashDotLine));
         g->setData(QVector<double>(centres.begin(), centres.end()), QVector<double>(gain.begin(), gain.end()));
         m_plot->yAxis2->rescale();

@@ -72,15 +72,9 @@ cv::Mat applyGain(const cv::Mat &rgb, const spectral::GainMap &map, const std::a
 } // namespace
 
 PromptTab::PromptTab(Page *page, QWidget *parent)
-    : QWidget(parent),
-      m_page(page),
-      m_run(new QComboBox(this)),
-      m_channel(new QComboBox(this)),
-      m_epoch(new QSlider(Qt::Horizontal, this)),
-      m_epochLabel(new QLabel(this)),
-      m_status(new QLabel(this)),
-      m_bands(new QSpinBox(this)),
-      m_mapView(new SpectrumMapView(tr("Learned gain G"), this)),
+    : QWidget(parent), m_page(page), m_run(new QComboBox(this)), m_channel(new QComboBox(this)),
+      m_epoch(new QSlider(Qt::Horizontal, this)), m_epochLabel(new QLabel(this)), m_status(new QLabel(this)),
+      m_bands(new QSpinBox(this)), m_mapView(new SpectrumMapView(tr("Learned gain G"), this)),
       m_profile(new QCustomPlot(this))
 {
     m_run->setMinimumContentsLength(24);
@@ -90,7 +84,9 @@ PromptTab::PromptTab(Page *page, QWidget *parent)
     connect(openRun, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a FoPro-KD run folder"));
         if (!dir.isEmpty() && !showRun(dir))
-            QMessageBox::information(this, tr("Learned prompt"), tr("%1 holds no prompt snapshots (not a FoPro-KD run, or from an older version).").arg(dir));
+            QMessageBox::information(
+                this, tr("Learned prompt"),
+                tr("%1 holds no prompt snapshots (not a FoPro-KD run, or from an older version).").arg(dir));
     });
     m_channel->addItem(tr("Mean of channels"), -1);
     m_channel->addItem(tr("Red"), 0);
@@ -178,17 +174,20 @@ void PromptTab::refreshRuns()
 {
     const QString keep = currentRun();
     {
-    const QSignalBlocker block(m_run);
-    m_run->clear();
-    const ProjectDocument *doc = m_page->document();
-    if (doc && doc->hasFolder()) {
-        for (const project::RunSummary &r : project::RunFolder::list(QDir(doc->project().folder).filePath(QStringLiteral("runs")))) {
-            if (spectral::gainSnapshotEpochs(r.dir).empty()) continue;
-            m_run->addItem(tr("%1 (%2, %3/%4 epochs)").arg(r.name, r.strategy).arg(r.status.epochsDone).arg(r.status.epochs), r.dir);
+        const QSignalBlocker block(m_run);
+        m_run->clear();
+        const ProjectDocument *doc = m_page->document();
+        if (doc && doc->hasFolder()) {
+            for (const project::RunSummary &r :
+                 project::RunFolder::list(QDir(doc->project().folder).filePath(QStringLiteral("runs")))) {
+                if (spectral::gainSnapshotEpochs(r.dir).empty()) continue;
+                m_run->addItem(
+                    tr("%1 (%2, %3/%4 epochs)").arg(r.name, r.strategy).arg(r.status.epochsDone).arg(r.status.epochs),
+                    r.dir);
+            }
         }
-    }
-    const int i = m_run->findData(keep);
-    m_run->setCurrentIndex(i >= 0 ? i : 0);
+        const int i = m_run->findData(keep);
+        m_run->setCurrentIndex(i >= 0 ? i : 0);
     }
     m_status->setText(m_run->count() ? QString()
                                      : tr("No FoPro-KD run with prompt snapshots in this project yet. Train one on the "
@@ -209,7 +208,10 @@ bool PromptTab::showRun(const QString &dir)
     return true;
 }
 
-QString PromptTab::currentRun() const { return m_run->currentData().toString(); }
+QString PromptTab::currentRun() const
+{
+    return m_run->currentData().toString();
+}
 
 int PromptTab::currentEpoch() const
 {
@@ -223,15 +225,25 @@ void PromptTab::setEpoch(int epoch)
     if (it != m_epochs.end()) m_epoch->setValue(int(it - m_epochs.begin()));
 }
 
-int PromptTab::bands() const { return m_bands->value(); }
-void PromptTab::setBands(int bands) { m_bands->setValue(bands); }
+int PromptTab::bands() const
+{
+    return m_bands->value();
+}
+void PromptTab::setBands(int bands)
+{
+    m_bands->setValue(bands);
+}
 
-std::vector<double> PromptTab::radialGain() const { return m_map.isValid() ? m_map.radialProfile(bands()) : std::vector<double>{}; }
+std::vector<double> PromptTab::radialGain() const
+{
+    return m_map.isValid() ? m_map.radialProfile(bands()) : std::vector<double>{};
+}
 
 void PromptTab::loadEpoch()
 {
     const int epoch = currentEpoch();
-    m_epochLabel->setText(epoch > 0 ? tr("%1 of %2").arg(epoch).arg(m_epochs.empty() ? 0 : m_epochs.back()) : QString());
+    m_epochLabel->setText(epoch > 0 ? tr("%1 of %2").arg(epoch).arg(m_epochs.empty() ? 0 : m_epochs.back())
+                                    : QString());
     if (epoch <= 0) {
         m_map = {};
         showMap();
@@ -250,8 +262,11 @@ void PromptTab::loadEpoch()
             auto first = spectral::loadGainMap(spectral::gainSnapshotPath(currentRun(), m_epochs.front()));
             if (first) m_firstMap = std::move(*first);
         }
-        m_status->setText(tr("Gain over the %1 × %2 spectrum of the teacher's input; 1 leaves a frequency as it is, above "
-                             "1 amplifies it, below 1 attenuates it.").arg(m_map.width).arg(m_map.height));
+        m_status->setText(
+            tr("Gain over the %1 × %2 spectrum of the teacher's input; 1 leaves a frequency as it is, above "
+               "1 amplifies it, below 1 attenuates it.")
+                .arg(m_map.width)
+                .arg(m_map.height));
     }
     showMap();
     showProfile();
@@ -265,7 +280,8 @@ void PromptTab::showMap()
         m_mapView->clear();
         return;
     }
-    m_mapView->setMap(m_map.fullShifted(m_channel->currentData().toInt()), SpectrumMapView::Scale::Diverging, tr("gain"), 1.0);
+    m_mapView->setMap(m_map.fullShifted(m_channel->currentData().toInt()), SpectrumMapView::Scale::Diverging,
+                      tr("gain"), 1.0);
 }
 
 void PromptTab::showProfile()
@@ -304,7 +320,8 @@ void PromptTab::showProfile()
 void PromptTab::showPairs()
 {
     const ProjectDocument *doc = m_page->document();
-    for (int k = 0; k < kPairs; ++k) m_after[std::size_t(k)]->setImage({});
+    for (int k = 0; k < kPairs; ++k)
+        m_after[std::size_t(k)]->setImage({});
     if (!doc || !m_map.isValid() || m_map.channels < 1) return;
     // One image of each of a few classes, spread over the class list (head to tail).
     const data::DatasetIndex index = doc->dataset();
@@ -313,8 +330,9 @@ void PromptTab::showPairs()
     for (int k = 0; k < kPairs && classes > 0; ++k) {
         const int cls = classes == 1 ? 0 : k * (classes - 1) / std::max(1, kPairs - 1);
         for (int i = 0; i < int(index.samples.size()); ++i)
-            if (index.samples[std::size_t(i)].label == cls && data::DatasetIndex::isActive(index.samples[std::size_t(i)])
-                && std::find(picks.begin(), picks.end(), i) == picks.end()) {
+            if (index.samples[std::size_t(i)].label == cls &&
+                data::DatasetIndex::isActive(index.samples[std::size_t(i)]) &&
+                std::find(picks.begin(), picks.end(), i) == picks.end()) {
                 picks.push_back(i);
                 break;
             }
@@ -323,7 +341,8 @@ void PromptTab::showPairs()
     if (auto config = project::RunFolder(currentRun()).readConfig(); config.ok()) {
         const QJsonArray m = config->value(QStringLiteral("mean")).toArray();
         if (m.size() == 3)
-            for (int c = 0; c < 3; ++c) mean[std::size_t(c)] = m[c].toDouble();
+            for (int c = 0; c < 3; ++c)
+                mean[std::size_t(c)] = m[c].toDouble();
     }
     const spectral::GainMap map = m_map;
     const int generation = ++m_generation;
@@ -337,7 +356,8 @@ void PromptTab::showPairs()
                 if (control.isCancelled()) break;
                 auto img = data::loadImage(index, index.samples[std::size_t(i)]);
                 if (!img) continue;
-                p.before.push_back(data::resizeImage(*img, data::ResizeSpec{map.height, data::ResizePolicy::ShorterSideCrop}));
+                p.before.push_back(
+                    data::resizeImage(*img, data::ResizeSpec{map.height, data::ResizePolicy::ShorterSideCrop}));
                 p.after.push_back(applyGain(*img, map, mean));
                 p.names.push_back(index.classes.value(index.samples[std::size_t(i)].label));
             }
@@ -348,12 +368,14 @@ void PromptTab::showPairs()
             Q_EMIT computingChanged(false);
             if (generation != m_generation || !r.ok()) return;
             for (std::size_t k = 0; k < r->before.size() && k < m_before.size(); ++k) {
-                m_before[k]->setCaption(tr("%1 (as the teacher's input, %2 px)").arg(r->names[k]).arg(r->before[k].cols));
+                m_before[k]->setCaption(
+                    tr("%1 (as the teacher's input, %2 px)").arg(r->names[k]).arg(r->before[k].cols));
                 m_before[k]->setImage(toQImage(r->before[k]));
                 m_after[k]->setCaption(tr("with the prompt of epoch %1").arg(currentEpoch()));
                 m_after[k]->setImage(toQImage(r->after[k]));
             }
-        }, this);
+        },
+        this);
 }
 
 } // namespace fopro::ui

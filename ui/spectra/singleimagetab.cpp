@@ -43,7 +43,8 @@ cv::Mat limitSide(const cv::Mat &rgb, int side)
     if (longSide <= side) return rgb;
     const double s = double(side) / longSide;
     cv::Mat out;
-    cv::resize(rgb, out, cv::Size(std::max(1, int(rgb.cols * s)), std::max(1, int(rgb.rows * s))), 0, 0, cv::INTER_AREA);
+    cv::resize(rgb, out, cv::Size(std::max(1, int(rgb.cols * s)), std::max(1, int(rgb.rows * s))), 0, 0,
+               cv::INTER_AREA);
     return out;
 }
 
@@ -68,25 +69,16 @@ struct SingleImageTab::Analysis {
 };
 
 SingleImageTab::SingleImageTab(Page *page, QWidget *parent)
-    : QWidget(parent),
-      m_page(page),
-      m_original(new ImageView(tr("Image"), this)),
+    : QWidget(parent), m_page(page), m_original(new ImageView(tr("Image"), this)),
       m_filteredView(new ImageView(tr("Filtered"), this)),
       m_swapB(new ImageView(tr("Image B (amplitude source)"), this)),
       m_swapResult(new ImageView(tr("A's phase with the mixed amplitude"), this)),
       m_amplitude(new SpectrumMapView(tr("Log-amplitude spectrum"), this)),
-      m_phase(new SpectrumMapView(tr("Phase spectrum"), this)),
-      m_profilePlot(new QCustomPlot(this)),
-      m_source(new QLabel(this)),
-      m_shape(new QComboBox(this)),
-      m_low(new QSlider(Qt::Horizontal, this)),
-      m_high(new QSlider(Qt::Horizontal, this)),
-      m_ratio(new QSlider(Qt::Horizontal, this)),
-      m_lowLabel(new QLabel(this)),
-      m_highLabel(new QLabel(this)),
-      m_ratioLabel(new QLabel(this)),
-      m_softness(new QDoubleSpinBox(this)),
-      m_smooth(new QCheckBox(tr("Smooth edge"), this))
+      m_phase(new SpectrumMapView(tr("Phase spectrum"), this)), m_profilePlot(new QCustomPlot(this)),
+      m_source(new QLabel(this)), m_shape(new QComboBox(this)), m_low(new QSlider(Qt::Horizontal, this)),
+      m_high(new QSlider(Qt::Horizontal, this)), m_ratio(new QSlider(Qt::Horizontal, this)),
+      m_lowLabel(new QLabel(this)), m_highLabel(new QLabel(this)), m_ratioLabel(new QLabel(this)),
+      m_softness(new QDoubleSpinBox(this)), m_smooth(new QCheckBox(tr("Smooth edge"), this))
 {
     const QString dropHint = tr("Drop an image here, open a file, or send the current image from the Dataset page");
     m_original->setPlaceholder(dropHint);
@@ -216,7 +208,8 @@ SingleImageTab::SingleImageTab(Page *page, QWidget *parent)
     swapColumn->addWidget(m_swapB);
     swapColumn->addWidget(m_swapResult);
     grid->addLayout(swapColumn, 1, 2);
-    for (int c = 0; c < 3; ++c) grid->setColumnStretch(c, 1);
+    for (int c = 0; c < 3; ++c)
+        grid->setColumnStretch(c, 1);
 
     auto *body = new QHBoxLayout;
     body->addLayout(grid, 1);
@@ -229,8 +222,9 @@ SingleImageTab::SingleImageTab(Page *page, QWidget *parent)
 
 QString SingleImageTab::pickImageFile()
 {
-    return QFileDialog::getOpenFileName(this, tr("Open image"), QString(),
-                                        tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.dcm);;All files (*)"));
+    return QFileDialog::getOpenFileName(
+        this, tr("Open image"), QString(),
+        tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.dcm);;All files (*)"));
 }
 
 void SingleImageTab::openFile(const QString &file)
@@ -273,9 +267,10 @@ void SingleImageTab::analyse(const cv::Mat &rgb, const QString &name)
 {
     const int generation = ++m_generation;
     const cv::Mat input = rgb.clone();
-    m_source->setText(tr("%1 — %2 × %3 px").arg(name).arg(rgb.cols).arg(rgb.rows)
-                      + (std::max(rgb.cols, rgb.rows) > kMaxSide ? tr(" (spectra computed at %1 px on the long side)").arg(kMaxSide)
-                                                                 : QString()));
+    m_source->setText(tr("%1 — %2 × %3 px").arg(name).arg(rgb.cols).arg(rgb.rows) +
+                      (std::max(rgb.cols, rgb.rows) > kMaxSide
+                           ? tr(" (spectra computed at %1 px on the long side)").arg(kMaxSide)
+                           : QString()));
     m_busy = true;
     Q_EMIT computingChanged(true);
     m_page->jobs()->submit<Analysis>(
@@ -307,7 +302,8 @@ void SingleImageTab::analyse(const cv::Mat &rgb, const QString &name)
                 QMessageBox::warning(this, tr("Spectrum"), r.error().message());
             }
             runNext();
-        }, this);
+        },
+        this);
 }
 
 spectral::BandFilter SingleImageTab::filter() const
@@ -320,7 +316,10 @@ spectral::BandFilter SingleImageTab::filter() const
     return f;
 }
 
-bool SingleImageTab::filterEnabled() const { return m_shape->currentIndex() > 0; }
+bool SingleImageTab::filterEnabled() const
+{
+    return m_shape->currentIndex() > 0;
+}
 
 void SingleImageTab::setFilter(const spectral::BandFilter &f, bool enabled)
 {
@@ -334,7 +333,10 @@ void SingleImageTab::setFilter(const spectral::BandFilter &f, bool enabled)
     scheduleFilter();
 }
 
-void SingleImageTab::setSwapRatio(double ratio) { m_ratio->setValue(int(std::lround(ratio * kSliderSteps))); }
+void SingleImageTab::setSwapRatio(double ratio)
+{
+    m_ratio->setValue(int(std::lround(ratio * kSliderSteps)));
+}
 
 void SingleImageTab::updateFilterControls()
 {
@@ -394,12 +396,14 @@ void SingleImageTab::runNext()
                 if (r.ok()) {
                     m_filtered = r->first;
                     m_filteredProfile = r->second;
-                    m_filteredView->setCaption(tr("Filtered (%1 px preview)").arg(std::max(m_filtered.cols, m_filtered.rows)));
+                    m_filteredView->setCaption(
+                        tr("Filtered (%1 px preview)").arg(std::max(m_filtered.cols, m_filtered.rows)));
                     m_filteredView->setImage(toQImage(m_filtered));
                     showProfiles();
                 }
                 runNext();
-            }, this);
+            },
+            this);
         return;
     }
     if (m_pendingSwap) {
@@ -418,13 +422,15 @@ void SingleImageTab::runNext()
                 m_busy = false;
                 if (r.ok()) {
                     m_swapped = *r;
-                    m_swapResult->setCaption(tr("A's phase, amplitude %1 A + %2 B").arg(1 - ratio, 0, 'f', 2).arg(ratio, 0, 'f', 2));
+                    m_swapResult->setCaption(
+                        tr("A's phase, amplitude %1 A + %2 B").arg(1 - ratio, 0, 'f', 2).arg(ratio, 0, 'f', 2));
                     m_swapResult->setImage(toQImage(m_swapped));
                 } else {
                     m_swapResult->setCaption(r.error().message());
                 }
                 runNext();
-            }, this);
+            },
+            this);
         return;
     }
     Q_EMIT computingChanged(false);
@@ -435,7 +441,8 @@ void SingleImageTab::showProfiles()
     m_profilePlot->clearGraphs();
     const PlotPalette &pal = m_profileController->palette();
     const std::vector<double> x = spectral::bandCentres(kBands);
-    const auto addCurve = [&](const std::vector<double> &y, const QString &name, const QColor &colour, QCPAxis *valueAxis) {
+    const auto addCurve = [&](const std::vector<double> &y, const QString &name, const QColor &colour,
+                              QCPAxis *valueAxis) {
         if (y.empty()) return;
         QCPGraph *g = m_profilePlot->addGraph(m_profilePlot->xAxis, valueAxis);
         g->setName(name);
@@ -448,7 +455,8 @@ void SingleImageTab::showProfiles()
         // The filter's gain along ρ, sampled finely.
         const spectral::BandFilter f = filter();
         std::vector<double> gain(kBands);
-        for (int b = 0; b < kBands; ++b) gain[std::size_t(b)] = spectral::filterGain(x[std::size_t(b)], f);
+        for (int b = 0; b < kBands; ++b)
+            gain[std::size_t(b)] = spectral::filterGain(x[std::size_t(b)], f);
         addCurve(gain, tr("filter gain"), pal.muted, m_profilePlot->yAxis2);
     }
     m_profilePlot->xAxis->setRange(0, 1);

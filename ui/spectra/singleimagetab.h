@@ -83,9 +83,9 @@ private:
     QDoubleSpinBox *m_softness;
     QCheckBox *m_smooth;
 
-    cv::Mat m_rgb;            ///< image A as analysed (at most kMaxSide on its long side)
-    cv::Mat m_preview;        ///< image A at most kPreviewSide: what the live filter runs on
-    cv::Mat m_b;              ///< image B
+    cv::Mat m_rgb;     ///< image A as analysed (at most kMaxSide on its long side)
+    cv::Mat m_preview; ///< image A at most kPreviewSide: what the live filter runs on
+    cv::Mat m_b;       ///< image B
     cv::Mat m_filtered, m_swapped;
     std::vector<double> m_profile, m_filteredProfile;
     QString m_name;

@@ -25,7 +25,8 @@ const QStringList kTabIds = {QStringLiteral("image"), QStringLiteral("classes"),
                              QStringLiteral("prompt"), QStringLiteral("teacher")};
 } // namespace
 
-SpectraPage::SpectraPage(const PageContext &context, QWidget *parent) : Page(context, parent), m_tabs(new QTabWidget(this))
+SpectraPage::SpectraPage(const PageContext &context, QWidget *parent)
+    : Page(context, parent), m_tabs(new QTabWidget(this))
 {
     setAcceptDrops(true);
     m_single = new SingleImageTab(this, this);
@@ -54,8 +55,9 @@ SpectraPage::SpectraPage(const PageContext &context, QWidget *parent) : Page(con
     auto *openImage = new QAction(tr("&Open image for its spectrum…"), this);
     connect(openImage, &QAction::triggered, this, [this] {
         m_tabs->setCurrentWidget(m_single);
-        const QString file = QFileDialog::getOpenFileName(this, tr("Open image"), QString(),
-                                                          tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.dcm);;All files (*)"));
+        const QString file = QFileDialog::getOpenFileName(
+            this, tr("Open image"), QString(),
+            tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.dcm);;All files (*)"));
         if (!file.isEmpty()) m_single->openFile(file);
     });
     auto *probe = new QAction(tr("Run the teacher &probe"), this);
@@ -67,12 +69,21 @@ SpectraPage::SpectraPage(const PageContext &context, QWidget *parent) : Page(con
 
     if (ProjectDocument *doc = document()) {
         connect(doc, &ProjectDocument::datasetReset, this, &SpectraPage::projectChanged);
-        connect(doc, &ProjectDocument::samplesChanged, this, [this] { m_stale = true; if (isActive()) projectChanged(); });
-        connect(doc, &ProjectDocument::classesChanged, this, [this] { m_stale = true; if (isActive()) projectChanged(); });
+        connect(doc, &ProjectDocument::samplesChanged, this, [this] {
+            m_stale = true;
+            if (isActive()) projectChanged();
+        });
+        connect(doc, &ProjectDocument::classesChanged, this, [this] {
+            m_stale = true;
+            if (isActive()) projectChanged();
+        });
     }
 }
 
-QString SpectraPage::title() const { return tr("Spectra"); }
+QString SpectraPage::title() const
+{
+    return tr("Spectra");
+}
 
 QIcon SpectraPage::icon() const
 {
@@ -105,8 +116,8 @@ void SpectraPage::activate(const QVariantMap &arguments)
 
 bool SpectraPage::isSettled() const
 {
-    return Page::isSettled() && !m_single->isComputing() && !m_classes->isComputing() && !m_prompt->isComputing()
-           && !m_probe->isRunning();
+    return Page::isSettled() && !m_single->isComputing() && !m_classes->isComputing() && !m_prompt->isComputing() &&
+           !m_probe->isRunning();
 }
 
 void SpectraPage::projectChanged()
@@ -128,7 +139,8 @@ void SpectraPage::openSample(int sample)
         QMessageBox::warning(this, tr("Cannot open the image"), image.error().message());
         return;
     }
-    m_single->setImage(*image, s.id() + QStringLiteral(" (") + doc->dataset().classes.value(s.label) + QLatin1Char(')'));
+    m_single->setImage(*image,
+                       s.id() + QStringLiteral(" (") + doc->dataset().classes.value(s.label) + QLatin1Char(')'));
 }
 
 void SpectraPage::dragEnterEvent(QDragEnterEvent *event)

@@ -66,7 +66,8 @@ void SpectrumMapView::setMap(const cv::Mat &map, Scale scale, const QString &val
     }
     QCPColorMapData *data = m_colorMap->data();
     data->setSize(w, h);
-    data->setRange(QCPRange(frequencyOf(0, w), frequencyOf(w - 1, w)), QCPRange(frequencyOf(0, h), frequencyOf(h - 1, h)));
+    data->setRange(QCPRange(frequencyOf(0, w), frequencyOf(w - 1, w)),
+                   QCPRange(frequencyOf(0, h), frequencyOf(h - 1, h)));
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (int y = 0; y < h; ++y) {
         const float *row = m_map.ptr<float>(y);
@@ -115,15 +116,22 @@ void SpectrumMapView::clear()
     m_controller->requestReplot();
 }
 
-double SpectrumMapView::rangeLower() const { return m_colorMap->dataRange().lower; }
-double SpectrumMapView::rangeUpper() const { return m_colorMap->dataRange().upper; }
+double SpectrumMapView::rangeLower() const
+{
+    return m_colorMap->dataRange().lower;
+}
+double SpectrumMapView::rangeUpper() const
+{
+    return m_colorMap->dataRange().upper;
+}
 
 QString SpectrumMapView::csv() const
 {
     QString out = fileio::csvRow({QStringLiteral("fx_nyquist"), QStringLiteral("fy_nyquist"), QStringLiteral("value")});
     for (int y = 0; y < m_map.rows; ++y)
         for (int x = 0; x < m_map.cols; ++x)
-            out += fileio::csvRow({fileio::csvNumber(frequencyOf(x, m_map.cols)), fileio::csvNumber(frequencyOf(y, m_map.rows)),
+            out += fileio::csvRow({fileio::csvNumber(frequencyOf(x, m_map.cols)),
+                                   fileio::csvNumber(frequencyOf(y, m_map.rows)),
                                    fileio::csvNumber(m_map.at<float>(y, x))});
     return out;
 }
@@ -131,8 +139,10 @@ QString SpectrumMapView::csv() const
 void SpectrumMapView::recolour()
 {
     QCPColorGradient gradient;
-    if (m_scale == Scale::Sequential) PlotPalette::fillGradient(gradient);
-    else PlotPalette::fillDivergingGradient(gradient);
+    if (m_scale == Scale::Sequential)
+        PlotPalette::fillGradient(gradient);
+    else
+        PlotPalette::fillDivergingGradient(gradient);
     gradient.setNanHandling(QCPColorGradient::nhTransparent);
     m_colorMap->setGradient(gradient);
     const PlotPalette &p = m_controller ? m_controller->palette() : PlotPalette::fromPalette(palette());

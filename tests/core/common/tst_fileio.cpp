@@ -7,10 +7,10 @@
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
 
-#include <csignal>
 #include <cmath>
-#include <sys/resource.h>
+#include <csignal>
 #include <limits>
+#include <sys/resource.h>
 
 using namespace fopro;
 
@@ -34,15 +34,16 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QStringList tricky{QStringLiteral("Mélanome, malin"), QStringLiteral("line\nbreak"),
                                  QStringLiteral("\"quoted\""), QStringLiteral(" lead"), QStringLiteral("plain")};
-        QString text = fileio::csvRow({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"),
-                                       QStringLiteral("d"), QStringLiteral("e")});
+        QString text = fileio::csvRow(
+            {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d"), QStringLiteral("e")});
         text += fileio::csvRow(tricky);
         const QString file = dir.filePath(QStringLiteral("t.csv"));
         QVERIFY(fileio::writeAtomically(file, text.toUtf8()).ok());
         const auto table = data::readCsv(file);
         QVERIFY2(table.ok(), qPrintable(table.error().message()));
         QCOMPARE(table->rows.size(), std::size_t(1));
-        for (int i = 0; i < tricky.size(); ++i) QCOMPARE(table->rows[0][i], tricky[i]);
+        for (int i = 0; i < tricky.size(); ++i)
+            QCOMPARE(table->rows[0][i], tricky[i]);
     }
 
     void csvNumbers()

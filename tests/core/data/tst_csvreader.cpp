@@ -24,7 +24,7 @@ private Q_SLOTS:
         const CsvTable t = parseCsv("\xEF\xBB\xBFpath,label\r\nx.jpg,nv\r\ny.jpg,mel");
         QCOMPARE(t.header.front(), QStringLiteral("path")); // BOM removed
         QCOMPARE(int(t.rows.size()), 2);
-        QCOMPARE(t.rows[0][1], QStringLiteral("nv"));        // no stray \r
+        QCOMPARE(t.rows[0][1], QStringLiteral("nv")); // no stray \r
         QCOMPARE(t.rows[1][1], QStringLiteral("mel"));
     }
     void quotedFields()
@@ -41,7 +41,7 @@ private Q_SLOTS:
     {
         const CsvTable t = parseCsv(QStringLiteral("Datei,Befund\nLäsion_é.jpg,naevus\nnur\n\n").toUtf8());
         QCOMPARE(t.rows[0][0], QStringLiteral("Läsion_é.jpg"));
-        QCOMPARE(int(t.rows.size()), 2);           // the blank line is no record
+        QCOMPARE(int(t.rows.size()), 2);               // the blank line is no record
         QCOMPARE(t.rows[1], (QStringList{"nur", ""})); // short row padded
         QCOMPARE(t.column(QStringLiteral(" befund ")), 1);
         QCOMPARE(t.column(QStringLiteral("missing")), -1);

@@ -27,8 +27,8 @@ QByteArray snapshot(const DatasetIndex &d)
 {
     QByteArray b = d.classes.join(QLatin1Char('|')).toUtf8();
     for (const Sample &s : d.samples)
-        b += QByteArray::number(s.label) + '/' + QByteArray::number(s.originalLabel) + '/' + QByteArray::number(s.flags) + '/'
-            + QByteArray::number(int(s.split)) + ';';
+        b += QByteArray::number(s.label) + '/' + QByteArray::number(s.originalLabel) + '/' +
+             QByteArray::number(s.flags) + '/' + QByteArray::number(int(s.split)) + ';';
     return b;
 }
 
@@ -106,7 +106,7 @@ private Q_SLOTS:
     void mergeClasses()
     {
         DatasetIndex d = makeIndex();
-        makeRelabel(d, {6}, 3)->apply(d); // sample 6: nv -> df (relabelled)
+        makeRelabel(d, {6}, 3)->apply(d);        // sample 6: nv -> df (relabelled)
         auto e = makeMergeClasses(d, {1, 3}, 0); // nv and df into mel
         QVERIFY(e.ok());
         QCOMPARE(e->description, QStringLiteral("Merge nv, df into mel"));

@@ -91,7 +91,8 @@ private Q_SLOTS:
         QVERIFY(!r);
         QCOMPARE(r.error().file, missing);
         const QString bad = dir.filePath(QStringLiteral("bad.json"));
-        QVERIFY(fopro::test::writeText(bad, "{\"kind\": \"fopro-dataset\", \"version\": 1, \"classes\": [\"a\"], \"samples\": [{\"path\": \"x\", \"label\": 7}]}"));
+        QVERIFY(fopro::test::writeText(bad, "{\"kind\": \"fopro-dataset\", \"version\": 1, \"classes\": [\"a\"], "
+                                            "\"samples\": [{\"path\": \"x\", \"label\": 7}]}"));
         r = DatasetIndex::load(bad);
         QVERIFY(!r);
         QVERIFY(r.error().detail.contains(QLatin1String("label 7")));
@@ -108,7 +109,11 @@ private Q_SLOTS:
         DatasetIndex d;
         d.classes = {QStringLiteral("a")};
         QVERIFY(d.save(file).ok());
-        const QByteArray before = [&] { QFile f(file); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        const QByteArray before = [&] {
+            QFile f(file);
+            f.open(QIODevice::ReadOnly);
+            return f.readAll();
+        }();
         // Saving into a read-only folder fails with an error naming the file, and the old file stays.
         QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner);
         d.classes << QStringLiteral("b");
@@ -136,7 +141,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         DatasetIndex d;
         d.root = dir.path();
-        for (int c = 0; c < 23; ++c) d.classes << QStringLiteral("class-%1").arg(c);
+        for (int c = 0; c < 23; ++c)
+            d.classes << QStringLiteral("class-%1").arg(c);
         d.samples.reserve(100000);
         for (int i = 0; i < 100000; ++i) {
             Sample s;

@@ -46,18 +46,25 @@ bool writeVl(const QString &path, const Person &p, const QString &bodyPart, cons
     char uid[100];
     const QString series = QString::fromLatin1(dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
     const QString sop = QString::fromLatin1(dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
-    const bool ok = fopro::test::writeVlPhotographic(path,
-        {{QStringLiteral("SOPInstanceUID"), sop}, {QStringLiteral("StudyInstanceUID"), studyUid},
-         {QStringLiteral("SeriesInstanceUID"), series}, {QStringLiteral("Modality"), QStringLiteral("XC")},
-         {QStringLiteral("PatientName"), p.name}, {QStringLiteral("PatientID"), p.id},
-         {QStringLiteral("PatientBirthDate"), p.birthDate}, {QStringLiteral("PatientSex"), QStringLiteral("F")},
-         {QStringLiteral("StudyDate"), QStringLiteral("20240115")}, {QStringLiteral("SeriesDate"), QStringLiteral("20240116")},
-         {QStringLiteral("StudyTime"), QStringLiteral("101500")},
-         {QStringLiteral("InstitutionName"), QStringLiteral("Saint Elsewhere Clinic")},
-         {QStringLiteral("AccessionNumber"), QStringLiteral("ACC778899")},
-         {QStringLiteral("ReferringPhysicianName"), QStringLiteral("House^Gregory")},
-         {QStringLiteral("StudyDescription"), QStringLiteral("Mole check Jane")}, {QStringLiteral("BodyPartExamined"), bodyPart}},
-        rgb);
+    const bool ok =
+        fopro::test::writeVlPhotographic(path,
+                                         {{QStringLiteral("SOPInstanceUID"), sop},
+                                          {QStringLiteral("StudyInstanceUID"), studyUid},
+                                          {QStringLiteral("SeriesInstanceUID"), series},
+                                          {QStringLiteral("Modality"), QStringLiteral("XC")},
+                                          {QStringLiteral("PatientName"), p.name},
+                                          {QStringLiteral("PatientID"), p.id},
+                                          {QStringLiteral("PatientBirthDate"), p.birthDate},
+                                          {QStringLiteral("PatientSex"), QStringLiteral("F")},
+                                          {QStringLiteral("StudyDate"), QStringLiteral("20240115")},
+                                          {QStringLiteral("SeriesDate"), QStringLiteral("20240116")},
+                                          {QStringLiteral("StudyTime"), QStringLiteral("101500")},
+                                          {QStringLiteral("InstitutionName"), QStringLiteral("Saint Elsewhere Clinic")},
+                                          {QStringLiteral("AccessionNumber"), QStringLiteral("ACC778899")},
+                                          {QStringLiteral("ReferringPhysicianName"), QStringLiteral("House^Gregory")},
+                                          {QStringLiteral("StudyDescription"), QStringLiteral("Mole check Jane")},
+                                          {QStringLiteral("BodyPartExamined"), bodyPart}},
+                                         rgb);
     if (written) *written = {path, {studyUid, series, sop}};
     return ok;
 }
@@ -118,9 +125,9 @@ private:
         for (Sample &s : index.samples) {
             Result<DicomInfo> info = readDicomInfo(
                 index.absolutePath(s),
-                {QStringLiteral("InstitutionName"), QStringLiteral("AccessionNumber"), QStringLiteral("PatientBirthDate"),
-                 QStringLiteral("PatientSex"), QStringLiteral("SOPInstanceUID"), QStringLiteral("ReferringPhysicianName"),
-                 QStringLiteral("StudyTime")});
+                {QStringLiteral("InstitutionName"), QStringLiteral("AccessionNumber"),
+                 QStringLiteral("PatientBirthDate"), QStringLiteral("PatientSex"), QStringLiteral("SOPInstanceUID"),
+                 QStringLiteral("ReferringPhysicianName"), QStringLiteral("StudyTime")});
             if (info)
                 for (auto it = info->meta.constBegin(); it != info->meta.constEnd(); ++it)
                     s.meta.insert(it.key(), it.value());
@@ -159,11 +166,11 @@ private Q_SLOTS:
         QVERIFY(writeVl(m_dicomDir + QStringLiteral("/Roe_Richard.dcm"), rick, QStringLiteral("ARM"),
                         fopro::test::patternImage(36, 28, 3), study2, &w));
         m_written.push_back(w);
-        m_forbidden = QStringList{QStringLiteral("Doe"),         QStringLiteral("Jane"),     QStringLiteral("12345"),
-                                  QStringLiteral("Roe"),         QStringLiteral("Richard"),  QStringLiteral("67890"),
-                                  QStringLiteral("19800202"),    QStringLiteral("19751111"), QStringLiteral("Elsewhere"),
-                                  QStringLiteral("ACC778899"),   QStringLiteral("House"),    QStringLiteral("Gregory"),
-                                  QStringLiteral("Mole check"),  QStringLiteral("101500"),   QStringLiteral("20240115"),
+        m_forbidden = QStringList{QStringLiteral("Doe"),        QStringLiteral("Jane"),     QStringLiteral("12345"),
+                                  QStringLiteral("Roe"),        QStringLiteral("Richard"),  QStringLiteral("67890"),
+                                  QStringLiteral("19800202"),   QStringLiteral("19751111"), QStringLiteral("Elsewhere"),
+                                  QStringLiteral("ACC778899"),  QStringLiteral("House"),    QStringLiteral("Gregory"),
+                                  QStringLiteral("Mole check"), QStringLiteral("101500"),   QStringLiteral("20240115"),
                                   QStringLiteral("20240116")};
         for (const Written &x : m_written)
             m_forbidden << x.uids;
@@ -173,10 +180,10 @@ private Q_SLOTS:
     {
         const QStringList k = confidentialityProfileKeywords();
         QVERIFY(k.size() >= 60);
-        for (const char *must : {"PatientName", "PatientID", "PatientBirthDate", "PatientSex", "PatientAge",
-                                 "InstitutionName", "ReferringPhysicianName", "OperatorsName", "AccessionNumber",
-                                 "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "DeviceSerialNumber",
-                                 "StudyDate", "StudyTime", "ImageComments", "StudyDescription"})
+        for (const char *must :
+             {"PatientName", "PatientID", "PatientBirthDate", "PatientSex", "PatientAge", "InstitutionName",
+              "ReferringPhysicianName", "OperatorsName", "AccessionNumber", "StudyInstanceUID", "SeriesInstanceUID",
+              "SOPInstanceUID", "DeviceSerialNumber", "StudyDate", "StudyTime", "ImageComments", "StudyDescription"})
             QVERIFY2(k.contains(QLatin1String(must)), must);
         QVERIFY(isIdentifyingKey(QStringLiteral("patient_name")));
         QVERIFY(isIdentifyingKey(QStringLiteral("Institution Name")));
@@ -354,7 +361,8 @@ private Q_SLOTS:
         ExportOptions o;
         o.outputDir = m_tmp.filePath(QStringLiteral("partial"));
         o.secret = kSecret;
-        Result<ExportReport> r = exportDataset(d, o, nullptr, [&seen](const fopro::Progress &p) { seen.push_back(int(p.done)); });
+        Result<ExportReport> r =
+            exportDataset(d, o, nullptr, [&seen](const fopro::Progress &p) { seen.push_back(int(p.done)); });
         QVERIFY2(r, qPrintable(r.error().message()));
         QCOMPARE(r->exported, 3);
         QCOMPARE(r->skipped, 1);
@@ -376,7 +384,8 @@ private Q_SLOTS:
         const QString root = m_tmp.filePath(QStringLiteral("plain"));
         const cv::Mat a = fopro::test::patternImage(32, 32, 7);
         QVERIFY(fopro::test::writeImage(root + QStringLiteral("/cat/Doe_Jane_face.png"), a));
-        QVERIFY(fopro::test::writeImage(root + QStringLiteral("/dog/Roe_Richard.jpg"), fopro::test::patternImage(32, 32, 8)));
+        QVERIFY(fopro::test::writeImage(root + QStringLiteral("/dog/Roe_Richard.jpg"),
+                                        fopro::test::patternImage(32, 32, 8)));
         QVERIFY(fopro::test::writeImage(root + QStringLiteral("/dog/other.png"), fopro::test::patternImage(32, 32, 9)));
         Result<ImportResult> imp = importDataset(root);
         QVERIFY2(imp, qPrintable(imp.error().message()));
@@ -426,7 +435,8 @@ private Q_SLOTS:
         Result<ExportReport> r = exportTo(QStringLiteral("hostile/out"), kSecret, DateMode::Remove, &d);
         QVERIFY2(r, qPrintable(r.error().message()));
         QCOMPARE(r->exported, 2);
-        const QStringList outside = QDir(m_tmp.filePath(QStringLiteral("hostile"))).entryList(QDir::AllEntries | QDir::NoDotAndDotDot);
+        const QStringList outside =
+            QDir(m_tmp.filePath(QStringLiteral("hostile"))).entryList(QDir::AllEntries | QDir::NoDotAndDotDot);
         QCOMPARE(outside, QStringList{QStringLiteral("out")});
         QVERIFY(!QDir(m_tmp.filePath(QStringLiteral("escape"))).exists());
     }

@@ -943,19 +943,23 @@ private Q_SLOTS:
         // The one walk of the importer and the browser: candidates sorted, DICOMDIR passed over,
         // other files counted, every header read, unusable files with their reason.
         std::vector<fopro::Progress> reports;
-        fopro::Result<DicomScan> scan = scanDicom(m_root, {}, nullptr, [&reports](const fopro::Progress &p) { reports.push_back(p); });
+        fopro::Result<DicomScan> scan =
+            scanDicom(m_root, {}, nullptr, [&reports](const fopro::Progress &p) { reports.push_back(p); });
         QVERIFY2(scan.ok(), qPrintable(scan.error().message()));
         QCOMPARE(scan->root, QDir::cleanPath(m_root));
         QVERIFY(!scan->singleFile);
         QStringList files;
-        for (const DicomScanEntry &e : scan->entries) files << QDir(m_root).relativeFilePath(e.file);
-        QCOMPARE(files, (QStringList{QStringLiteral("broken.dcm"), QStringLiteral("multi.dcm"), QStringLiteral("patientA/photo1.dcm"),
-                                     QStringLiteral("patientA/photo2.dcm"), QStringLiteral("patientB/ct.dcm"),
-                                     QStringLiteral("patientB/mr_minmax.dcm"), QStringLiteral("patientB/truncated.dcm")}));
+        for (const DicomScanEntry &e : scan->entries)
+            files << QDir(m_root).relativeFilePath(e.file);
+        QCOMPARE(files, (QStringList{QStringLiteral("broken.dcm"), QStringLiteral("multi.dcm"),
+                                     QStringLiteral("patientA/photo1.dcm"), QStringLiteral("patientA/photo2.dcm"),
+                                     QStringLiteral("patientB/ct.dcm"), QStringLiteral("patientB/mr_minmax.dcm"),
+                                     QStringLiteral("patientB/truncated.dcm")}));
         QCOMPARE(scan->otherFiles, 1); // notes.txt; DICOMDIR is neither an image nor "other"
         QCOMPARE(scan->readableCount(), 5);
         for (const DicomScanEntry &e : scan->entries) {
-            const bool bad = e.file.endsWith(QLatin1String("broken.dcm")) || e.file.endsWith(QLatin1String("truncated.dcm"));
+            const bool bad =
+                e.file.endsWith(QLatin1String("broken.dcm")) || e.file.endsWith(QLatin1String("truncated.dcm"));
             QCOMPARE(e.ok, !bad);
             QCOMPARE(e.reason.isEmpty(), !bad);
             if (e.ok) QVERIFY(e.info.rows > 0 && e.info.columns > 0);

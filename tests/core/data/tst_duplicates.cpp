@@ -30,7 +30,8 @@ std::vector<DuplicateCluster> bruteForce(const std::vector<ImageHash> &items, in
     for (int i = 0; i < n; ++i) {
         rep[std::size_t(i)] = i;
         for (int j = 0; j < i; ++j)
-            if (!items[std::size_t(i)].content.isEmpty() && items[std::size_t(i)].content == items[std::size_t(j)].content) {
+            if (!items[std::size_t(i)].content.isEmpty() &&
+                items[std::size_t(i)].content == items[std::size_t(j)].content) {
                 rep[std::size_t(i)] = rep[std::size_t(j)];
                 break;
             }
@@ -47,7 +48,8 @@ std::vector<DuplicateCluster> bruteForce(const std::vector<ImageHash> &items, in
     }
     std::vector<int> clusterOf(static_cast<std::size_t>(n), -1); // by group representative
     for (int r = 0; r < n; ++r) {
-        if (rep[std::size_t(r)] != r || clusterOf[std::size_t(r)] >= 0 || threshold < 0 || !hasHash[std::size_t(r)]) continue;
+        if (rep[std::size_t(r)] != r || clusterOf[std::size_t(r)] >= 0 || threshold < 0 || !hasHash[std::size_t(r)])
+            continue;
         clusterOf[std::size_t(r)] = r;
         for (int q = r + 1; q < n; ++q) {
             if (rep[std::size_t(q)] != q || clusterOf[std::size_t(q)] >= 0 || !hasHash[std::size_t(q)]) continue;
@@ -67,13 +69,17 @@ std::vector<DuplicateCluster> bruteForce(const std::vector<ImageHash> &items, in
         c.exact = true;
         std::set<Split> splits;
         for (int i : members) {
-            if (items[std::size_t(i)].content.isEmpty() || items[std::size_t(i)].content != items[std::size_t(members[0])].content) c.exact = false;
+            if (items[std::size_t(i)].content.isEmpty() ||
+                items[std::size_t(i)].content != items[std::size_t(members[0])].content)
+                c.exact = false;
             if (items[std::size_t(i)].split != Split::None) splits.insert(items[std::size_t(i)].split);
         }
         c.crossSplit = splits.size() > 1;
         out.push_back(c);
     }
-    std::sort(out.begin(), out.end(), [](const DuplicateCluster &a, const DuplicateCluster &b) { return a.samples.front() < b.samples.front(); });
+    std::sort(out.begin(), out.end(), [](const DuplicateCluster &a, const DuplicateCluster &b) {
+        return a.samples.front() < b.samples.front();
+    });
     return out;
 }
 
@@ -81,7 +87,8 @@ bool sameClusters(const std::vector<DuplicateCluster> &a, const std::vector<Dupl
 {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a[i].samples != b[i].samples || a[i].exact != b[i].exact || a[i].crossSplit != b[i].crossSplit) return false;
+        if (a[i].samples != b[i].samples || a[i].exact != b[i].exact || a[i].crossSplit != b[i].crossSplit)
+            return false;
     }
     return true;
 }
@@ -91,22 +98,27 @@ quint64 flipBits(quint64 h, int bits, SeededRandom &rng)
     std::vector<int> positions(64);
     std::iota(positions.begin(), positions.end(), 0);
     rng.shuffle(positions);
-    for (int i = 0; i < bits; ++i) h ^= quint64(1) << positions[std::size_t(i)];
+    for (int i = 0; i < bits; ++i)
+        h ^= quint64(1) << positions[std::size_t(i)];
     return h;
 }
 
 QString clusterText(const DuplicateCluster &c)
 {
     QStringList parts;
-    for (int i : c.samples) parts.append(QString::number(i));
-    return QStringLiteral("{%1}%2%3").arg(parts.join(QLatin1Char(','))).arg(c.exact ? QStringLiteral(" exact") : QStringLiteral(" near"))
+    for (int i : c.samples)
+        parts.append(QString::number(i));
+    return QStringLiteral("{%1}%2%3")
+        .arg(parts.join(QLatin1Char(',')))
+        .arg(c.exact ? QStringLiteral(" exact") : QStringLiteral(" near"))
         .arg(c.crossSplit ? QStringLiteral(" cross") : QString());
 }
 
 QString reportText(const DuplicateReport &r)
 {
     QStringList parts;
-    for (const DuplicateCluster &c : r.clusters) parts.append(clusterText(c));
+    for (const DuplicateCluster &c : r.clusters)
+        parts.append(clusterText(c));
     return parts.join(QStringLiteral("; "));
 }
 
@@ -114,13 +126,15 @@ bool writeIdx(const QString &path, const std::vector<cv::Mat> &images)
 {
     QByteArray b;
     auto be32 = [&](quint32 v) {
-        for (int s = 24; s >= 0; s -= 8) b.append(char((v >> s) & 0xff));
+        for (int s = 24; s >= 0; s -= 8)
+            b.append(char((v >> s) & 0xff));
     };
     b.append('\0').append('\0').append('\x08').append('\x03');
     be32(quint32(images.size()));
     be32(28);
     be32(28);
-    for (const cv::Mat &m : images) b.append(reinterpret_cast<const char *>(m.data), 28 * 28);
+    for (const cv::Mat &m : images)
+        b.append(reinterpret_cast<const char *>(m.data), 28 * 28);
     return fopro::test::writeText(path, b);
 }
 
@@ -133,7 +147,8 @@ private:
     QTemporaryDir m_dir;
     DatasetIndex m_index;
 
-    void add(const QString &path, Split split, std::uint8_t flags = 0, SourceKind kind = SourceKind::File, int entry = 0)
+    void add(const QString &path, Split split, std::uint8_t flags = 0, SourceKind kind = SourceKind::File,
+             int entry = 0)
     {
         Sample s;
         s.path = path;
@@ -172,7 +187,8 @@ private Q_SLOTS:
         QVERIFY(QFile::copy(root + QStringLiteral("/g.png"), root + QStringLiteral("/g_copy.png")));
         for (int seed = 10; seed < 14; ++seed)
             QVERIFY(writeImage(root + QStringLiteral("/distinct%1.jpg").arg(seed), patternImage(256, 256, seed)));
-        QVERIFY(fopro::test::writeText(root + QStringLiteral("/broken.jpg"), QByteArray("\xFF\xD8\xFF not really a JPEG")));
+        QVERIFY(
+            fopro::test::writeText(root + QStringLiteral("/broken.jpg"), QByteArray("\xFF\xD8\xFF not really a JPEG")));
         QVERIFY(QFile::copy(root + QStringLiteral("/distinct10.jpg"), root + QStringLiteral("/excluded_copy.jpg")));
         // IDX: entries 0 and 2 identical, entry 1 different.
         cv::Mat e0(28, 28, CV_8UC1), e1(28, 28, CV_8UC1);
@@ -180,20 +196,20 @@ private Q_SLOTS:
         cv::randu(e1, 0, 256);
         QVERIFY(writeIdx(root + QStringLiteral("/images-idx3-ubyte"), {e0, e1, e0.clone()}));
 
-        add(QStringLiteral("a.png"), Split::Train);                 // 0  exact with 1
-        add(QStringLiteral("copies/a_copy.png"), Split::Train);     // 1
-        add(QStringLiteral("b.jpg"), Split::Train);                 // 2  near with 3 (resized, re-encoded)
-        add(QStringLiteral("b_resized.jpg"), Split::Train);         // 3
-        add(QStringLiteral("c.png"), Split::Test);                  // 4  near with 5 (brighter)
-        add(QStringLiteral("c_bright.png"), Split::Test);           // 5
-        add(QStringLiteral("g.png"), Split::Train);                 // 6  exact with 7, other split
-        add(QStringLiteral("g_copy.png"), Split::Test);             // 7
+        add(QStringLiteral("a.png"), Split::Train);             // 0  exact with 1
+        add(QStringLiteral("copies/a_copy.png"), Split::Train); // 1
+        add(QStringLiteral("b.jpg"), Split::Train);             // 2  near with 3 (resized, re-encoded)
+        add(QStringLiteral("b_resized.jpg"), Split::Train);     // 3
+        add(QStringLiteral("c.png"), Split::Test);              // 4  near with 5 (brighter)
+        add(QStringLiteral("c_bright.png"), Split::Test);       // 5
+        add(QStringLiteral("g.png"), Split::Train);             // 6  exact with 7, other split
+        add(QStringLiteral("g_copy.png"), Split::Test);         // 7
         for (int seed = 10; seed < 14; ++seed)
-            add(QStringLiteral("distinct%1.jpg").arg(seed), Split::Val); // 8..11 unmatched
-        add(QStringLiteral("broken.jpg"), Split::Train);            // 12 problem: undecodable
-        add(m_dir.filePath(QStringLiteral("nowhere.png")), Split::Train); // 13 problem: unreadable (absolute path)
+            add(QStringLiteral("distinct%1.jpg").arg(seed), Split::Val);      // 8..11 unmatched
+        add(QStringLiteral("broken.jpg"), Split::Train);                      // 12 problem: undecodable
+        add(m_dir.filePath(QStringLiteral("nowhere.png")), Split::Train);     // 13 problem: unreadable (absolute path)
         add(QStringLiteral("excluded_copy.jpg"), Split::Train, FlagExcluded); // 14 copy of 8, excluded
-        add(QStringLiteral("missing.png"), Split::Train, FlagMissing); // 15 skipped silently
+        add(QStringLiteral("missing.png"), Split::Train, FlagMissing);        // 15 skipped silently
         add(QStringLiteral("images-idx3-ubyte"), Split::Train, 0, SourceKind::IdxEntry, 0); // 16 exact with 18
         add(QStringLiteral("images-idx3-ubyte"), Split::Train, 0, SourceKind::IdxEntry, 1); // 17
         add(QStringLiteral("images-idx3-ubyte"), Split::Val, 0, SourceKind::IdxEntry, 2);   // 18 (other split)
@@ -215,10 +231,12 @@ private Q_SLOTS:
         QCOMPARE(perceptualHash(cv::Mat()), quint64(0));
         // Distinct patterns are far apart.
         std::vector<quint64> hashes;
-        for (int seed = 1; seed <= 30; ++seed) hashes.push_back(perceptualHash(patternImage(128, 128, seed)));
+        for (int seed = 1; seed <= 30; ++seed)
+            hashes.push_back(perceptualHash(patternImage(128, 128, seed)));
         int closest = 64;
         for (std::size_t i = 0; i < hashes.size(); ++i)
-            for (std::size_t j = i + 1; j < hashes.size(); ++j) closest = std::min(closest, hammingDistance(hashes[i], hashes[j]));
+            for (std::size_t j = i + 1; j < hashes.size(); ++j)
+                closest = std::min(closest, hammingDistance(hashes[i], hashes[j]));
         QVERIFY2(closest > 6, qPrintable(QString::number(closest)));
         QCOMPARE(hammingDistance(0, ~quint64(0)), 64);
         QCOMPARE(hammingDistance(0b1011, 0b0001), 2);
@@ -313,7 +331,8 @@ private Q_SLOTS:
         QVERIFY2(r.ok(), qPrintable(r.error().message()));
         QCOMPARE(r->samplesChecked, 17); // all but the excluded and the missing sample
         QCOMPARE(calls.load(), 17);
-        QCOMPARE(reportText(*r), QStringLiteral("{0,1} exact; {2,3} near; {4,5} near; {6,7} exact cross; {16,18} exact cross"));
+        QCOMPARE(reportText(*r),
+                 QStringLiteral("{0,1} exact; {2,3} near; {4,5} near; {6,7} exact cross; {16,18} exact cross"));
         QCOMPARE(r->exactClusters, 3);
         QCOMPARE(r->nearClusters, 2);
         QCOMPARE(r->crossSplitClusters, 2);
@@ -336,7 +355,8 @@ private Q_SLOTS:
         auto withExcluded = findDuplicates(m_index, o);
         QVERIFY(withExcluded.ok());
         QCOMPARE(withExcluded->samplesChecked, 18);
-        QVERIFY2(reportText(*withExcluded).contains(QStringLiteral("{8,14} exact cross")), qPrintable(reportText(*withExcluded)));
+        QVERIFY2(reportText(*withExcluded).contains(QStringLiteral("{8,14} exact cross")),
+                 qPrintable(reportText(*withExcluded)));
     }
 
     void exactOnly()

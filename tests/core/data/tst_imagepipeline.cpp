@@ -21,8 +21,16 @@
 
 // Readable QCOMPARE failures for OpenCV values (found by argument-dependent lookup).
 namespace cv {
-inline char *toString(const Vec3b &v) { return qstrdup(QByteArray("(" + QByteArray::number(v[0]) + "," + QByteArray::number(v[1]) + "," + QByteArray::number(v[2]) + ")").constData()); }
-inline char *toString(const Size &s) { return qstrdup(QByteArray(QByteArray::number(s.width) + "x" + QByteArray::number(s.height)).constData()); }
+inline char *toString(const Vec3b &v)
+{
+    return qstrdup(QByteArray("(" + QByteArray::number(v[0]) + "," + QByteArray::number(v[1]) + "," +
+                              QByteArray::number(v[2]) + ")")
+                       .constData());
+}
+inline char *toString(const Size &s)
+{
+    return qstrdup(QByteArray(QByteArray::number(s.width) + "x" + QByteArray::number(s.height)).constData());
+}
 } // namespace cv
 
 using namespace fopro;
@@ -49,9 +57,17 @@ double meanAbsDiff(const cv::Mat &a, const cv::Mat &b)
     return (m[0] + m[1] + m[2]) / 3.0;
 }
 
-bool isPipelineImage(const cv::Mat &m) { return !m.empty() && m.type() == CV_8UC3 && m.isContinuous() && m.u != nullptr; }
+bool isPipelineImage(const cv::Mat &m)
+{
+    return !m.empty() && m.type() == CV_8UC3 && m.isContinuous() && m.u != nullptr;
+}
 
-DatasetIndex indexAt(const QString &root) { DatasetIndex i; i.root = root; return i; }
+DatasetIndex indexAt(const QString &root)
+{
+    DatasetIndex i;
+    i.root = root;
+    return i;
+}
 
 Sample fileSample(const QString &path, int label = 0)
 {
@@ -240,7 +256,8 @@ void TestImagePipeline::nonAsciiFileName()
     QVERIFY(meanAbsDiff(*r, rgb) < 6.0); // JPEG of a textured image (quality 95), so nearly equal
 
     const DatasetIndex index = indexAt(path(QStringLiteral("Ördner_ü")));
-    const auto s = loadResized(index, fileSample(QStringLiteral("Läsion_é.jpg")), ResizeSpec{32, ResizePolicy::ShorterSideCrop});
+    const auto s =
+        loadResized(index, fileSample(QStringLiteral("Läsion_é.jpg")), ResizeSpec{32, ResizePolicy::ShorterSideCrop});
     QVERIFY2(s.ok(), qPrintable(s.error().message()));
     QCOMPARE(s->size(), cv::Size(32, 32));
 }
@@ -269,7 +286,8 @@ void TestImagePipeline::garbageJpegIsMalformed_data()
     QTest::newRow("text") << QByteArray("this is not an image at all, just some text\n") << int(ErrorCode::Malformed)
                           << QStringLiteral("not a decodable image");
     QTest::newRow("empty") << QByteArray() << int(ErrorCode::Malformed) << QStringLiteral("empty");
-    QTest::newRow("jpeg-header-only") << QByteArray("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 20)
+    QTest::newRow("jpeg-header-only") << QByteArray(
+                                             "\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 20)
                                       << int(ErrorCode::Malformed) << QStringLiteral("corrupt or truncated JPEG");
     QTest::newRow("gif") << QByteArray("GIF89a\x01\x00\x01\x00\x00\x00\x00;", 14) << int(ErrorCode::Unsupported)
                          << QStringLiteral("GIF");
@@ -299,7 +317,8 @@ void TestImagePipeline::idxEntryThroughLoadImage()
 {
     // A raw IDX image file: magic 0x00000803, 2 images of 2×3.
     QByteArray idx("\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x03", 16);
-    for (int i = 0; i < 12; ++i) idx.append(char(i * 20));
+    for (int i = 0; i < 12; ++i)
+        idx.append(char(i * 20));
     const QString file = path(QStringLiteral("images-idx3-ubyte"));
     QVERIFY(test::writeText(file, idx));
     Sample s;
@@ -416,8 +435,8 @@ void TestImagePipeline::cropKeepsTheCentre()
 void TestImagePipeline::interpolationByDirection()
 {
     // Shrinking by 2 uses INTER_AREA: each output pixel is the exact mean of a 2×2 block.
-    cv::Mat src = (cv::Mat_<cv::Vec3b>(2, 2) << cv::Vec3b(0, 0, 0), cv::Vec3b(100, 100, 100),
-                   cv::Vec3b(200, 200, 200), cv::Vec3b(100, 100, 100));
+    cv::Mat src = (cv::Mat_<cv::Vec3b>(2, 2) << cv::Vec3b(0, 0, 0), cv::Vec3b(100, 100, 100), cv::Vec3b(200, 200, 200),
+                   cv::Vec3b(100, 100, 100));
     const cv::Mat down = resizeImage(src, ResizeSpec{1, ResizePolicy::Stretch});
     QCOMPARE(down.at<cv::Vec3b>(0, 0), cv::Vec3b(100, 100, 100));
     // Enlarging uses INTER_LINEAR: same result as cv::resize with it.
@@ -497,7 +516,8 @@ void TestImagePipeline::reducedJpegMatchesFullDecode()
     QFETCH(int, height);
     QFETCH(ResizePolicy, policy);
     const QString name = QStringLiteral("photo_%1x%2.jpg").arg(width).arg(height);
-    if (!QFileInfo::exists(path(name))) QVERIFY(test::writeImage(path(name), fopro::test::photoLikeImage(width, height, width + height, false)));
+    if (!QFileInfo::exists(path(name)))
+        QVERIFY(test::writeImage(path(name), fopro::test::photoLikeImage(width, height, width + height, false)));
     const DatasetIndex index = indexAt(m_dir.path());
     const ResizeSpec spec{224, policy};
     const auto reduced = loadResized(index, fileSample(name), spec, LoadOptions{true});
@@ -517,8 +537,14 @@ void TestImagePipeline::reducedJpegMatchesFullDecode()
 // --- Cache ---------------------------------------------------------------------------------------
 
 namespace {
-ImageCache::Key key(const char *id, int size = 10) { return ImageCache::Key{QString::fromLatin1(id), ResizeSpec{size, ResizePolicy::ShorterSideCrop}}; }
-cv::Mat tile(int v) { return cv::Mat(10, 10, CV_8UC3, cv::Scalar::all(v)); } // 300 bytes
+ImageCache::Key key(const char *id, int size = 10)
+{
+    return ImageCache::Key{QString::fromLatin1(id), ResizeSpec{size, ResizePolicy::ShorterSideCrop}};
+}
+cv::Mat tile(int v)
+{
+    return cv::Mat(10, 10, CV_8UC3, cv::Scalar::all(v));
+} // 300 bytes
 } // namespace
 
 void TestImagePipeline::cacheRespectsByteCapLru()
@@ -640,10 +666,14 @@ void TestImagePipeline::corruptedDiskEntryIgnoredAndDeleted()
     QFile f(file);
     QVERIFY(f.open(QIODevice::ReadWrite));
     QByteArray bytes = f.readAll();
-    if (damage == QLatin1String("flip")) bytes[bytes.size() - 10] = char(bytes[bytes.size() - 10] ^ 0x40);
-    else if (damage == QLatin1String("truncate")) bytes.chop(100);
-    else if (damage == QLatin1String("garbage")) bytes = QByteArray(bytes.size(), 'x');
-    else bytes.clear();
+    if (damage == QLatin1String("flip"))
+        bytes[bytes.size() - 10] = char(bytes[bytes.size() - 10] ^ 0x40);
+    else if (damage == QLatin1String("truncate"))
+        bytes.chop(100);
+    else if (damage == QLatin1String("garbage"))
+        bytes = QByteArray(bytes.size(), 'x');
+    else
+        bytes.clear();
     f.resize(0);
     f.seek(0);
     f.write(bytes);
@@ -709,7 +739,8 @@ void TestImagePipeline::cacheIsThreadSafe()
                 }
             }
         });
-    for (auto &th : threads) th.join();
+    for (auto &th : threads)
+        th.join();
     QCOMPARE(wrongPixels.load(), 0);
     QVERIFY(cache.bytesUsed() <= 3000);
     QCOMPARE(cache.bytesUsed(), qint64(cache.count()) * 300);
@@ -727,8 +758,11 @@ DatasetIndex colourDataset(const QString &root, int n, int missingAt, int garbag
     DatasetIndex index = indexAt(root);
     for (int i = 0; i < n; ++i) {
         const QString name = QStringLiteral("img_%1.png").arg(i, 3, 10, QLatin1Char('0'));
-        if (i == garbageAt) fopro::test::writeText(root + QLatin1Char('/') + name, "garbage");
-        else if (i != missingAt) fopro::test::writeImage(root + QLatin1Char('/') + name, cv::Mat(12, 20, CV_8UC3, cv::Scalar(i, 255 - i, 7)));
+        if (i == garbageAt)
+            fopro::test::writeText(root + QLatin1Char('/') + name, "garbage");
+        else if (i != missingAt)
+            fopro::test::writeImage(root + QLatin1Char('/') + name,
+                                    cv::Mat(12, 20, CV_8UC3, cv::Scalar(i, 255 - i, 7)));
         index.samples.push_back(fileSample(name, i % 3));
     }
     return index;
@@ -740,9 +774,10 @@ void TestImagePipeline::decodeManyPreservesOrderAndReportsErrors()
 {
     const DatasetIndex index = colourDataset(path(QStringLiteral("pool-order")), 40, 3, 7);
     std::vector<int> order;
-    for (int i = 39; i >= 0; --i) order.push_back(i); // reversed, to see that results follow it
-    order.push_back(1000);                            // out of range
-    order.push_back(5);                               // duplicates are fine
+    for (int i = 39; i >= 0; --i)
+        order.push_back(i); // reversed, to see that results follow it
+    order.push_back(1000);  // out of range
+    order.push_back(5);     // duplicates are fine
 
     DecodePool pool(2);
     QCOMPARE(pool.threadCount(), 2);
@@ -785,7 +820,8 @@ void TestImagePipeline::decodeManyUsesCache()
     QCOMPARE(cache.count(), 10);
     const auto second = pool.decodeMany(index, all, spec, &cache);
     QCOMPARE(cache.hits(), qint64(10));
-    for (int i = 0; i < 10; ++i) QCOMPARE(cv::norm(*first[std::size_t(i)], *second[std::size_t(i)], cv::NORM_INF), 0.0);
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(cv::norm(*first[std::size_t(i)], *second[std::size_t(i)], cv::NORM_INF), 0.0);
 }
 
 void TestImagePipeline::decodeManyCancelStopsEarly()
@@ -804,7 +840,8 @@ void TestImagePipeline::decodeManyCancelStopsEarly()
         });
         int decoded = 0, cancelled = 0;
         for (const auto &r : results) {
-            if (r.ok()) ++decoded;
+            if (r.ok())
+                ++decoded;
             else if (r.error().code == ErrorCode::Cancelled) {
                 ++cancelled;
                 QVERIFY(r.error().file.contains(QStringLiteral("img_"))); // names the file not decoded
@@ -814,7 +851,8 @@ void TestImagePipeline::decodeManyCancelStopsEarly()
         QVERIFY2(decoded >= 5 && decoded <= 5 + (threads - 1), qPrintable(QString::number(decoded)));
         QCOMPARE(decoded + cancelled, 40);
         // The finished ones are the first positions: items start in order.
-        for (int k = 0; k < 5; ++k) QVERIFY(results[std::size_t(k)].ok());
+        for (int k = 0; k < 5; ++k)
+            QVERIFY(results[std::size_t(k)].ok());
     }
 
     // Cancelled before the start: nothing is decoded.
@@ -824,7 +862,8 @@ void TestImagePipeline::decodeManyCancelStopsEarly()
     ImageCache cache(1 << 20);
     const auto none = pool.decodeMany(index, all, spec, &cache, &token);
     QCOMPARE(none.size(), std::size_t(40));
-    for (const auto &r : none) QCOMPARE(r.error().code, ErrorCode::Cancelled);
+    for (const auto &r : none)
+        QCOMPARE(r.error().code, ErrorCode::Cancelled);
     QCOMPARE(cache.misses() + cache.hits(), qint64(0));
 }
 
@@ -867,7 +906,8 @@ void TestImagePipeline::requestDeliversAndCancelDropsStale()
             release.acquire();
         });
         QVERIFY(started.tryAcquire(1, 10000));
-        for (int i = 1; i <= 2; ++i) pool.request(&index, i, spec, [&](int, Result<cv::Mat>) { ++calls; });
+        for (int i = 1; i <= 2; ++i)
+            pool.request(&index, i, spec, [&](int, Result<cv::Mat>) { ++calls; });
         QCOMPARE(pool.pendingCount(), 3);
         pool.cancelPending();
         release.release();
@@ -877,7 +917,9 @@ void TestImagePipeline::requestDeliversAndCancelDropsStale()
         QCOMPARE(cache.misses(), qint64(1)); // the stale ones were not even decoded
 
         // Requests made after the cancel are served again.
-        pool.request(&index, 4, spec, [&](int i, Result<cv::Mat> r) { if (i == 4 && r.ok()) ++calls; });
+        pool.request(&index, 4, spec, [&](int i, Result<cv::Mat> r) {
+            if (i == 4 && r.ok()) ++calls;
+        });
         pool.waitForDone();
         QCOMPARE(calls.load(), 2);
     }
@@ -887,7 +929,8 @@ void TestImagePipeline::requestDeliversAndCancelDropsStale()
         std::atomic<int> calls{0};
         {
             DecodePool pool(1);
-            for (int i = 0; i < 11; ++i) pool.request(&index, i, spec, [&](int, Result<cv::Mat>) { ++calls; });
+            for (int i = 0; i < 11; ++i)
+                pool.request(&index, i, spec, [&](int, Result<cv::Mat>) { ++calls; });
         }
         QVERIFY(calls.load() <= 11);
     }

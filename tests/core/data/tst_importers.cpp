@@ -50,7 +50,8 @@ QByteArray idx(quint8 ndims, const std::vector<quint32> &dims, const QByteArray 
     QByteArray b;
     b.append(char(0)).append(char(0)).append(char(8)).append(char(ndims));
     for (quint32 d : dims)
-        for (int s = 24; s >= 0; s -= 8) b.append(char((d >> s) & 0xff));
+        for (int s = 24; s >= 0; s -= 8)
+            b.append(char((d >> s) & 0xff));
     return b + data;
 }
 
@@ -64,7 +65,10 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const QString root = tmp.filePath(QStringLiteral("hyper-kvasir"));
         const QString li = root + QStringLiteral("/labeled-images");
-        struct C { QString dir; int n; };
+        struct C {
+            QString dir;
+            int n;
+        };
         const std::vector<C> classes = {{QStringLiteral("lower-gi-tract/pathological-findings/polyps"), 4},
                                         {QStringLiteral("lower-gi-tract/anatomical-landmarks/cecum"), 3},
                                         {QStringLiteral("upper-gi-tract/anatomical-landmarks/z-line"), 2}};
@@ -73,13 +77,15 @@ private Q_SLOTS:
         for (const C &c : classes)
             for (int i = 0; i < c.n; ++i) {
                 const QString stem = QStringLiteral("%1-%2").arg(QFileInfo(c.dir).fileName()).arg(i);
-                QVERIFY(writeImage(li + QLatin1Char('/') + c.dir + QLatin1Char('/') + stem + QStringLiteral(".jpg"), patternImage(40, 30, seed++)));
-                csv += stem.toUtf8() + (c.dir.startsWith(QLatin1String("lower")) ? ",Lower GI," : ",Upper GI,") + QFileInfo(c.dir).fileName().toUtf8()
-                    + "," + c.dir.section(QLatin1Char('/'), 1, 1).toUtf8() + "\n";
+                QVERIFY(writeImage(li + QLatin1Char('/') + c.dir + QLatin1Char('/') + stem + QStringLiteral(".jpg"),
+                                   patternImage(40, 30, seed++)));
+                csv += stem.toUtf8() + (c.dir.startsWith(QLatin1String("lower")) ? ",Lower GI," : ",Upper GI,") +
+                       QFileInfo(c.dir).fileName().toUtf8() + "," + c.dir.section(QLatin1Char('/'), 1, 1).toUtf8() +
+                       "\n";
             }
         csv += "ghost-image,Lower GI,polyps,pathological-findings\n";
         QVERIFY(writeText(li + QStringLiteral("/image-labels.csv"), csv));
-        QVERIFY(writeImage(li + QStringLiteral("/stray.png"), patternImage(10, 10, 99)));        // not in a class folder
+        QVERIFY(writeImage(li + QStringLiteral("/stray.png"), patternImage(10, 10, 99))); // not in a class folder
         QVERIFY(writeText(li + QStringLiteral("/upper-gi-tract/anatomical-landmarks/z-line/empty.jpg"), QByteArray()));
 
         for (const QString &path : {root, li}) {
@@ -89,7 +95,8 @@ private Q_SLOTS:
             auto r = importDataset(path);
             QVERIFY2(r.ok(), qPrintable(r.error().message()));
             const DatasetIndex &d = r->index;
-            QCOMPARE(d.classes, (QStringList{QStringLiteral("cecum"), QStringLiteral("polyps"), QStringLiteral("z-line")}));
+            QCOMPARE(d.classes,
+                     (QStringList{QStringLiteral("cecum"), QStringLiteral("polyps"), QStringLiteral("z-line")}));
             QCOMPARE(countOf(d, QStringLiteral("polyps")), 4);
             QCOMPARE(countOf(d, QStringLiteral("cecum")), 3);
             QCOMPARE(countOf(d, QStringLiteral("z-line")), 2);
@@ -123,24 +130,31 @@ private Q_SLOTS:
         QByteArray gt = "image,MEL,NV,BCC,AK,BKL,DF,VASC,SCC,UNK\n";
         QByteArray meta = "image,age_approx,anatom_site_general,lesion_id,sex\n";
         // 6 images: labels MEL, NV, NV, BCC, SCC, DF; two of them share lesion L1.
-        const std::vector<std::pair<QString, int>> rows = {{"ISIC_0000000", 0}, {"ISIC_0000001", 1}, {"ISIC_0000002", 1},
-                                                           {"ISIC_0000003", 2}, {"ISIC_0000004_downsampled", 7}, {"ISIC_0000005", 5}};
+        const std::vector<std::pair<QString, int>> rows = {{"ISIC_0000000", 0},
+                                                           {"ISIC_0000001", 1},
+                                                           {"ISIC_0000002", 1},
+                                                           {"ISIC_0000003", 2},
+                                                           {"ISIC_0000004_downsampled", 7},
+                                                           {"ISIC_0000005", 5}};
         int k = 0;
         for (const auto &[name, label] : rows) {
             QByteArray line = name.toUtf8();
-            for (int c = 0; c < 9; ++c) line += c == label ? ",1.0" : ",0.0";
+            for (int c = 0; c < 9; ++c)
+                line += c == label ? ",1.0" : ",0.0";
             gt += line + "\n";
             meta += name.toUtf8() + ",55,anterior torso," + (k < 2 ? "L1" : "L" + QByteArray::number(k)) + ",female\n";
-            QVERIFY(writeImage(root + QStringLiteral("/ISIC_2019_Training_Input/") + name + QStringLiteral(".jpg"), patternImage(20, 20, k)));
+            QVERIFY(writeImage(root + QStringLiteral("/ISIC_2019_Training_Input/") + name + QStringLiteral(".jpg"),
+                               patternImage(20, 20, k)));
             ++k;
         }
-        gt += "ISIC_0000099,0.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n";  // image file absent
-        gt += "ISIC_0000100,1.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n";  // two classes
+        gt += "ISIC_0000099,0.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n"; // image file absent
+        gt += "ISIC_0000100,1.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n"; // two classes
         QVERIFY(writeText(root + QStringLiteral("/ISIC_2019_Training_GroundTruth.csv"), gt));
         QVERIFY(writeText(root + QStringLiteral("/ISIC_2019_Training_Metadata.csv"), meta));
 
         QCOMPARE(detectImporter(root)->id(), QStringLiteral("isic2019"));
-        QCOMPARE(detectImporter(root + QStringLiteral("/ISIC_2019_Training_GroundTruth.csv"))->id(), QStringLiteral("isic2019"));
+        QCOMPARE(detectImporter(root + QStringLiteral("/ISIC_2019_Training_GroundTruth.csv"))->id(),
+                 QStringLiteral("isic2019"));
         auto r = importDataset(root);
         QVERIFY2(r.ok(), qPrintable(r.error().message()));
         const DatasetIndex &d = r->index;
@@ -168,11 +182,15 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         const QString root = tmp.path();
-        QVERIFY(writeText(root + QStringLiteral("/splits/train_skin2_0.005.csv"), "image,finding_name,finding\nISIC_1,1,0\nISIC_2,0,1\nISIC_3,5,7\n"));
-        QVERIFY(writeText(root + QStringLiteral("/splits/val_skin2_0.005.csv"), "image,finding_name,finding\nISIC_4,1,0\n"));
-        QVERIFY(writeText(root + QStringLiteral("/splits/test_skin2_0.005.csv"), "image,finding_name,finding\nISIC_5,2,2\nISIC_6,3,3\nISIC_1,1,0\n"));
+        QVERIFY(writeText(root + QStringLiteral("/splits/train_skin2_0.005.csv"),
+                          "image,finding_name,finding\nISIC_1,1,0\nISIC_2,0,1\nISIC_3,5,7\n"));
+        QVERIFY(writeText(root + QStringLiteral("/splits/val_skin2_0.005.csv"),
+                          "image,finding_name,finding\nISIC_4,1,0\n"));
+        QVERIFY(writeText(root + QStringLiteral("/splits/test_skin2_0.005.csv"),
+                          "image,finding_name,finding\nISIC_5,2,2\nISIC_6,3,3\nISIC_1,1,0\n"));
         for (int i = 1; i <= 6; ++i)
-            QVERIFY(writeImage(root + QStringLiteral("/ISIC_2019_Training_Input/ISIC_%1.jpg").arg(i), patternImage(8, 8, i)));
+            QVERIFY(writeImage(root + QStringLiteral("/ISIC_2019_Training_Input/ISIC_%1.jpg").arg(i),
+                               patternImage(8, 8, i)));
         const QString file = root + QStringLiteral("/splits/val_skin2_0.005.csv");
         QCOMPARE(detectImporter(file)->id(), QStringLiteral("isic2019lt"));
         auto r = importDataset(file);
@@ -184,7 +202,8 @@ private Q_SLOTS:
         QCOMPARE(countOf(d, QStringLiteral("NV"), Split::Val), 1);
         QVERIFY(QFileInfo::exists(d.absolutePath(d.samples.front())));
         QVERIFY(hasProblem(*r, QStringLiteral("test_skin2_0.005.csv:4"), QStringLiteral("already in the train split")));
-        QVERIFY(hasProblem(*r, QStringLiteral("test_skin2_0.005.csv:3"), QStringLiteral("disagrees with finding_name")));
+        QVERIFY(
+            hasProblem(*r, QStringLiteral("test_skin2_0.005.csv:3"), QStringLiteral("disagrees with finding_name")));
         QCOMPARE(d.info.value(QStringLiteral("fold")).toInt(), 2);
     }
 
@@ -207,7 +226,8 @@ private Q_SLOTS:
             auto r = importDataset(dir + QStringLiteral("/train_skin%1_%2.csv").arg(fold).arg(factor));
             QVERIFY2(r.ok(), qPrintable(r.error().message()));
             const DatasetIndex &d = r->index;
-            const auto tr = d.classCounts(Split::Train), va = d.classCounts(Split::Val), te = d.classCounts(Split::Test);
+            const auto tr = d.classCounts(Split::Train), va = d.classCounts(Split::Val),
+                       te = d.classCounts(Split::Test);
             for (int c = 0; c < 8; ++c) {
                 QCOMPARE(tr[std::size_t(c)], train[c]);
                 QCOMPARE(va[std::size_t(c)], 50);
@@ -225,13 +245,18 @@ private Q_SLOTS:
         const QString root = tmp.path();
         QByteArray meta = "lesion_id,image_id,dx,dx_type,age,sex,localization\n";
         const std::vector<std::tuple<QString, QString, QString>> rows = {
-            {"HAM_0000118", "ISIC_0027419", "bkl"}, {"HAM_0000118", "ISIC_0025030", "bkl"}, {"HAM_0002730", "ISIC_0026769", "mel"},
-            {"HAM_0001466", "ISIC_0031633", "nv"},  {"HAM_0001466", "ISIC_0027850", "nv"},  {"HAM_0002761", "ISIC_0029176", "df"}};
+            {"HAM_0000118", "ISIC_0027419", "bkl"}, {"HAM_0000118", "ISIC_0025030", "bkl"},
+            {"HAM_0002730", "ISIC_0026769", "mel"}, {"HAM_0001466", "ISIC_0031633", "nv"},
+            {"HAM_0001466", "ISIC_0027850", "nv"},  {"HAM_0002761", "ISIC_0029176", "df"}};
         int k = 0;
         for (const auto &[lesion, image, dx] : rows) {
-            meta += (lesion + QLatin1Char(',') + image + QLatin1Char(',') + dx + QStringLiteral(",histo,80.0,male,scalp\n")).toUtf8();
-            const QString part = k % 2 ? QStringLiteral("HAM10000_images_part_2") : QStringLiteral("HAM10000_images_part_1");
-            QVERIFY(writeImage(root + QLatin1Char('/') + part + QLatin1Char('/') + image + QStringLiteral(".jpg"), patternImage(12, 9, k)));
+            meta +=
+                (lesion + QLatin1Char(',') + image + QLatin1Char(',') + dx + QStringLiteral(",histo,80.0,male,scalp\n"))
+                    .toUtf8();
+            const QString part =
+                k % 2 ? QStringLiteral("HAM10000_images_part_2") : QStringLiteral("HAM10000_images_part_1");
+            QVERIFY(writeImage(root + QLatin1Char('/') + part + QLatin1Char('/') + image + QStringLiteral(".jpg"),
+                               patternImage(12, 9, k)));
             ++k;
         }
         meta += "HAM_9999999,ISIC_9999999,vasc,histo,50.0,female,back\n";
@@ -259,7 +284,8 @@ private Q_SLOTS:
         QVERIFY(writeImage(root + QStringLiteral("/img/c.jpg"), patternImage(10, 10, 3)));
         const QString abs = root + QStringLiteral("/elsewhere/d.jpg");
         QVERIFY(writeImage(abs, patternImage(10, 10, 4)));
-        QByteArray csv = "\xEF\xBB\xBF" "Image_Path,Diagnosis,Patient_ID,Split,age\r\n";
+        QByteArray csv = "\xEF\xBB\xBF"
+                         "Image_Path,Diagnosis,Patient_ID,Split,age\r\n";
         csv += QStringLiteral("img/Läsion é.jpg,melanoma,P1,train,40\r\n").toUtf8();
         csv += "\"img/a, b.png\",nevus,P1,train,41\r\n";
         csv += "img/c.jpg,nevus,P2,test,\r\n";
@@ -320,9 +346,13 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         // 3 images of 2×2, labels 2, 0, 2; gzip-compressed images and raw labels.
-        const QByteArray pixels("\x00\x10\x20\x30" "\x40\x50\x60\x70" "\x80\x90\xa0\xb0", 12);
+        const QByteArray pixels("\x00\x10\x20\x30"
+                                "\x40\x50\x60\x70"
+                                "\x80\x90\xa0\xb0",
+                                12);
         QVERIFY(writeText(tmp.filePath(QStringLiteral("train-images-idx3-ubyte.gz")), gzip(idx(3, {3, 2, 2}, pixels))));
-        QVERIFY(writeText(tmp.filePath(QStringLiteral("train-labels-idx1-ubyte")), idx(1, {3}, QByteArray("\x02\x00\x02", 3))));
+        QVERIFY(writeText(tmp.filePath(QStringLiteral("train-labels-idx1-ubyte")),
+                          idx(1, {3}, QByteArray("\x02\x00\x02", 3))));
         QCOMPARE(detectImporter(tmp.path())->id(), QStringLiteral("idx"));
         auto r = importDataset(tmp.path());
         QVERIFY2(r.ok(), qPrintable(r.error().message()));
@@ -345,7 +375,8 @@ private Q_SLOTS:
         QVERIFY(bad.error().detail.contains(QLatin1String("truncated")));
         QTemporaryDir tmp2;
         QVERIFY(writeText(tmp2.filePath(QStringLiteral("t10k-images-idx3-ubyte")), idx(3, {3, 2, 2}, pixels)));
-        QVERIFY(writeText(tmp2.filePath(QStringLiteral("t10k-labels-idx1-ubyte")), idx(1, {2}, QByteArray("\x01\x01", 2))));
+        QVERIFY(
+            writeText(tmp2.filePath(QStringLiteral("t10k-labels-idx1-ubyte")), idx(1, {2}, QByteArray("\x01\x01", 2))));
         r = importDataset(tmp2.path());
         QVERIFY(!r);
         QVERIFY(r.error().file.endsWith(QLatin1String("t10k-labels-idx1-ubyte")));

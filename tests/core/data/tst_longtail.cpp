@@ -18,14 +18,14 @@ using namespace fopro::data;
 namespace {
 
 // ISIC 2019 class totals, in the ground-truth column order (MEL, NV, BCC, AK, BKL, DF, VASC, SCC).
-const QStringList kIsicClasses = {QStringLiteral("MEL"), QStringLiteral("NV"), QStringLiteral("BCC"),
-                                  QStringLiteral("AK"), QStringLiteral("BKL"), QStringLiteral("DF"),
+const QStringList kIsicClasses = {QStringLiteral("MEL"),  QStringLiteral("NV"),  QStringLiteral("BCC"),
+                                  QStringLiteral("AK"),   QStringLiteral("BKL"), QStringLiteral("DF"),
                                   QStringLiteral("VASC"), QStringLiteral("SCC")};
 const std::vector<int> kIsicTotals = {4522, 12875, 3323, 867, 2624, 239, 253, 628};
 // The same sizes ranked by frequency: NV, MEL, BCC, BKL, AK, SCC, VASC, DF (the `finding` order).
 const std::vector<int> kIsicRanked = {12875, 4522, 3323, 2624, 867, 628, 253, 239};
-const QStringList kIsicRankedNames = {QStringLiteral("NV"), QStringLiteral("MEL"), QStringLiteral("BCC"),
-                                      QStringLiteral("BKL"), QStringLiteral("AK"), QStringLiteral("SCC"),
+const QStringList kIsicRankedNames = {QStringLiteral("NV"),   QStringLiteral("MEL"), QStringLiteral("BCC"),
+                                      QStringLiteral("BKL"),  QStringLiteral("AK"),  QStringLiteral("SCC"),
                                       QStringLiteral("VASC"), QStringLiteral("DF")};
 
 // The published training counts per class (ranked order) for each factor.
@@ -35,7 +35,10 @@ std::vector<int> publishedCounts(double factor)
     if (factor == 0.005) return {12725, 4372, 2833, 1329, 623, 292, 103, 64};
     return {12725, 4372, 2180, 897, 369, 152, 62, 25};
 }
-int publishedTotal(double factor) { return factor == 0.01 ? 23445 : factor == 0.005 ? 22341 : 20782; }
+int publishedTotal(double factor)
+{
+    return factor == 0.01 ? 23445 : factor == 0.005 ? 22341 : 20782;
+}
 
 DatasetIndex indexWithCounts(const std::vector<int> &counts, const QStringList &names = {})
 {
@@ -56,14 +59,16 @@ DatasetIndex indexWithCounts(const std::vector<int> &counts, const QStringList &
 std::map<Split, std::vector<int>> countsBySplit(const DatasetIndex &d)
 {
     std::map<Split, std::vector<int>> out;
-    for (Split s : {Split::None, Split::Train, Split::Val, Split::Test}) out[s] = d.classCounts(s);
+    for (Split s : {Split::None, Split::Train, Split::Val, Split::Test})
+        out[s] = d.classCounts(s);
     return out;
 }
 
 QStringList ids(const DatasetIndex &d)
 {
     QStringList out;
-    for (const Sample &s : d.samples) out.append(s.id() + QLatin1Char('@') + splitName(s.split));
+    for (const Sample &s : d.samples)
+        out.append(s.id() + QLatin1Char('@') + splitName(s.split));
     return out;
 }
 
@@ -86,7 +91,8 @@ private Q_SLOTS:
         const std::vector<int> got = longTailTargetCounts(kIsicRanked, factor, 150);
         QCOMPARE(got, publishedCounts(factor));
         int total = 0;
-        for (int n : got) total += n;
+        for (int n : got)
+            total += n;
         QCOMPARE(total, publishedTotal(factor));
     }
 
@@ -116,10 +122,12 @@ private Q_SLOTS:
                 for (const QStringList &row : table->rows) {
                     bool ok = false;
                     const int label = row[col].toInt(&ok);
-                    QVERIFY2(ok && label >= 0 && label < 8, qPrintable(file + QStringLiteral(": bad label ") + row[col]));
+                    QVERIFY2(ok && label >= 0 && label < 8,
+                             qPrintable(file + QStringLiteral(": bad label ") + row[col]));
                     ++counts[std::size_t(label)];
                     // An image is in one of train/val/test only.
-                    QVERIFY2(seen.insert(row[imageCol]).second, qPrintable(row[imageCol] + QStringLiteral(" twice in fold ") + suffix));
+                    QVERIFY2(seen.insert(row[imageCol]).second,
+                             qPrintable(row[imageCol] + QStringLiteral(" twice in fold ") + suffix));
                 }
                 QCOMPARE(counts, want);
             }
@@ -189,7 +197,8 @@ private Q_SLOTS:
         DatasetIndex d = indexWithCounts({10, 4});
         d.samples[0].set(FlagExcluded, true);
         d.samples[1].set(FlagMissing, true);
-        for (std::size_t i = 0; i < d.samples.size(); ++i) d.samples[i].split = i % 2 ? Split::Test : Split::Train;
+        for (std::size_t i = 0; i < d.samples.size(); ++i)
+            d.samples[i].split = i % 2 ? Split::Test : Split::Train;
         const LongTailSummary all = summarizeLongTail(d, {});
         QCOMPARE(all.total, 12);
         QCOMPARE(all.sorted[0].count, 8);
@@ -232,10 +241,12 @@ private Q_SLOTS:
         QVERIFY(lt->info.contains(QStringLiteral("longTail")));
         // Samples keep their original order and identity.
         QStringList kept;
-        for (const Sample &s : lt->samples) kept.append(s.path);
+        for (const Sample &s : lt->samples)
+            kept.append(s.path);
         QStringList sortedByOrigin = kept;
         std::map<QString, int> position;
-        for (int i = 0; i < int(full.samples.size()); ++i) position[full.samples[std::size_t(i)].path] = i;
+        for (int i = 0; i < int(full.samples.size()); ++i)
+            position[full.samples[std::size_t(i)].path] = i;
         std::sort(sortedByOrigin.begin(), sortedByOrigin.end(),
                   [&](const QString &a, const QString &b) { return position[a] < position[b]; });
         QCOMPARE(kept, sortedByOrigin);
@@ -264,7 +275,8 @@ private Q_SLOTS:
 
     void makeLongTailErrors()
     {
-        const DatasetIndex d = indexWithCounts({50, 30, 12}, {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("rare")});
+        const DatasetIndex d =
+            indexWithCounts({50, 30, 12}, {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("rare")});
         for (double f : {0.0, -0.5, 1.5, std::numeric_limits<double>::quiet_NaN()}) {
             LongTailOptions o;
             o.factor = f;
@@ -329,15 +341,20 @@ private Q_SLOTS:
         QCOMPARE(lt->classCounts(Split::Test), std::vector<int>(5, 9));
         // Held-out groups are not in train (findGroupLeaks covers it; double-check directly).
         std::map<QString, std::set<Split>> splitsOfGroup;
-        for (const Sample &s : lt->samples) splitsOfGroup[s.effectiveGroup()].insert(s.split);
-        for (const auto &[g, splits] : splitsOfGroup) QVERIFY2(splits.size() == 1, qPrintable(g));
+        for (const Sample &s : lt->samples)
+            splitsOfGroup[s.effectiveGroup()].insert(s.split);
+        for (const auto &[g, splits] : splitsOfGroup)
+            QVERIFY2(splits.size() == 1, qPrintable(g));
         // Train counts never exceed the rule.
         std::vector<int> pool(5, 0);
-        for (const Sample &s : d.samples) ++pool[std::size_t(s.label)];
+        for (const Sample &s : d.samples)
+            ++pool[std::size_t(s.label)];
         std::vector<int> order = {0, 1, 2, 3, 4};
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return pool[std::size_t(a)] > pool[std::size_t(b)]; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int a, int b) { return pool[std::size_t(a)] > pool[std::size_t(b)]; });
         std::vector<int> ranked;
-        for (int c : order) ranked.push_back(pool[std::size_t(c)]);
+        for (int c : order)
+            ranked.push_back(pool[std::size_t(c)]);
         const std::vector<int> targets = longTailTargetCounts(ranked, 0.05, 15);
         const std::vector<int> train = lt->classCounts(Split::Train);
         for (int r = 0; r < 5; ++r) {
@@ -378,7 +395,8 @@ private Q_SLOTS:
         QCOMPARE(lt->classCounts(Split::None), std::vector<int>(3, 0));
         // 79 * 0.1^(i/2): 79, 24 (24.98), 7 (7.9).
         QCOMPARE(lt->classCounts(Split::Train), (std::vector<int>{79, 24, 7}));
-        for (const Sample &s : lt->samples) QVERIFY(!s.has(FlagExcluded));
+        for (const Sample &s : lt->samples)
+            QVERIFY(!s.has(FlagExcluded));
         // Val/test records are kept unchanged.
         int kept = 0;
         for (const Sample &s : lt->samples)
@@ -391,7 +409,8 @@ private Q_SLOTS:
         DatasetIndex d = indexWithCounts({10, 4, 0, 3});
         d.samples[0].set(FlagExcluded, true);
         d.samples[1].set(FlagMissing, true);
-        for (std::size_t i = 0; i < d.samples.size(); ++i) d.samples[i].split = i % 3 == 0 ? Split::Train : i % 3 == 1 ? Split::Val : Split::None;
+        for (std::size_t i = 0; i < d.samples.size(); ++i)
+            d.samples[i].split = i % 3 == 0 ? Split::Train : i % 3 == 1 ? Split::Val : Split::None;
         Sample unlabelled;
         unlabelled.path = QStringLiteral("x.png");
         d.samples.push_back(unlabelled); // counted nowhere

@@ -51,14 +51,16 @@ DatasetIndex groupedDataset(const std::vector<int> &sizes, int maxGroup, int mix
     }
     // Shuffle the records so groups are not contiguous, then exclude a few.
     rng.shuffle(d.samples);
-    for (std::size_t i = 0; i < d.samples.size(); i += 97) d.samples[i].set(FlagExcluded, true);
+    for (std::size_t i = 0; i < d.samples.size(); i += 97)
+        d.samples[i].set(FlagExcluded, true);
     return d;
 }
 
 std::vector<Split> splitsOf(const DatasetIndex &d)
 {
     std::vector<Split> out;
-    for (const Sample &s : d.samples) out.push_back(s.split);
+    for (const Sample &s : d.samples)
+        out.push_back(s.split);
     return out;
 }
 
@@ -69,7 +71,8 @@ std::vector<int> groupsPerClass(const DatasetIndex &d)
     for (const Sample &s : d.samples)
         if (DatasetIndex::isActive(s)) g[std::size_t(s.label)].insert(s.effectiveGroup());
     std::vector<int> out;
-    for (const auto &set : g) out.push_back(int(set.size()));
+    for (const auto &set : g)
+        out.push_back(int(set.size()));
     return out;
 }
 
@@ -79,13 +82,29 @@ struct HkClass {
 };
 // HyperKvasir's labelled classes and image counts (10,662 in all), listed out of alphabetical order.
 const HkClass kHyperKvasir[] = {
-    {"bbps-2-3", 1148}, {"polyps", 1028}, {"cecum", 1009}, {"dyed-lifted-polyps", 1002},
-    {"pylorus", 999}, {"dyed-resection-margins", 989}, {"z-line", 932}, {"retroflex-stomach", 764},
-    {"bbps-0-1", 646}, {"ulcerative-colitis-grade-2", 443}, {"esophagitis-a", 403},
-    {"retroflex-rectum", 391}, {"esophagitis-b-d", 260}, {"ulcerative-colitis-grade-1", 201},
-    {"ulcerative-colitis-grade-3", 133}, {"impacted-stool", 131}, {"barretts-short-segment", 53},
-    {"barretts", 41}, {"ulcerative-colitis-grade-0-1", 35}, {"ulcerative-colitis-grade-2-3", 28},
-    {"ulcerative-colitis-grade-1-2", 11}, {"ileum", 9}, {"hemorrhoids", 6},
+    {"bbps-2-3", 1148},
+    {"polyps", 1028},
+    {"cecum", 1009},
+    {"dyed-lifted-polyps", 1002},
+    {"pylorus", 999},
+    {"dyed-resection-margins", 989},
+    {"z-line", 932},
+    {"retroflex-stomach", 764},
+    {"bbps-0-1", 646},
+    {"ulcerative-colitis-grade-2", 443},
+    {"esophagitis-a", 403},
+    {"retroflex-rectum", 391},
+    {"esophagitis-b-d", 260},
+    {"ulcerative-colitis-grade-1", 201},
+    {"ulcerative-colitis-grade-3", 133},
+    {"impacted-stool", 131},
+    {"barretts-short-segment", 53},
+    {"barretts", 41},
+    {"ulcerative-colitis-grade-0-1", 35},
+    {"ulcerative-colitis-grade-2-3", 28},
+    {"ulcerative-colitis-grade-1-2", 11},
+    {"ileum", 9},
+    {"hemorrhoids", 6},
 };
 
 DatasetIndex hyperKvasirLike()
@@ -96,7 +115,9 @@ DatasetIndex hyperKvasirLike()
         const int label = d.ensureClass(QString::fromLatin1(c.name));
         for (int j = 0; j < c.count; ++j) {
             Sample s;
-            s.path = QStringLiteral("labeled-images/%1/%2.jpg").arg(QString::fromLatin1(c.name)).arg(j, 5, 10, QLatin1Char('0'));
+            s.path = QStringLiteral("labeled-images/%1/%2.jpg")
+                         .arg(QString::fromLatin1(c.name))
+                         .arg(j, 5, 10, QLatin1Char('0'));
             s.label = s.originalLabel = label;
             d.samples.push_back(s);
         }
@@ -124,7 +145,8 @@ private Q_SLOTS:
             QVERIFY(v < 7);
             ++hist[std::size_t(v)];
         }
-        for (int h : hist) QVERIFY2(std::abs(h - 10000) < 500, qPrintable(QString::number(h)));
+        for (int h : hist)
+            QVERIFY2(std::abs(h - 10000) < 500, qPrintable(QString::number(h)));
         std::vector<int> v(50);
         std::iota(v.begin(), v.end(), 0);
         std::vector<int> shuffled = v;
@@ -158,27 +180,35 @@ private Q_SLOTS:
 
         QVERIFY(findGroupLeaks(d).empty());
         for (const Sample &s : d.samples) {
-            if (DatasetIndex::isActive(s)) QVERIFY(s.split != Split::None);
-            else QCOMPARE(s.split, Split::None);
+            if (DatasetIndex::isActive(s))
+                QVERIFY(s.split != Split::None);
+            else
+                QCOMPARE(s.split, Split::None);
         }
         const std::vector<int> all = d.classCounts();
         const std::vector<int> groups = groupsPerClass(d);
         const std::pair<Split, double> targets[] = {{Split::Train, 0.7}, {Split::Val, 0.15}, {Split::Test, 0.15}};
         int total = 0;
-        for (int n : all) total += n;
+        for (int n : all)
+            total += n;
         for (const auto &[split, frac] : targets) {
             const std::vector<int> counts = d.classCounts(split);
             int inSplit = 0;
             for (int c = 0; c < d.classCount(); ++c) {
                 inSplit += counts[std::size_t(c)];
                 if (groups[std::size_t(c)] >= 3)
-                    QVERIFY2(counts[std::size_t(c)] > 0, qPrintable(QStringLiteral("class %1 missing from %2").arg(c).arg(splitName(split))));
+                    QVERIFY2(counts[std::size_t(c)] > 0,
+                             qPrintable(QStringLiteral("class %1 missing from %2").arg(c).arg(splitName(split))));
                 const double share = double(counts[std::size_t(c)]) / all[std::size_t(c)];
                 // Groups of up to 8 images limit how close small classes can get.
                 const double tolerance = all[std::size_t(c)] >= 300 ? 0.02 : all[std::size_t(c)] >= 60 ? 0.08 : 0.25;
                 QVERIFY2(std::abs(share - frac) <= tolerance,
                          qPrintable(QStringLiteral("class %1 (%2 samples): %3 share %4, target %5")
-                                        .arg(c).arg(all[std::size_t(c)]).arg(splitName(split)).arg(share).arg(frac)));
+                                        .arg(c)
+                                        .arg(all[std::size_t(c)])
+                                        .arg(splitName(split))
+                                        .arg(share)
+                                        .arg(frac)));
             }
             QVERIFY(std::abs(double(inSplit) / total - frac) <= 0.01);
         }
@@ -201,8 +231,8 @@ private Q_SLOTS:
         QVERIFY(splitsOf(a) == splitsOf(b));
         QVERIFY(splitsOf(a) != splitsOf(c));
 
-        for (SplitFractions f : {SplitFractions{-0.1, 0.5, 0.6}, SplitFractions{0, 0, 0},
-                                 SplitFractions{std::nan(""), 0.5, 0.5}}) {
+        for (SplitFractions f :
+             {SplitFractions{-0.1, 0.5, 0.6}, SplitFractions{0, 0, 0}, SplitFractions{std::nan(""), 0.5, 0.5}}) {
             auto r = assignSplits(d, f, 0);
             QVERIFY(!r.ok());
             QCOMPARE(r.error().code, fopro::ErrorCode::InvalidArgument);
@@ -222,7 +252,8 @@ private Q_SLOTS:
         QVERIFY(assignSplits(few, {0.7, 0.15, 0.15}, 0).ok());
         QVERIFY(findGroupLeaks(few).empty());
         int splitsWithRare = 0;
-        for (Split s : {Split::Train, Split::Val, Split::Test}) splitsWithRare += few.classCounts(s)[2] > 0;
+        for (Split s : {Split::Train, Split::Val, Split::Test})
+            splitsWithRare += few.classCounts(s)[2] > 0;
         QCOMPARE(splitsWithRare, 2);
     }
 
@@ -245,7 +276,8 @@ private Q_SLOTS:
             foldsOfGroup[d.samples[i].effectiveGroup()].insert(f);
             ++perFold[std::size_t(f)][std::size_t(d.samples[i].label)];
         }
-        for (const auto &[g, fs] : foldsOfGroup) QVERIFY2(fs.size() == 1, qPrintable(g + QStringLiteral(" in two folds")));
+        for (const auto &[g, fs] : foldsOfGroup)
+            QVERIFY2(fs.size() == 1, qPrintable(g + QStringLiteral(" in two folds")));
         const std::vector<int> all = d.classCounts();
         const std::vector<int> groups = groupsPerClass(d);
         for (int c = 0; c < d.classCount(); ++c) {
@@ -267,9 +299,12 @@ private Q_SLOTS:
             for (std::size_t i = 0; i < round.samples.size(); ++i) {
                 const Sample &s = round.samples[i];
                 if (s.split == Split::Test) ++timesTest[i];
-                if (!DatasetIndex::isActive(s)) QCOMPARE(s.split, Split::None);
-                else if ((*folds)[i] == f) QCOMPARE(s.split, Split::Test);
-                else QVERIFY(s.split == Split::Train || s.split == Split::Val);
+                if (!DatasetIndex::isActive(s))
+                    QCOMPARE(s.split, Split::None);
+                else if ((*folds)[i] == f)
+                    QCOMPARE(s.split, Split::Test);
+                else
+                    QVERIFY(s.split == Split::Train || s.split == Split::Val);
             }
             // Val is about 20 % of the training folds, per class.
             const std::vector<int> tr = round.classCounts(Split::Train), va = round.classCounts(Split::Val);
@@ -391,10 +426,10 @@ private Q_SLOTS:
         add(QStringLiteral("4.png"), QStringLiteral("p2"), Split::Train);
         add(QStringLiteral("5.png"), QStringLiteral("p2"), Split::Train);
         add(QStringLiteral("6.png"), QStringLiteral("p3"), Split::Train);
-        add(QStringLiteral("7.png"), QStringLiteral("p3"), Split::None);  // unassigned: not a leak
+        add(QStringLiteral("7.png"), QStringLiteral("p3"), Split::None); // unassigned: not a leak
         add(QStringLiteral("8.png"), QStringLiteral("p4"), Split::Train);
         add(QStringLiteral("9.png"), QStringLiteral("p4"), Split::Val);
-        add(QStringLiteral("10.png"), QString(), Split::Train);          // own group
+        add(QStringLiteral("10.png"), QString(), Split::Train); // own group
         add(QStringLiteral("11.png"), QStringLiteral("p5"), Split::Train);
         add(QStringLiteral("12.png"), QStringLiteral("p5"), Split::Test);
         d.samples.back().set(FlagExcluded, true); // excluded: does not count
@@ -443,7 +478,8 @@ private Q_SLOTS:
         QCOMPARE(p->newlyExcluded, 0);
         QCOMPARE(p->edit.description, QStringLiteral("70/15/15"));
         int active = 0;
-        for (const Sample &s : current.samples) active += DatasetIndex::isActive(s) ? 1 : 0;
+        for (const Sample &s : current.samples)
+            active += DatasetIndex::isActive(s) ? 1 : 0;
         QCOMPARE(int(p->edit.samples.size()), active); // every active sample gets a split
         DatasetIndex replay = current;
         p->edit.apply(replay);

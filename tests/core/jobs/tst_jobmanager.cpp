@@ -47,9 +47,10 @@ private Q_SLOTS:
         JobManager jobs;
         std::optional<Result<int>> got;
         QSignalSpy finished(&jobs, &JobManager::jobFinished);
-        jobs.submit<int>(JobManager::Kind::Io, QStringLiteral("sum"),
-                         [](JobControl &, const ProgressSink &) -> Result<int> { return 6 * 7; },
-                         [&](const Result<int> &r) { got = r; });
+        jobs.submit<int>(
+            JobManager::Kind::Io, QStringLiteral("sum"),
+            [](JobControl &, const ProgressSink &) -> Result<int> { return 6 * 7; },
+            [&](const Result<int> &r) { got = r; });
         QTRY_VERIFY(got.has_value());
         QVERIFY(got->ok());
         QCOMPARE(got->value(), 42);
@@ -64,9 +65,10 @@ private Q_SLOTS:
         std::atomic<bool> startedA{false}, startedB{false};
         std::optional<Result<int>> resultB;
         // One training slot: B waits behind A.
-        const auto a = jobs.submit<int>(JobManager::Kind::Training, QStringLiteral("A"), countingJob(&countA, &startedA));
-        const auto b = jobs.submit<int>(JobManager::Kind::Training, QStringLiteral("B"), countingJob(&countB, &startedB),
-                                        [&](const Result<int> &r) { resultB = r; });
+        const auto a =
+            jobs.submit<int>(JobManager::Kind::Training, QStringLiteral("A"), countingJob(&countA, &startedA));
+        const auto b = jobs.submit<int>(JobManager::Kind::Training, QStringLiteral("B"),
+                                        countingJob(&countB, &startedB), [&](const Result<int> &r) { resultB = r; });
         QTRY_VERIFY(startedA.load());
         QCOMPARE(jobs.info(b)->state, JobManager::State::Queued);
         QSignalSpy cancelled(&jobs, &JobManager::jobCancelled);
@@ -104,7 +106,8 @@ private Q_SLOTS:
         std::atomic<int> count{0};
         std::atomic<bool> started{false};
         QSignalSpy paused(&jobs, &JobManager::jobPaused);
-        const auto id = jobs.submit<int>(JobManager::Kind::Training, QStringLiteral("count"), countingJob(&count, &started));
+        const auto id =
+            jobs.submit<int>(JobManager::Kind::Training, QStringLiteral("count"), countingJob(&count, &started));
         QTRY_VERIFY(count.load() >= 3);
         jobs.pause(id);
         QCOMPARE(jobs.info(id)->state, JobManager::State::Paused);
@@ -127,15 +130,15 @@ private Q_SLOTS:
         JobManager jobs;
         std::optional<Result<int>> result;
         QSignalSpy failed(&jobs, &JobManager::jobFailed);
-        jobs.submit<int>(JobManager::Kind::Io, QStringLiteral("thrower"),
-                         [](JobControl &, const ProgressSink &) -> Result<int> {
-                             throw std::runtime_error("the disk caught fire");
-                         },
-                         [&](const Result<int> &r) { result = r; });
+        jobs.submit<int>(
+            JobManager::Kind::Io, QStringLiteral("thrower"),
+            [](JobControl &, const ProgressSink &) -> Result<int> { throw std::runtime_error("the disk caught fire"); },
+            [&](const Result<int> &r) { result = r; });
         QTRY_VERIFY(result.has_value());
         QVERIFY(!result->ok());
         QCOMPARE(result->error().code, ErrorCode::Internal);
-        QVERIFY2(result->error().detail.contains(QStringLiteral("the disk caught fire")), qPrintable(result->error().detail));
+        QVERIFY2(result->error().detail.contains(QStringLiteral("the disk caught fire")),
+                 qPrintable(result->error().detail));
         QCOMPARE(failed.size(), 1);
         QVERIFY(failed.at(0).at(1).toString().contains(QStringLiteral("the disk caught fire")));
 
@@ -180,12 +183,14 @@ private Q_SLOTS:
         bool called = false;
         auto *context = new QObject;
         std::atomic<bool> go{false};
-        jobs.submit<int>(JobManager::Kind::Io, QStringLiteral("slow"),
-                         [&go](JobControl &, const ProgressSink &) -> Result<int> {
-                             while (!go.load()) QThread::msleep(1);
-                             return 1;
-                         },
-                         [&](const Result<int> &) { called = true; }, context);
+        jobs.submit<int>(
+            JobManager::Kind::Io, QStringLiteral("slow"),
+            [&go](JobControl &, const ProgressSink &) -> Result<int> {
+                while (!go.load())
+                    QThread::msleep(1);
+                return 1;
+            },
+            [&](const Result<int> &) { called = true; }, context);
         delete context;
         go = true;
         QTRY_VERIFY(!jobs.isBusy());
@@ -238,7 +243,8 @@ private Q_SLOTS:
         std::atomic<bool> started2{false};
         JobControl control2;
         std::thread canceller([&] {
-            while (count2.load() < 10) QThread::msleep(1);
+            while (count2.load() < 10)
+                QThread::msleep(1);
             control2.cancel();
         });
         const Result<int> r2 = runBlocking<int>(countingJob(&count2, &started2), control2);

@@ -26,7 +26,8 @@ private Q_SLOTS:
         p.rate = 31.5;
         p.etaSeconds = std::numeric_limits<double>::quiet_NaN();
         p.elapsedSeconds = 12.25;
-        p.metrics = {{QStringLiteral("loss"), 1.5}, {QStringLiteral("feature"), std::numeric_limits<double>::infinity()}};
+        p.metrics = {{QStringLiteral("loss"), 1.5},
+                     {QStringLiteral("feature"), std::numeric_limits<double>::infinity()}};
         const QByteArray line = encode(Event::ofProgress(p));
         QVERIFY(line.endsWith('\n'));
         QCOMPARE(line.count('\n'), 1); // one line, whatever the message holds
@@ -57,14 +58,16 @@ private Q_SLOTS:
         QCOMPARE(e->metrics[0].second, 0.75);
         e = decode(encode(Event::log(QStringLiteral("resumed at epoch 2"))));
         QCOMPARE(e->text, QStringLiteral("resumed at epoch 2"));
-        e = decode(encode(Event::failed(makeError(ErrorCode::NotFound, QStringLiteral("/x/model.json"), QStringLiteral("file not found")))));
+        e = decode(encode(Event::failed(
+            makeError(ErrorCode::NotFound, QStringLiteral("/x/model.json"), QStringLiteral("file not found")))));
         QCOMPARE(e->type, EventType::Error);
         QCOMPARE(e->error.code, ErrorCode::NotFound);
         QCOMPARE(e->error.file, QStringLiteral("/x/model.json"));
         e = decode(encode(Event::finished(QStringLiteral("cancelled"), QStringLiteral("/r"))));
         QCOMPARE(e->state, QStringLiteral("cancelled"));
-        for (ErrorCode c : {ErrorCode::Unreadable, ErrorCode::Malformed, ErrorCode::Unsupported, ErrorCode::Ambiguous,
-                            ErrorCode::InvalidArgument, ErrorCode::WriteFailed, ErrorCode::Cancelled, ErrorCode::Internal})
+        for (ErrorCode c :
+             {ErrorCode::Unreadable, ErrorCode::Malformed, ErrorCode::Unsupported, ErrorCode::Ambiguous,
+              ErrorCode::InvalidArgument, ErrorCode::WriteFailed, ErrorCode::Cancelled, ErrorCode::Internal})
             QCOMPARE(errorCodeFromName(errorCodeName(c)), c);
     }
 
@@ -76,9 +79,11 @@ private Q_SLOTS:
         QTest::newRow("array") << QByteArray("[1,2]") << QStringLiteral("not a JSON object");
         QTest::newRow("no type") << QByteArray("{\"done\":1}") << QStringLiteral("no event type");
         QTest::newRow("unknown type") << QByteArray("{\"type\":\"explode\"}") << QStringLiteral("unknown event type");
-        QTest::newRow("negative") << QByteArray("{\"type\":\"progress\",\"done\":-1}") << QStringLiteral("negative progress");
+        QTest::newRow("negative") << QByteArray("{\"type\":\"progress\",\"done\":-1}")
+                                  << QStringLiteral("negative progress");
         QTest::newRow("epoch 0") << QByteArray("{\"type\":\"epoch\",\"epoch\":0}") << QStringLiteral("valid epoch");
-        QTest::newRow("state") << QByteArray("{\"type\":\"finished\",\"state\":\"maybe\"}") << QStringLiteral("unknown final state");
+        QTest::newRow("state") << QByteArray("{\"type\":\"finished\",\"state\":\"maybe\"}")
+                               << QStringLiteral("unknown final state");
         QTest::newRow("started") << QByteArray("{\"type\":\"started\"}") << QStringLiteral("run folder");
         QTest::newRow("empty") << QByteArray("") << QStringLiteral("not JSON");
     }
@@ -95,26 +100,30 @@ private Q_SLOTS:
 
     void commandsRoundTrip()
     {
-        for (Command c : {Command::Pause, Command::Resume, Command::Cancel}) QCOMPARE(*decodeCommand(encodeCommand(c)), c);
+        for (Command c : {Command::Pause, Command::Resume, Command::Cancel})
+            QCOMPARE(*decodeCommand(encodeCommand(c)), c);
         QCOMPARE(*decodeCommand("  cancel \r\n"), Command::Cancel);
         QVERIFY(!decodeCommand("rm -rf /").ok());
     }
 
     void splitterReassemblesPieces()
     {
-        const QByteArray stream = encode(Event::log(QStringLiteral("a"))) + encode(Event::log(QStringLiteral("b"))) + "{\"type\":\"log\",\"text\":\"c\"}\r\n";
+        const QByteArray stream = encode(Event::log(QStringLiteral("a"))) + encode(Event::log(QStringLiteral("b"))) +
+                                  "{\"type\":\"log\",\"text\":\"c\"}\r\n";
         // Every way of cutting the stream in two gives the same three lines.
         for (int cut = 0; cut <= stream.size(); ++cut) {
             LineSplitter s;
             std::vector<QByteArray> lines = s.feed(stream.left(cut));
-            for (const QByteArray &l : s.feed(stream.mid(cut))) lines.push_back(l);
+            for (const QByteArray &l : s.feed(stream.mid(cut)))
+                lines.push_back(l);
             QCOMPARE(lines.size(), std::size_t(3));
             QCOMPARE(decode(lines[2])->text, QStringLiteral("c"));
         }
         // Byte by byte, too.
         LineSplitter s;
         int n = 0;
-        for (char c : stream) n += int(s.feed(QByteArray(1, c)).size());
+        for (char c : stream)
+            n += int(s.feed(QByteArray(1, c)).size());
         QCOMPARE(n, 3);
     }
 

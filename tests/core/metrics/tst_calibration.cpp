@@ -136,8 +136,7 @@ private Q_SLOTS:
         for (int b = 1; b <= 15; ++b) {
             const double edge = double(b) / 15;
             QCOMPARE(calibrationBinOf(edge, 15), b - 1);
-            if (b < 15)
-                QCOMPARE(calibrationBinOf(std::nextafter(edge, 2.0), 15), b);
+            if (b < 15) QCOMPARE(calibrationBinOf(std::nextafter(edge, 2.0), 15), b);
         }
         QCOMPARE(calibrationBinOf(1.0, 15), 14);
         QCOMPARE(calibrationBinOf(0.5, 15), 7);
@@ -178,8 +177,8 @@ private Q_SLOTS:
         QVERIFY(r.error().detail.contains(QStringLiteral("not a probability")));
         p[7] = -0.1;
         QVERIFY(!expectedCalibration(kTrue, p, 3).ok());
-        QVERIFY(!expectedCalibration(kTrue, {0.5, 0.5}, 3).ok()); // wrong size
-        QVERIFY(!expectedCalibration({}, {}, 3).ok());            // empty
+        QVERIFY(!expectedCalibration(kTrue, {0.5, 0.5}, 3).ok());    // wrong size
+        QVERIFY(!expectedCalibration({}, {}, 3).ok());               // empty
         QVERIFY(!expectedCalibration({0, 5}, {1, 0, 0, 1}, 2).ok()); // bad label
     }
 };

@@ -18,15 +18,13 @@ namespace {
 ConfusionMatrix build(const std::vector<int> &yTrue, const std::vector<int> &yPred, int numClasses)
 {
     auto cm = ConfusionMatrix::fromLabels(yTrue, yPred, numClasses);
-    if (!cm)
-        qFatal("fromLabels failed: %s", qPrintable(cm.error().message()));
+    if (!cm) qFatal("fromLabels failed: %s", qPrintable(cm.error().message()));
     return std::move(cm.value());
 }
 
 double get(const fopro::Result<double> &r)
 {
-    if (!r)
-        qFatal("metric failed: %s", qPrintable(r.error().message()));
+    if (!r) qFatal("metric failed: %s", qPrintable(r.error().message()));
     return *r;
 }
 
@@ -35,10 +33,11 @@ bool near(double a, double b, double tol = 1e-12)
     return std::fabs(a - b) <= tol;
 }
 
-#define QNEAR(actual, expected)                                                                          \
-    QVERIFY2(near((actual), (expected)),                                                                 \
-             qPrintable(QStringLiteral("%1 = %2, expected %3").arg(#actual).arg((actual), 0, 'g', 17).arg( \
-                 (expected), 0, 'g', 17)))
+#define QNEAR(actual, expected)                                                                                        \
+    QVERIFY2(near((actual), (expected)), qPrintable(QStringLiteral("%1 = %2, expected %3")                             \
+                                                        .arg(#actual)                                                  \
+                                                        .arg((actual), 0, 'g', 17)                                     \
+                                                        .arg((expected), 0, 'g', 17)))
 
 void compareVector(const std::vector<double> &actual, const std::vector<double> &expected)
 {
@@ -167,7 +166,7 @@ private Q_SLOTS:
         for (double v : s.precision)
             QVERIFY(!std::isnan(v));
         QNEAR(get(balancedAccuracy(cm)), 2.0 / 3); // (1 + 1 + 0) / 3
-        QNEAR(get(macroF1(cm)), 5.0 / 9);           // (1 + 2/3 + 0) / 3
+        QNEAR(get(macroF1(cm)), 5.0 / 9);          // (1 + 2/3 + 0) / 3
         // MCC: cov(t,p) = 4·6 − (4 + 8 + 0) = 12; cov(p,p) = 36 − 20 = 16; cov(t,t) = 24
         QNEAR(get(matthewsCorrelation(cm)), 12.0 / std::sqrt(16.0 * 24.0));
         // kappa: p_o = 4/6, p_e = (4 + 8 + 0)/36 = 1/3 -> 1/2
@@ -266,8 +265,8 @@ private Q_SLOTS:
     {
         auto cm = ConfusionMatrix::fromLabels({}, {}, 3);
         QVERIFY(cm.ok());
-        for (const fopro::Result<double> &r : {accuracy(*cm), balancedAccuracy(*cm), macroF1(*cm),
-                                               matthewsCorrelation(*cm), cohenKappa(*cm)}) {
+        for (const fopro::Result<double> &r :
+             {accuracy(*cm), balancedAccuracy(*cm), macroF1(*cm), matthewsCorrelation(*cm), cohenKappa(*cm)}) {
             QVERIFY(!r.ok());
             QCOMPARE(r.error().code, fopro::ErrorCode::InvalidArgument);
             QCOMPARE(r.error().detail, QStringLiteral("no samples to evaluate"));
@@ -340,10 +339,10 @@ private Q_SLOTS:
         QNEAR(g->medium.meanRecall, get(balancedAccuracy(cm)));
 
         // Bad input.
-        QVERIFY(!tailGroupRecall(cm, {1, 2, 3}).ok());                      // wrong size
-        QVERIFY(!tailGroupRecall(cm, {1, 2, 3, 4, 5, -1}).ok());            // negative count
-        QVERIFY(!tailGroupRecall(cm, train, 20, 100).ok());                 // few > many
-        QVERIFY(!tailGroupRecall(cm, train, -1, -5).ok());                  // negative thresholds
+        QVERIFY(!tailGroupRecall(cm, {1, 2, 3}).ok());           // wrong size
+        QVERIFY(!tailGroupRecall(cm, {1, 2, 3, 4, 5, -1}).ok()); // negative count
+        QVERIFY(!tailGroupRecall(cm, train, 20, 100).ok());      // few > many
+        QVERIFY(!tailGroupRecall(cm, train, -1, -5).ok());       // negative thresholds
     }
 
     void tailGroupRuleMatchesDataLayer()

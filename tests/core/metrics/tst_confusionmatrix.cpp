@@ -13,8 +13,7 @@ namespace {
 ConfusionMatrix build(const std::vector<int> &yTrue, const std::vector<int> &yPred, int numClasses)
 {
     auto cm = ConfusionMatrix::fromLabels(yTrue, yPred, numClasses);
-    if (!cm)
-        qFatal("fromLabels failed: %s", qPrintable(cm.error().message()));
+    if (!cm) qFatal("fromLabels failed: %s", qPrintable(cm.error().message()));
     return std::move(cm.value());
 }
 
@@ -125,9 +124,9 @@ private Q_SLOTS:
     void addIncrementally()
     {
         ConfusionMatrix cm(3);
-        QVERIFY(cm.add(0, 0).ok());       // sample 0
-        QVERIFY(cm.add(2, 1).ok());       // sample 1
-        QVERIFY(cm.add(2, 1, 40).ok());   // caller's index 40
+        QVERIFY(cm.add(0, 0).ok());     // sample 0
+        QVERIFY(cm.add(2, 1).ok());     // sample 1
+        QVERIFY(cm.add(2, 1, 40).ok()); // caller's index 40
         QCOMPARE(cm.total(), 3);
         QCOMPARE(cm.count(2, 1), 2);
         QCOMPARE(cm.sampleIndices(2, 1), (std::vector<int>{1, 40}));

@@ -264,7 +264,7 @@ private Q_SLOTS:
         QCOMPARE(bins.size(), 15);
         QCOMPARE(bins.at(0).toObject().value(QStringLiteral("count")).toInt(), 0);
         QVERIFY(bins.at(0).toObject().value(QStringLiteral("accuracy")).isNull()); // empty bin
-        QCOMPARE(bins.at(5).toObject().value(QStringLiteral("count")).toInt(), 1);  // the .4
+        QCOMPARE(bins.at(5).toObject().value(QStringLiteral("count")).toInt(), 1); // the .4
         const QJsonObject groups = all.value(QStringLiteral("tailGroups")).toObject();
         QCOMPARE(groups.value(QStringLiteral("many")).toInt(), 100);
         QCOMPARE(groups.value(QStringLiteral("few")).toInt(), 20);

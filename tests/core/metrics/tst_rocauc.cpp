@@ -20,8 +20,7 @@ bool near(double a, double b)
 
 double get(const fopro::Result<double> &r)
 {
-    if (!r)
-        qFatal("metric failed: %s", qPrintable(r.error().message()));
+    if (!r) qFatal("metric failed: %s", qPrintable(r.error().message()));
     return *r;
 }
 

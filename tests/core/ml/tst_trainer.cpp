@@ -9,9 +9,9 @@
 #include "core/ml/export.h"
 #include "core/ml/strategies.h"
 #include "core/ml/trainer.h"
-#include "core/spectral/gainmap.h"
 #include "core/ml/trainsupport.h"
 #include "core/project/runfolder.h"
+#include "core/spectral/gainmap.h"
 #include "tests/support/testsupport.h"
 
 #include <QtCore/QJsonArray>

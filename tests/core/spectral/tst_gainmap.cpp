@@ -31,11 +31,12 @@ private Q_SLOTS:
         g.values.resize(2 * 4 * 3);
         for (int c = 0; c < 2; ++c)
             for (int y = 0; y < 4; ++y)
-                for (int x = 0; x < 3; ++x) g.values[std::size_t((c * 4 + y) * 3 + x)] = float(c + 1) * float(y * 3 + x);
+                for (int x = 0; x < 3; ++x)
+                    g.values[std::size_t((c * 4 + y) * 3 + x)] = float(c + 1) * float(y * 3 + x);
         // Channel means: (1 + 2)/2 · (y·3 + x) = 1.5·k for k = 0..11.
         const auto p = g.radialProfile(2);
         QCOMPARE(p.size(), std::size_t(2));
-        QCOMPARE(p[0], 0.0);                                   // DC: k = 0
+        QCOMPARE(p[0], 0.0);                                  // DC: k = 0
         QVERIFY(std::abs(p[1] - 1.5 * (66.0 / 11.0)) < 1e-9); // k = 1..11, mean 6
         // Four bands: [0,.25) DC; [.25,.5) none → NaN; [.5,.75): k = 1, 3, 4, 9, 10 ; rest in the last.
         const auto q = g.radialProfile(4);
@@ -52,7 +53,8 @@ private Q_SLOTS:
         g.height = 7;
         g.width = 9;
         g.values.assign(std::size_t(3 * 7 * 5), 1.0f);
-        for (double v : g.radialProfile(8)) QCOMPARE(v, 1.0);
+        for (double v : g.radialProfile(8))
+            QCOMPARE(v, 1.0);
         const cv::Mat full = g.fullShifted();
         QCOMPARE(full.rows, 7);
         QCOMPARE(full.cols, 9);
@@ -69,7 +71,8 @@ private Q_SLOTS:
         g.height = 4;
         g.width = 4;
         g.values.resize(12);
-        for (int k = 0; k < 12; ++k) g.values[std::size_t(k)] = float(k);
+        for (int k = 0; k < 12; ++k)
+            g.values[std::size_t(k)] = float(k);
         const cv::Mat full = g.fullShifted(0);
         // Shifted: row r ↔ unshifted (r + 2) mod 4, column c ↔ (c + 2) mod 4. Unshifted (y, 3)
         // mirrors (−y mod 4, 1).
@@ -87,7 +90,8 @@ private Q_SLOTS:
         g.channels = 3;
         g.height = 6;
         g.width = 5;
-        for (int k = 0; k < 3 * 6 * 3; ++k) g.values.push_back(1.0f + 0.01f * float(k));
+        for (int k = 0; k < 3 * 6 * 3; ++k)
+            g.values.push_back(1.0f + 0.01f * float(k));
         const QString run = dir.path();
         QVERIFY(saveGainMap(g, gainSnapshotPath(run, 2)).ok());
         QVERIFY(saveGainMap(g, gainSnapshotPath(run, 10)).ok());

@@ -3,9 +3,9 @@
 // or remove a grating by its radial frequency; amplitude swap round trips; per-class means equal a
 // direct computation; blurred and heavily compressed copies rank as spectral outliers; the cache
 // file round trips.
+#include "core/data/imageloader.h"
 #include "core/spectral/classspectra.h"
 #include "core/spectral/spectrum.h"
-#include "core/data/imageloader.h"
 #include "tests/support/testsupport.h"
 
 #include <torch/torch.h>
@@ -103,13 +103,15 @@ private Q_SLOTS:
         // The radial profile of the log-amplitude is log(1 + DC) / (bins in band 0) in band 0, 0 elsewhere.
         const auto profile = radialProfile(s.logAmplitude, 4);
         QVERIFY(profile[0] > 0);
-        for (int b = 1; b < 4; ++b) QVERIFY(std::abs(profile[std::size_t(b)]) < 1e-3);
+        for (int b = 1; b < 4; ++b)
+            QVERIFY(std::abs(profile[std::size_t(b)]) < 1e-3);
     }
 
     void fftShiftRoundTripsOddSizes()
     {
         cv::Mat m(5, 7, CV_32F);
-        for (int i = 0; i < 35; ++i) m.at<float>(i / 7, i % 7) = float(i);
+        for (int i = 0; i < 35; ++i)
+            m.at<float>(i / 7, i % 7) = float(i);
         cv::Mat s = m.clone();
         fftShift(s);
         QCOMPARE(s.at<float>(2, 3), 0.0f); // DC to (H/2, W/2)
@@ -122,7 +124,9 @@ private Q_SLOTS:
         const cv::Mat rgb = test::photoLikeImage(96, 80, 3);
         const cv::Mat plane = toPlane(rgb);
         const Spectrum s = spectrum(plane);
-        const auto t = torch::from_blob(const_cast<float *>(plane.ptr<float>()), {plane.rows, plane.cols}, torch::kFloat32).clone();
+        const auto t =
+            torch::from_blob(const_cast<float *>(plane.ptr<float>()), {plane.rows, plane.cols}, torch::kFloat32)
+                .clone();
         const auto X = torch::fft::fftshift(torch::fft::fft2(t.to(torch::kFloat64)));
         const auto logAmp = torch::log1p(torch::abs(X)).to(torch::kFloat32).contiguous();
         const cv::Mat expected(plane.rows, plane.cols, CV_32F, logAmp.data_ptr<float>());
@@ -199,12 +203,15 @@ private Q_SLOTS:
             QVERIFY(test::writeImage(dir.filePath(name), test::photoLikeImage(40 + 4 * i, 36, i)));
             const int label = i % 3 == 0 ? 1 : 0;
             addSample(d, name, label, i == 5 ? data::Split::Test : data::Split::Train);
-            const auto img = data::loadResized(d, d.samples.back(), data::ResizeSpec{32, data::ResizePolicy::ShorterSideCrop});
+            const auto img =
+                data::loadResized(d, d.samples.back(), data::ResizeSpec{32, data::ResizePolicy::ShorterSideCrop});
             QVERIFY(img.ok());
             cv::Mat la;
             spectrum(toPlane(*img)).logAmplitude.convertTo(la, CV_64F);
-            if (n[std::size_t(label)]++ == 0) expectedSum[std::size_t(label)] = la;
-            else expectedSum[std::size_t(label)] += la;
+            if (n[std::size_t(label)]++ == 0)
+                expectedSum[std::size_t(label)] = la;
+            else
+                expectedSum[std::size_t(label)] += la;
         }
         ClassSpectraOptions o;
         o.size = 32;
@@ -255,10 +262,12 @@ private Q_SLOTS:
         const auto r = computeClassSpectra(d, o);
         QVERIFY2(r.ok(), qPrintable(r.error().message()));
         std::vector<SpectralScore> ranked = r->scores;
-        std::sort(ranked.begin(), ranked.end(), [](const SpectralScore &a, const SpectralScore &b) { return a.score > b.score; });
+        std::sort(ranked.begin(), ranked.end(),
+                  [](const SpectralScore &a, const SpectralScore &b) { return a.score > b.score; });
         QStringList top;
         for (int k = 0; k < odd.size(); ++k) {
-            top << d.samples[std::size_t(ranked[std::size_t(k)].sample)].path + QStringLiteral("=%1").arg(ranked[std::size_t(k)].score);
+            top << d.samples[std::size_t(ranked[std::size_t(k)].sample)].path +
+                       QStringLiteral("=%1").arg(ranked[std::size_t(k)].score);
             QVERIFY2(odd.contains(ranked[std::size_t(k)].sample), qPrintable(top.join(QStringLiteral(", "))));
         }
         // A clear margin: the mildest odd copy scores well above the most unusual sharp image.
