@@ -128,8 +128,8 @@ SingleImageTab::SingleImageTab(Page *page, QWidget *parent)
     auto *highRow = new QHBoxLayout;
     highRow->addWidget(m_high, 1);
     highRow->addWidget(m_highLabel);
-    filterForm->addRow(tr("&Lower radius:"), lowRow);
-    filterForm->addRow(tr("&Upper radius:"), highRow);
+    filterForm->addRow(tr("Lower radius:"), lowRow);
+    filterForm->addRow(tr("Upper radius:"), highRow);
     auto *softRow = new QHBoxLayout;
     softRow->addWidget(m_smooth);
     softRow->addWidget(m_softness, 1);
@@ -174,7 +174,7 @@ SingleImageTab::SingleImageTab(Page *page, QWidget *parent)
     auto *ratioRow = new QHBoxLayout;
     ratioRow->addWidget(m_ratio, 1);
     ratioRow->addWidget(m_ratioLabel);
-    swapForm->addRow(tr("B's &share:"), ratioRow);
+    swapForm->addRow(tr("B's share:"), ratioRow);
 
     // Radial profile plot: original and filtered profiles, and the filter's gain on the right axis.
     m_profilePlot->setMinimumSize(200, 150);
@@ -460,7 +460,7 @@ void SingleImageTab::showProfiles()
         addCurve(gain, tr("filter gain"), pal.muted, m_profilePlot->yAxis2);
     }
     m_profilePlot->xAxis->setRange(0, 1);
-    m_profilePlot->yAxis->rescale();
+    if (m_profilePlot->graphCount() > 0) m_profilePlot->yAxis->rescale();
     m_profilePlot->legend->setVisible(m_profilePlot->graphCount() > 0);
     m_profileController->requestReplot();
 }

@@ -44,7 +44,7 @@ SpectraPage::SpectraPage(const PageContext &context, QWidget *parent)
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_tabs);
 
-    connect(m_classes, &ClassSpectraTab::openSampleRequested, this, &SpectraPage::openSample);
+    connect(m_classes, &ClassSpectraTab::openSampleRequested, this, [this](int sample) { openSample(sample); });
 
     auto *compute = new QAction(tr("Compute &per-class spectra"), this);
     compute->setToolTip(tr("Mean spectra of every class and the spectral outlier scores (a background job)"));
@@ -124,17 +124,24 @@ void SpectraPage::projectChanged()
 {
     m_stale = false;
     m_classes->datasetChanged();
+    // Something to look at from the start: the project's first usable image.
+    if (!m_single->hasImage() && document())
+        for (int i = 0; i < int(document()->dataset().samples.size()); ++i)
+            if (data::DatasetIndex::isActive(document()->dataset().samples[std::size_t(i)])) {
+                openSample(i, false);
+                break;
+            }
     m_prompt->refreshRuns();
     m_probe->projectChanged();
 }
 
-void SpectraPage::openSample(int sample)
+void SpectraPage::openSample(int sample, bool showTab)
 {
     const ProjectDocument *doc = document();
     if (!doc || sample < 0 || sample >= int(doc->dataset().samples.size())) return;
     const data::Sample &s = doc->dataset().samples[std::size_t(sample)];
     const auto image = data::loadImage(doc->dataset(), s);
-    m_tabs->setCurrentWidget(m_single);
+    if (showTab) m_tabs->setCurrentWidget(m_single);
     if (!image) {
         QMessageBox::warning(this, tr("Cannot open the image"), image.error().message());
         return;

@@ -43,7 +43,7 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
-    void openSample(int sample);
+    void openSample(int sample, bool showTab = true);
     void projectChanged();
 
     QTabWidget *m_tabs;

@@ -46,6 +46,9 @@ SpectrumMapView::SpectrumMapView(const QString &title, QWidget *parent)
     m_plot->yAxis->setLabel(tr("vertical frequency (× Nyquist)"));
     m_plot->yAxis->setRangeReversed(true); // row 0 at the top, as in the image
 
+    m_colorMap->setVisible(false); // nothing to show until setMap()
+    m_plot->xAxis->setRange(-1, 1);
+    m_plot->yAxis->setRange(-1, 1);
     m_controller = new PlotController(m_plot);
     m_controller->setExportName(title.toLower().replace(QLatin1Char(' '), QLatin1Char('-')));
     m_controller->setCsvProvider([this] { return csv(); });
@@ -93,6 +96,7 @@ void SpectrumMapView::setMap(const cv::Mat &map, Scale scale, const QString &val
     }
     if (hi <= lo) hi = lo + 1e-6;
     m_colorMap->setDataRange(QCPRange(lo, hi));
+    m_colorMap->setVisible(true);
     recolour();
     m_plot->rescaleAxes();
     m_controller->requestReplot();
@@ -113,6 +117,7 @@ void SpectrumMapView::clear()
 {
     m_map.release();
     m_colorMap->data()->clear();
+    m_colorMap->setVisible(false);
     m_controller->requestReplot();
 }
 
