@@ -4,6 +4,7 @@
 // to a PNG in the working folder and checked for size and non-blank content.
 #include "core/data/importer.h"
 #include "core/project/project.h"
+#include "tests/support/imagecheck.h"
 #include "tests/support/testsupport.h"
 #include "ui/dataset/datasetmodel.h"
 #include "ui/dataset/datasetpage.h"
@@ -29,15 +30,6 @@ QByteArray snapshot(const data::DatasetIndex &d)
         b += s.path.toUtf8() + ':' + QByteArray::number(s.label) + '/' + QByteArray::number(s.flags) + '/' +
              QByteArray::number(int(s.split)) + ';';
     return b;
-}
-
-int distinctColours(const QImage &img)
-{
-    QSet<QRgb> colours;
-    for (int y = 0; y < img.height(); y += 7)
-        for (int x = 0; x < img.width(); x += 7)
-            colours.insert(img.pixel(x, y));
-    return int(colours.size());
 }
 
 void select(ui::DatasetPage *page, const std::vector<int> &proxyRows)
@@ -106,7 +98,7 @@ private Q_SLOTS:
         dlg.resize(720, 560);
         const QImage shot = dlg.grab().toImage();
         QVERIFY(shot.save(QStringLiteral("import_preview.png")));
-        QVERIFY(distinctColours(shot) > 5);
+        QVERIFY(fopro::test::distinctColours(shot, 7) > 5);
 
         // The class mapping edited in the preview: a rename, and a merge into an existing name.
         dlg.setClassName(QStringLiteral("dermatofibroma"), QStringLiteral("DF"));
@@ -232,7 +224,7 @@ private Q_SLOTS:
         const QImage shot = window.grab().toImage();
         QVERIFY(shot.save(QStringLiteral("dataset_page.png")));
         QVERIFY(shot.width() >= 1000 && shot.height() >= 700);
-        QVERIFY(distinctColours(shot) > 20);
+        QVERIFY(fopro::test::distinctColours(shot, 7) > 20);
     }
 
     void failedSaveKeepsTheProjectOpen()

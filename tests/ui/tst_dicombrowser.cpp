@@ -7,6 +7,7 @@
 #include "core/data/deidentify.h"
 #include "core/data/importer.h"
 #include "tests/support/dicomfixtures.h"
+#include "tests/support/imagecheck.h"
 #include "tests/support/testsupport.h"
 #include "ui/dataset/deidentifydialog.h"
 #include "ui/dataset/dicombrowser.h"
@@ -57,15 +58,6 @@ QString newUid(const char *root)
 }
 
 /// Distinct colours in a sample of the image: a blank render has one or two.
-int distinctColours(const QImage &image)
-{
-    std::set<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 3)
-        for (int x = 0; x < image.width(); x += 3)
-            colours.insert(image.pixel(x, y));
-    return int(colours.size());
-}
-
 QPushButton *buttonWithText(QWidget *parent, const QString &text)
 {
     for (QPushButton *b : parent->findChildren<QPushButton *>())
@@ -181,7 +173,7 @@ private Q_SLOTS:
         const QImage shot = browser.grab().toImage();
         const QString out = QDir::current().filePath(QStringLiteral("tst_dicombrowser.png"));
         QVERIFY(shot.save(out));
-        QVERIFY(distinctColours(shot) > 50);
+        QVERIFY(fopro::test::distinctColours(shot, 3) > 50);
     }
 
     void cancelAndRescan()

@@ -8,6 +8,7 @@
 #include "core/data/longtail.h"
 #include "core/data/splits.h"
 #include "core/project/project.h"
+#include "tests/support/imagecheck.h"
 #include "tests/support/testsupport.h"
 #include "ui/dataset/datasetmodel.h"
 #include "ui/dataset/datasetpage.h"
@@ -33,15 +34,6 @@ QByteArray snapshot(const data::DatasetIndex &d)
         b += s.path.toUtf8() + ':' + QByteArray::number(s.label) + '/' + QByteArray::number(s.originalLabel) + '/' +
              QByteArray::number(s.flags) + '/' + QByteArray::number(int(s.split)) + ';';
     return b;
-}
-
-int distinctColours(const QImage &img)
-{
-    QSet<QRgb> colours;
-    for (int y = 0; y < img.height(); y += 5)
-        for (int x = 0; x < img.width(); x += 5)
-            colours.insert(img.pixel(x, y));
-    return int(colours.size());
 }
 
 bool tableContains(const QTableWidget *t, const QString &text)
@@ -142,7 +134,7 @@ private Q_SLOTS:
 
         const QImage shot = panel.grab().toImage();
         QVERIFY(shot.save(QStringLiteral("inspector_panel.png")));
-        QVERIFY(distinctColours(shot) > 20);
+        QVERIFY(fopro::test::distinctColours(shot, 5) > 20);
         doc.undoStack()->undo();
         QCOMPARE(panel.metadataValue(QStringLiteral("Class")), QStringLiteral("melanoma"));
     }
@@ -216,7 +208,7 @@ private Q_SLOTS:
         QVERIFY(!panel.isLoading());
         const QImage shot = panel.grab().toImage();
         QVERIFY(shot.save(QStringLiteral("inspector_dicom.png")));
-        QVERIFY(distinctColours(shot) > 20);
+        QVERIFY(fopro::test::distinctColours(shot, 5) > 20);
     }
 
     void splitFractionsApplyAndUndo()
@@ -257,7 +249,7 @@ private Q_SLOTS:
         QTest::qWait(50);
         const QImage shot = dlg.grab().toImage();
         QVERIFY(shot.save(QStringLiteral("split_manager.png")));
-        QVERIFY(distinctColours(shot) > 5);
+        QVERIFY(fopro::test::distinctColours(shot, 5) > 5);
 
         const int steps = doc.undoStack()->count();
         QVERIFY(dlg.applyProposal());
@@ -384,7 +376,7 @@ private Q_SLOTS:
         QTest::qWait(800); // thumbnails
         const QImage shot = page.grab().toImage();
         QVERIFY(shot.save(QStringLiteral("dataset_page_inspector.png")));
-        QVERIFY(distinctColours(shot) > 20);
+        QVERIFY(fopro::test::distinctColours(shot, 5) > 20);
         // A new dataset clears the inspector.
         doc.reset(makeProject(), true);
         QCOMPARE(page.inspector()->currentSample(), -1);

@@ -5,6 +5,7 @@
 // round-trips every key.
 #include "core/data/importer.h"
 #include "core/project/project.h"
+#include "tests/support/imagecheck.h"
 #include "tests/support/testsupport.h"
 #include "ui/common/settings.h"
 #include "ui/dataset/datasetmodel.h"
@@ -26,19 +27,6 @@
 using namespace fopro;
 using fopro::test::patternImage;
 using fopro::test::writeImage;
-
-namespace {
-
-int distinctColours(const QImage &image)
-{
-    std::set<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 3)
-        for (int x = 0; x < image.width(); x += 3)
-            colours.insert(image.pixel(x, y));
-    return int(colours.size());
-}
-
-} // namespace
 
 class TestShell : public QObject {
     Q_OBJECT
@@ -164,7 +152,7 @@ private Q_SLOTS:
             QVERIFY(window.isSettled());
             const QImage shot(o.screenshot);
             QCOMPARE(shot.size(), QSize(1024, 700));
-            QVERIFY(distinctColours(shot) > 50);
+            QVERIFY(fopro::test::distinctColours(shot, 3) > 50);
         }
     }
 
@@ -188,7 +176,7 @@ private Q_SLOTS:
                  studio.readAllStandardError().constData());
         const QImage image(shot);
         QCOMPARE(image.size(), QSize(1100, 760));
-        QVERIFY(distinctColours(image) > 50);
+        QVERIFY(fopro::test::distinctColours(image, 3) > 50);
 
         QProcess wrong;
         wrong.setProcessEnvironment(env);

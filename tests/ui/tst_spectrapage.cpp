@@ -9,6 +9,7 @@
 #include "core/project/demo.h"
 #include "core/project/runfolder.h"
 #include "core/spectral/gainmap.h"
+#include "tests/support/imagecheck.h"
 #include "tests/support/testsupport.h"
 #include "ui/common/qcustomplotinclude.h"
 #include "ui/shell/projectdocument.h"
@@ -43,15 +44,6 @@ cv::Mat grating(int size, int u, int v)
             m.at<cv::Vec3b>(y, x) = cv::Vec3b(g, g, g);
         }
     return m;
-}
-
-int distinctColours(const QImage &img)
-{
-    QSet<QRgb> colours;
-    for (int y = 0; y < img.height(); y += 5)
-        for (int x = 0; x < img.width(); x += 5)
-            colours.insert(img.pixel(x, y));
-    return int(colours.size());
 }
 
 } // namespace
@@ -236,7 +228,7 @@ private Q_SLOTS:
             const QImage shot = m_page->grab().toImage();
             QCOMPARE(shot.size(), QSize(1024, 700));
             QVERIFY(shot.save(QStringLiteral("spectra-%1.png").arg(id)));
-            QVERIFY2(distinctColours(shot) > 20, qPrintable(id));
+            QVERIFY2(fopro::test::distinctColours(shot, 5) > 20, qPrintable(id));
         }
         QVERIFY(!m_page->showTab(QStringLiteral("nonsense")));
     }
