@@ -68,7 +68,11 @@ SpectraPage::SpectraPage(const PageContext &context, QWidget *parent)
     m_actions = {openImage, compute, probe};
 
     if (ProjectDocument *doc = document()) {
-        connect(doc, &ProjectDocument::datasetReset, this, &SpectraPage::projectChanged);
+        connect(doc, &ProjectDocument::datasetReset, this, [this] {
+            // Nothing is decoded or loaded for a page nobody looks at: activate() catches up.
+            m_stale = true;
+            if (isActive()) projectChanged();
+        });
         connect(doc, &ProjectDocument::samplesChanged, this, [this] {
             m_stale = true;
             if (isActive()) projectChanged();
