@@ -182,6 +182,7 @@ SingleImageTab::SingleImageTab(Page *page, QWidget *parent)
     m_profilePlot->yAxis->setLabel(tr("mean log(1 + |X|)"));
     m_profilePlot->yAxis2->setLabel(tr("filter gain"));
     m_profilePlot->yAxis2->setVisible(true);
+    m_profilePlot->xAxis->ticker()->setTickCount(3);
     m_profilePlot->yAxis2->setRange(0, 1.05);
     m_profilePlot->legend->setVisible(true);
     m_profilePlot->legend->setFont(font());

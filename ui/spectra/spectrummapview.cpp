@@ -45,6 +45,9 @@ SpectrumMapView::SpectrumMapView(const QString &title, QWidget *parent)
     m_plot->xAxis->setLabel(tr("horizontal frequency (× Nyquist)"));
     m_plot->yAxis->setLabel(tr("vertical frequency (× Nyquist)"));
     m_plot->yAxis->setRangeReversed(true); // row 0 at the top, as in the image
+    // Few ticks: at 1024 × 700 a map is about 200 px wide and -1 … 1 in quarters would collide.
+    m_plot->xAxis->ticker()->setTickCount(3);
+    m_plot->yAxis->ticker()->setTickCount(3);
 
     m_colorMap->setVisible(false); // nothing to show until setMap()
     m_plot->xAxis->setRange(-1, 1);
