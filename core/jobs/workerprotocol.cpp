@@ -1,5 +1,7 @@
 #include "core/jobs/workerprotocol.h"
 
+#include <QtCore/QDateTime>
+
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonValue>
 
@@ -136,7 +138,8 @@ Event Event::finished(const QString &state, const QString &runDir)
 
 QByteArray encode(const Event &e)
 {
-    QJsonObject o{{QStringLiteral("type"), eventTypeName(e.type)}};
+    QJsonObject o{{QStringLiteral("type"), eventTypeName(e.type)},
+                  {QStringLiteral("time"), double(e.time > 0 ? e.time : QDateTime::currentMSecsSinceEpoch())}};
     switch (e.type) {
     case EventType::Started:
         o.insert(QStringLiteral("run"), e.text);
@@ -193,6 +196,7 @@ Result<Event> decode(const QByteArray &line)
         return malformed(type.isEmpty() ? QStringLiteral("no event type")
                                         : QStringLiteral("unknown event type \"%1\"").arg(type.left(40)));
     e.type = EventType(t);
+    e.time = qint64(o.value(QStringLiteral("time")).toDouble(0));
     switch (e.type) {
     case EventType::Started:
         e.text = o.value(QStringLiteral("run")).toString();

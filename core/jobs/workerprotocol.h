@@ -9,6 +9,8 @@
 //   {"type":"log","text":LINE}                                  a line of the run's log
 //   {"type":"error","code":NAME,"file":F,"detail":D}            the failure that ends the run
 //   {"type":"finished","state":"finished"|"cancelled","run":DIR}
+// Every event also carries "time": when the worker wrote it (ms since 1970, UTC), so that a
+// supervisor can measure how long an event took to reach it.
 // The supervisor writes commands, one per line, to the worker's standard input: "pause", "resume",
 // "cancel". Numbers that are not finite travel as null and come back as NaN. Lines that are not
 // valid events are reported as errors naming the reason, never guessed at.
@@ -39,6 +41,7 @@ struct Event {
     qint64 pid = 0;                                  ///< Started
     QString state;                                   ///< Finished: "finished" or "cancelled"
     Error error;                                     ///< Error
+    qint64 time = 0; ///< when the worker wrote it (ms since the epoch, UTC); encode() stamps 0 with now
 
     static Event started(const QString &runDir, qint64 pid);
     static Event ofProgress(const Progress &p);

@@ -76,6 +76,40 @@ void sortLosses(std::vector<std::pair<QString, double>> &losses)
     });
 }
 
+/// "ResNet-18", "ResNet-18 w0.5", "CIFAR ResNet w0.5 [1,1,1,1]" from the configuration's "student".
+QString studentText(const QJsonObject &student)
+{
+    const QString arch = student.value(QStringLiteral("architecture")).toString(QStringLiteral("resnet18"));
+    const double width = student.value(QStringLiteral("widthMultiplier")).toDouble(1.0);
+    if (arch == QLatin1String("cifar_resnet")) {
+        QStringList blocks;
+        for (const auto &b : student.value(QStringLiteral("cifarBlocks")).toArray())
+            blocks << QString::number(b.toInt());
+        if (blocks.isEmpty())
+            blocks = QStringList{QStringLiteral("2"), QStringLiteral("2"), QStringLiteral("2"), QStringLiteral("2")};
+        return QStringLiteral("CIFAR ResNet w%1 [%2]").arg(QString::number(width), blocks.join(QLatin1Char(',')));
+    }
+    if (arch == QLatin1String("resnet18"))
+        return width == 1.0 ? QStringLiteral("ResNet-18") : QStringLiteral("ResNet-18 w%1").arg(QString::number(width));
+    return arch;
+}
+
+/// "<file> · <layer>" of the configuration's "teacher"; a TF.js model.json is named with its folder
+/// ("mobilenet/model.json"), since every TF.js model's file has that name.
+QString teacherText(const QJsonObject &teacher)
+{
+    const QString path = teacher.value(QStringLiteral("path")).toString();
+    if (path.isEmpty()) return {};
+    const QFileInfo fi(QDir::cleanPath(path));
+    QString name = fi.fileName();
+    if (name == QLatin1String("model.json")) {
+        const QString parent = fi.dir().dirName();
+        if (!parent.isEmpty() && parent != QLatin1String(".")) name = parent + QLatin1Char('/') + name;
+    }
+    const QString layer = teacher.value(QStringLiteral("outputLayer")).toString();
+    return layer.isEmpty() ? name : name + QStringLiteral(" · ") + layer;
+}
+
 } // namespace
 
 // ---- EpochRecord ----------------------------------------------------------------------------------
@@ -230,6 +264,44 @@ RunStatus RunStatus::fromJson(const QJsonObject &o)
     return s;
 }
 
+// ---- RunNotes, RunDetails -------------------------------------------------------------------------------
+
+QJsonObject RunNotes::toJson() const
+{
+    return QJsonObject{{"title", title}, {"note", note}, {"archived", archived}};
+}
+
+RunNotes RunNotes::fromJson(const QJsonObject &o)
+{
+    RunNotes n;
+    n.title = o.value(QStringLiteral("title")).toString();
+    n.note = o.value(QStringLiteral("note")).toString();
+    n.archived = o.value(QStringLiteral("archived")).toBool();
+    return n;
+}
+
+QString statusText(const RunDetails &run)
+{
+    const QString &state = run.status.state;
+    if (state == QLatin1String("running") || state == QLatin1String("paused"))
+        return run.live ? state : QStringLiteral("interrupted (resumable)");
+    if (state == QLatin1String("finished")) return state;
+    if (state == QLatin1String("cancelled")) return QStringLiteral("stopped (resumable)");
+    if (state == QLatin1String("failed"))
+        return run.status.detail.trimmed().isEmpty() ? QStringLiteral("failed")
+                                                     : QStringLiteral("failed: ") + run.status.detail.trimmed();
+    if (run.live) return QStringLiteral("running");
+    return state.isEmpty() ? QStringLiteral("not started") : state;
+}
+
+bool isResumable(const RunDetails &run)
+{
+    if (run.live) return false;
+    const QString &s = run.status.state;
+    return s == QLatin1String("running") || s == QLatin1String("paused") || s == QLatin1String("cancelled") ||
+           s == QLatin1String("failed") || s == QLatin1String("finished");
+}
+
 // ---- RunFolder: opening, naming, listing ----------------------------------------------------------------
 
 RunFolder::RunFolder(const QString &dir)
@@ -316,6 +388,88 @@ std::vector<RunSummary> RunFolder::list(const QString &folder)
         return a.created != b.created ? a.created > b.created : a.name > b.name;
     });
     return runs;
+}
+
+Result<RunDetails> RunFolder::details(const QString &dir, const TeacherPredicate &usesTeacher)
+{
+    auto run = open(dir);
+    if (!run) return run.error();
+    auto header = run->readHeader();
+    if (!header) return header.error();
+    RunDetails d;
+    d.dir = run->dir();
+    d.name = run->name();
+    const QJsonObject config = header->value(QStringLiteral("config")).toObject();
+    d.strategy = config.value(QStringLiteral("strategy")).toString();
+    d.dataset = header->value(QStringLiteral("dataset")).toObject().value(QStringLiteral("manifest")).toString();
+    if (d.dataset.isEmpty()) d.dataset = config.value(QStringLiteral("dataset")).toString();
+    d.created = QDateTime::fromString(header->value(QStringLiteral("created")).toString(), Qt::ISODate);
+    const bool statusRead = [&] {
+        auto status = run->readStatus();
+        if (status) d.status = *status;
+        return status.ok();
+    }();
+    if (!statusRead) d.status.bestValBalancedAccuracy = kNaN;
+
+    d.notes = run->readNotes();
+    d.title = d.notes.title.trimmed().isEmpty() ? d.name : d.notes.title.trimmed();
+    d.student = studentText(config.value(QStringLiteral("student")).toObject());
+    if (!usesTeacher || usesTeacher(d.strategy))
+        d.teacher = teacherText(config.value(QStringLiteral("teacher")).toObject());
+
+    std::vector<EpochRecord> epochs;
+    if (auto e = run->readEpochs()) epochs = std::move(e).value();
+    double best = kNaN;
+    for (const EpochRecord &e : epochs) {
+        d.seconds += std::isfinite(e.seconds) ? e.seconds : 0.0;
+        if (std::isfinite(e.valBalancedAccuracy) && !(e.valBalancedAccuracy <= best)) best = e.valBalancedAccuracy;
+    }
+    d.bestValBalancedAccuracy = std::isfinite(best) ? best : d.status.bestValBalancedAccuracy;
+    d.epochsDone = std::max(d.status.epochsDone, int(epochs.size()));
+    d.epochsTotal = d.status.epochs > 0 ? d.status.epochs : config.value(QStringLiteral("epochs")).toInt();
+
+    if (QFileInfo::exists(run->metricsFile(QStringLiteral("test")))) {
+        if (auto m = run->readMetrics(QStringLiteral("test"))) {
+            d.testBalancedAccuracy = numberOrNaN(m->value(QStringLiteral("balancedAccuracy")));
+            d.testTailRecall = numberOrNaN(m->value(QStringLiteral("tailGroups"))
+                                               .toObject()
+                                               .value(QStringLiteral("tail"))
+                                               .toObject()
+                                               .value(QStringLiteral("meanRecall")));
+        }
+    }
+    return d;
+}
+
+std::vector<RunDetails> RunFolder::listDetails(const QString &folder, const TeacherPredicate &usesTeacher)
+{
+    std::vector<RunDetails> runs;
+    for (const QFileInfo &fi : QDir(folder).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+        auto d = details(fi.filePath(), usesTeacher);
+        if (d) runs.push_back(std::move(d).value());
+    }
+    std::stable_sort(runs.begin(), runs.end(), [](const RunDetails &a, const RunDetails &b) {
+        return a.created != b.created ? a.created > b.created : a.name > b.name;
+    });
+    return runs;
+}
+
+Result<void> RunFolder::remove(const QString &dir)
+{
+    const QFileInfo fi(dir);
+    if (dir.isEmpty() || !isRun(dir))
+        return makeError(ErrorCode::InvalidArgument, dir,
+                         QStringLiteral("not a run folder (only run folders are deleted here)"));
+    const QString path = QDir::cleanPath(fi.absoluteFilePath());
+    if (QFile::moveToTrash(path)) return {};
+    if (fi.isSymLink()) {
+        // The link only: removeRecursively() would empty the folder it points to.
+        if (QFile::remove(path)) return {};
+    } else if (QDir(path).removeRecursively()) {
+        return {};
+    }
+    return makeError(ErrorCode::WriteFailed, path,
+                     QStringLiteral("cannot delete the run folder (it could not be moved to the trash either)"));
 }
 
 QString RunFolder::name() const
@@ -511,6 +665,19 @@ QStringList RunFolder::resultSplits() const
     for (const QString &f : QDir(resultsDir()).entryList({QStringLiteral("*_metrics.json")}, QDir::Files, QDir::Name))
         splits << f.left(f.size() - int(qstrlen("_metrics.json")));
     return splits;
+}
+
+// ---- notes.json -----------------------------------------------------------------------------------------
+
+RunNotes RunFolder::readNotes() const
+{
+    auto o = fileio::readJsonObject(notesFile());
+    return o ? RunNotes::fromJson(*o) : RunNotes{};
+}
+
+Result<void> RunFolder::writeNotes(const RunNotes &notes) const
+{
+    return fileio::writeJson(notesFile(), notes.toJson());
 }
 
 } // namespace fopro::project

@@ -19,6 +19,7 @@
 //   results/<split>_predictions.csv
 //   prompt_gain.csv        FoPro-KD: the learned gain's radial profile per epoch
 //   export/                what `fopro export` writes (model.pt + model.json)
+//   notes.json             what people add in the run history: {"title", "note", "archived"}
 
 #include "core/common/result.h"
 
@@ -27,6 +28,8 @@
 #include <QtCore/QString>
 #include <QtCore/QStringList>
 
+#include <functional>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -83,6 +86,44 @@ struct RunSummary {
     RunStatus status;
 };
 
+/// notes.json: what people add to a run in the run history (nothing the training reads).
+struct RunNotes {
+    QString title; ///< shown instead of the folder name when not empty
+    QString note;  ///< free text (an annotation)
+    bool archived = false;
+
+    QJsonObject toJson() const;
+    static RunNotes fromJson(const QJsonObject &object);
+    bool operator==(const RunNotes &o) const { return title == o.title && note == o.note && archived == o.archived; }
+};
+
+/// Everything a run history row shows of a run (RunFolder::details): the summary, the notes and
+/// the numbers read from status.json, epochs.csv and results/test_metrics.json.
+struct RunDetails : RunSummary {
+    QString title;   ///< the notes' title, else the folder name
+    QString teacher; ///< "<teacher file> · <output layer>"; empty when the strategy uses none
+    QString student; ///< "ResNet-18", "CIFAR ResNet w0.5 [1,1,1,1]"
+    int epochsDone = 0;
+    int epochsTotal = 0;
+    /// The best validation balanced accuracy of epochs.csv (else status.json's); NaN when unknown.
+    double bestValBalancedAccuracy = std::numeric_limits<double>::quiet_NaN();
+    /// From results/test_metrics.json; NaN without it (or without the value).
+    double testBalancedAccuracy = std::numeric_limits<double>::quiet_NaN();
+    double testTailRecall = std::numeric_limits<double>::quiet_NaN(); ///< the tail group's mean recall
+    double seconds = 0; ///< training time: the sum of epochs.csv's seconds
+    RunNotes notes;
+    /// Set by the caller: a worker is training this run right now. Without it, a status.json
+    /// saying "running" or "paused" means the worker is gone (the run was interrupted).
+    bool live = false;
+};
+
+/// The state of a run for people: "running", "paused", "finished", "stopped (resumable)" (cancelled),
+/// "interrupted (resumable)" (running or paused without a live worker), "failed: <detail>".
+QString statusText(const RunDetails &run);
+/// True when a run can be resumed (or, finished, extended): not live, and stopped, interrupted,
+/// failed or finished.
+bool isResumable(const RunDetails &run);
+
 /// The predictions of a split, for results/<split>_predictions.csv.
 struct SplitPredictions {
     QStringList sampleIds;
@@ -122,6 +163,19 @@ public:
                              const QDateTime &when = QDateTime::currentDateTime());
     /// The runs directly inside `folder` (other entries are skipped), newest first.
     static std::vector<RunSummary> list(const QString &folder);
+
+    /// Tells whether a strategy id uses a teacher (the ML registry knows; core/project does not
+    /// link it). Without one, a run's teacher is shown whenever its configuration names one.
+    using TeacherPredicate = std::function<bool(const QString &strategy)>;
+    /// What the run history shows of the run in `dir` (best effort: unreadable status, epochs or
+    /// results leave their values unknown). Errors as open(), or the header's read error.
+    static Result<RunDetails> details(const QString &dir, const TeacherPredicate &usesTeacher = {});
+    /// details() of every run directly inside `folder` (other entries are skipped), newest first.
+    static std::vector<RunDetails> listDetails(const QString &folder, const TeacherPredicate &usesTeacher = {});
+    /// Deletes a run folder: moves it to the trash (QFile::moveToTrash) when that works, else
+    /// removes it. Refuses anything that is not a run folder (InvalidArgument naming it); a
+    /// symbolic link is removed, never what it points to. WriteFailed names the folder.
+    static Result<void> remove(const QString &dir);
 
     QString dir() const { return m_dir; }
     QString name() const;
@@ -178,6 +232,13 @@ public:
     Result<QJsonObject> readMetrics(const QString &split) const;
     /// The splits with results/<split>_metrics.json, sorted.
     QStringList resultSplits() const;
+
+    // notes.json -----------------------------------------------------------------------------------------
+    QString notesFile() const { return path(QStringLiteral("notes.json")); }
+    /// The notes; defaults (empty, not archived) when notes.json is absent or unreadable.
+    RunNotes readNotes() const;
+    /// Writes notes.json atomically.
+    Result<void> writeNotes(const RunNotes &notes) const;
 
 private:
     QString m_dir;

@@ -132,6 +132,10 @@ void MainWindow::buildPages()
         item->setData(Qt::UserRole, page->pageId());
         item->setToolTip(page->title());
         connect(page, &Page::statusMessage, this, [this](const QString &t) { statusBar()->showMessage(t, 8000); });
+        connect(page, &Page::navBadgeChanged, this, [item, page](const QString &badge) {
+            item->setText(badge.isEmpty() ? page->title() : page->title() + QStringLiteral(" · ") + badge);
+            item->setToolTip(badge.isEmpty() ? page->title() : page->title() + QStringLiteral(": ") + badge);
+        });
     }
 }
 
@@ -401,6 +405,14 @@ void MainWindow::closeEvent(QCloseEvent *event)
         event->ignore();
         return;
     }
+    for (Page *p : std::as_const(m_pageList)) {
+        if (!p->confirmClose()) {
+            event->ignore();
+            return;
+        }
+    }
+    for (Page *p : std::as_const(m_pageList))
+        p->prepareClose();
     settings::windowGeometry.set(saveGeometry());
     settings::windowState.set(saveState());
     if (const Page *p = currentPage()) settings::lastPage.set(p->pageId());

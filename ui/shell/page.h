@@ -58,6 +58,12 @@ public:
     /// condition. `fopro-studio --screenshot` waits for it.
     virtual bool isSettled() const { return !isBusy(); }
 
+    /// The window is about to close: a page with work that outlives a click (a training) asks the
+    /// user what to do with it. False keeps the window open.
+    virtual bool confirmClose() { return true; }
+    /// The window is closing (after every page confirmed): release what must not outlive it.
+    virtual void prepareClose() {}
+
     const PageContext &context() const { return m_context; }
     JobManager *jobs() const { return m_context.jobs; }
     ProjectDocument *document() const { return m_context.document; }
@@ -65,6 +71,9 @@ public:
 Q_SIGNALS:
     /// A short message for the window's status bar.
     void statusMessage(const QString &text);
+    /// A short progress note for the page's navigation entry ("42%"), shown while the user is on
+    /// another page; empty removes it.
+    void navBadgeChanged(const QString &badge);
 
 private:
     PageContext m_context;

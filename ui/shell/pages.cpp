@@ -3,6 +3,7 @@
 #include "ui/dataset/datasetpage.h"
 #include "ui/shell/page.h"
 #include "ui/spectra/spectrapage.h"
+#include "ui/training/trainingpage.h"
 
 namespace fopro::ui {
 
@@ -18,8 +19,9 @@ template <typename P> Page *create(const PageContext &context, QWidget *parent)
 const std::vector<PageFactory> &registeredPages()
 {
     static const std::vector<PageFactory> pages = {
-        &create<DatasetPage>, // ui/dataset: the dataset grid, curation, inspector, long-tail plot
-        &create<SpectraPage>, // ui/spectra: image and class spectra, outliers, learned prompt, teacher probe
+        &create<DatasetPage>,  // ui/dataset: the dataset grid, curation, inspector, long-tail plot
+        &create<TrainingPage>, // ui/training: configure, run in a worker process, watch, run history
+        &create<SpectraPage>,  // ui/spectra: image and class spectra, outliers, learned prompt, teacher probe
     };
     return pages;
 }

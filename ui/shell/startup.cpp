@@ -86,13 +86,18 @@ StartupOptions parseStartupOptions(const QStringList &arguments, QString *error)
         QStringLiteral("file"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1024x700."),
                                   QStringLiteral("WxH"));
-    parser.addOptions({demo, page, screenshot, size});
+    const QCommandLineOption trainDemo(
+        QStringLiteral("train-demo"),
+        QStringLiteral("Open the demo project on the Training page and start its short demo run (with --screenshot: "
+                       "the picture is taken once two epochs show)."));
+    parser.addOptions({demo, page, screenshot, size, trainDemo});
     parser.process(arguments); // --help, --version and unknown options end the process here
 
     StartupOptions o;
     if (!parser.positionalArguments().isEmpty()) o.path = parser.positionalArguments().front();
-    o.demo = parser.isSet(demo);
-    o.page = parser.value(page).trimmed().toLower();
+    o.trainDemo = parser.isSet(trainDemo);
+    o.demo = parser.isSet(demo) || o.trainDemo;
+    o.page = o.trainDemo ? QStringLiteral("training") : parser.value(page).trimmed().toLower();
     o.screenshot = parser.value(screenshot);
     if (parser.isSet(size)) {
         static const QRegularExpression re(QStringLiteral("^(\\d+)[xX](\\d+)$"));
@@ -127,6 +132,14 @@ bool startStudio(MainWindow &window, const StartupOptions &options, QString *err
     if (!options.screenshot.isEmpty())
         new ScreenshotTaker(window, options.screenshot, options.settleTimeoutMs, std::move(finished));
     window.show();
+
+    if (options.trainDemo)
+        QObject::connect(
+            &window, &MainWindow::projectOpened, &window,
+            [&window] {
+                window.showPage(QStringLiteral("training"), {{QStringLiteral("demo"), true}});
+            },
+            Qt::SingleShotConnection);
 
     const QString last = settings::lastProject.value();
     if (!options.path.isEmpty()) {
