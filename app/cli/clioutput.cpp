@@ -19,13 +19,41 @@ QTextStream &err()
     return s;
 }
 
-int fail(const QString &message, int code)
+namespace {
+
+std::function<void(const Error &)> &failureHook()
+{
+    static std::function<void(const Error &)> hook;
+    return hook;
+}
+
+int report(const QString &message, const Error &error, int code)
 {
     out().flush();
     QString oneLine = message;
     oneLine.replace(QLatin1Char('\n'), QLatin1Char(' '));
     err() << "fopro: error: " << oneLine << Qt::endl;
+    if (failureHook()) failureHook()(error);
     return code;
+}
+
+} // namespace
+
+int fail(const QString &message, int code)
+{
+    return report(message,
+                  makeError(code == 2 ? ErrorCode::InvalidArgument : ErrorCode::Internal, {}, message.simplified()),
+                  code);
+}
+
+int fail(const Error &error, int code)
+{
+    return report(error.message(), error, code);
+}
+
+void setFailureHook(std::function<void(const Error &)> hook)
+{
+    failureHook() = std::move(hook);
 }
 
 QString TextTable::render(const QString &indent) const

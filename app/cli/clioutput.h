@@ -1,10 +1,13 @@
 #pragma once
 // Terminal output helpers of the command-line tool: aligned tables, one-line errors.
 
+#include "core/common/result.h"
+
 #include <QtCore/QString>
 #include <QtCore/QStringList>
 #include <QtCore/QTextStream>
 
+#include <functional>
 #include <vector>
 
 namespace fopro::cli {
@@ -14,6 +17,11 @@ QTextStream &err();
 
 /// Prints "fopro: error: <message>" on one line to stderr and returns `code` (for `return fail(...)`).
 int fail(const QString &message, int code = 1);
+/// fail(error.message(), code), keeping the error's code and file for the failure hook.
+int fail(const Error &error, int code = 1);
+/// Called with every failure reported through fail() while set (worker mode turns each into an
+/// `error` event; a message without an Error becomes invalid-argument for code 2, else internal).
+void setFailureHook(std::function<void(const Error &)> hook);
 
 /// A plain text table: columns sized to their widest cell, numbers right-aligned.
 class TextTable {

@@ -17,5 +17,11 @@ int evaluate(const QStringList &args);    // fopro eval
 int exportModel(const QStringList &args); // fopro export
 int predict(const QStringList &args);     // fopro predict
 int probe(const QStringList &args);       // fopro probe
+int teacher(const QStringList &args);     // fopro teacher inspect
+
+int package(const QStringList &args);         // fopro package RUN OUT
+int evaluatePackage(const QStringList &args); // fopro eval PACKAGE
+/// True when the first positional argument is a study package folder (it holds package.json).
+bool namesStudyPackage(const QStringList &args);
 
 } // namespace fopro::cli

@@ -4,6 +4,7 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
 #include "app/cli/dedupreport.h"
+#include "app/cli/demotraining.h"
 #include "app/cli/trainrunner.h"
 #include "core/common/fileio.h"
 #include "core/data/importer.h"
@@ -459,22 +460,11 @@ int datasetLongTail(const QStringList &args)
     return 0;
 }
 
-/// Batches per epoch of the demo's training (0 = whole epochs): keeps the demo to a few minutes on
-/// two cores while every class is still seen many times per epoch.
-constexpr int kDemoMaxBatches = 80;
+namespace {
 
-int demo(const QStringList &args)
+/// The options of `fopro demo`.
+void addDemoOptions(QCommandLineParser &p)
 {
-    QCommandLineParser p;
-    p.setApplicationDescription(
-        QStringLiteral(
-            "The headless demo: Debian's Fashion-MNIST (real images and labels of clothing, NOT medical data)\n"
-            "made long-tailed with the ISIC-2019-LT rule (factor 0.01), inspected, split and checked for\n"
-            "duplicates and leakage; writes the demo manifest to --out, then trains a small student on it\n"
-            "(CIFAR ResNet, width 0.5, one block per stage, 32 px, Balanced Softmax, 3 epochs of at most %1\n"
-            "batches of 64, Adam lr 1e-3, horizontal flips) into --out/runs/ and prints its per-class results on\n"
-            "the 10,000 test images. Ctrl-C stops the training; 'fopro train --resume RUN' continues it.")
-            .arg(kDemoMaxBatches));
     p.addOptions({
         {QStringLiteral("data"), QStringLiteral("Fashion-MNIST folder (default /usr/share/datasets/fashion-mnist)."),
          QStringLiteral("dir")},
@@ -484,42 +474,77 @@ int demo(const QStringList &args)
         {QStringLiteral("factor"), QStringLiteral("Imbalance factor (default 0.01)."), QStringLiteral("F")},
         {QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S")},
         {QStringLiteral("no-train"), QStringLiteral("Stop after writing the manifest (no training).")},
-        {QStringLiteral("epochs"), QStringLiteral("Training epochs (default 3)."), QStringLiteral("N")},
+        {QStringLiteral("epochs"), QStringLiteral("Training epochs of each run (default %1).").arg(kDemoEpochs),
+         QStringLiteral("N")},
         {QStringLiteral("strategy"),
-         QStringLiteral("Training objective (default bsm; kd, ekd and fopro_kd need --teacher)."),
+         QStringLiteral("Train this strategy alone instead of the comparison (kd, ekd and fopro_kd use the teacher)."),
          QStringLiteral("name")},
         {QStringLiteral("teacher"),
-         QStringLiteral("Teacher for kd/ekd/fopro_kd: a TF.js model.json or a TorchScript file."),
+         QStringLiteral("Teacher for FoPro-KD (and kd/ekd): a TF.js model.json or a TorchScript file (default: the "
+                        "demo teacher when installed)."),
          QStringLiteral("path")},
         {QStringLiteral("teacher-layer"),
-         QStringLiteral("TF.js teacher: the layer giving the feature (the demo teacher's ImageNet part ends at "
-                        "block_10_project_BN)."),
+         QStringLiteral("TF.js teacher: the layer giving the feature (default for the demo teacher: %1, the end of "
+                        "its ImageNet part; else the model's output).")
+             .arg(fopro::project::demoTeacherLayer()),
          QStringLiteral("name")},
+        {QStringLiteral("teacher-size"),
+         QStringLiteral("Input side the teacher sees (default %1; -1 its own, 0 the student's 32).")
+             .arg(kDemoTeacherSize),
+         QStringLiteral("N")},
         {QStringLiteral("max-batches"),
          QStringLiteral("Stop every epoch after N batches (default %1; 0 = whole epochs).").arg(kDemoMaxBatches),
          QStringLiteral("N")},
         {QStringLiteral("threads"), QStringLiteral("Torch threads (default 0 = one per core)."), QStringLiteral("N")},
     });
+}
+
+} // namespace
+
+int demo(const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        QStringLiteral(
+            "The headless demo: Debian's Fashion-MNIST (real images and labels of clothing, NOT medical data)\n"
+            "made long-tailed with the ISIC-2019-LT rule (factor 0.01), inspected, split and checked for\n"
+            "duplicates and leakage; writes the demo manifest to --out, then trains the product's method against\n"
+            "its baseline with the same small student, data and seed (CIFAR ResNet, width 0.5, one block per\n"
+            "stage, 32 px, %1 epochs of at most %2 batches of 64, Adam lr 1e-3, horizontal flips) into --out/runs/:\n"
+            "Balanced Softmax, then FoPro-KD with the demo teacher (ImageNet MobileNetV2 up to\n"
+            "%3, shown the images at %4 px). It prints both runs' per-class recall on the 10,000 test\n"
+            "images side by side and the learned Fourier prompt's gain per frequency band. Without the demo teacher\n"
+            "(packaging/install-deps.sh fetches it) only Balanced Softmax is trained. --strategy trains one\n"
+            "strategy alone.\n"
+            "Ctrl-C stops the training; 'fopro train --resume RUN' continues it.")
+            .arg(kDemoEpochs)
+            .arg(kDemoMaxBatches)
+            .arg(fopro::project::demoTeacherLayer())
+            .arg(kDemoTeacherSize));
+    addDemoOptions(p);
     if (int rc = parseArgs(p, args, QStringLiteral("demo"), 0); rc >= 0) return rc;
-    int epochs = 3, maxBatches = kDemoMaxBatches, threads = 0;
-    if (!readInt(p, QStringLiteral("epochs"), 3, 1, &epochs) ||
-        !readInt(p, QStringLiteral("max-batches"), kDemoMaxBatches, 0, &maxBatches) ||
-        !readInt(p, QStringLiteral("threads"), 0, 0, &threads))
+    DemoTraining training;
+    if (!readInt(p, QStringLiteral("epochs"), kDemoEpochs, 1, &training.epochs) ||
+        !readInt(p, QStringLiteral("max-batches"), kDemoMaxBatches, 0, &training.maxBatches) ||
+        !readInt(p, QStringLiteral("threads"), 0, 0, &training.threads) ||
+        !readInt(p, QStringLiteral("teacher-size"), kDemoTeacherSize, -1, &training.teacherSize))
         return 2;
-    ml::Strategy strategy = ml::Strategy::BalancedSoftmax;
-    if (p.isSet(QStringLiteral("strategy")) && !ml::parseStrategy(p.value(QStringLiteral("strategy")), &strategy))
+    training.single = p.isSet(QStringLiteral("strategy"));
+    if (training.single && !ml::parseStrategy(p.value(QStringLiteral("strategy")), &training.strategy))
         return fail(QStringLiteral("--strategy: unknown strategy '%1' (see 'fopro train --help')")
                         .arg(p.value(QStringLiteral("strategy"))),
                     2);
-    const QString teacher = p.isSet(QStringLiteral("teacher"))
-                                ? QDir::cleanPath(QFileInfo(p.value(QStringLiteral("teacher"))).absoluteFilePath())
-                                : QString();
-    if (ml::strategyUsesTeacher(strategy) && teacher.isEmpty() && !p.isSet(QStringLiteral("no-train")))
-        return fail(QStringLiteral("--strategy %1 needs a teacher: give --teacher PATH (the demo teacher is "
-                                   ".cache/assets/teachers/mobilenet_v2/model.json "
-                                   "in the source tree once packaging/install-deps.sh ran)")
-                        .arg(ml::strategyName(strategy)),
-                    2);
+    if (p.isSet(QStringLiteral("teacher")))
+        training.teacher = QDir::cleanPath(QFileInfo(p.value(QStringLiteral("teacher"))).absoluteFilePath());
+    training.teacherLayer = p.value(QStringLiteral("teacher-layer"));
+    if (training.single && ml::strategyUsesTeacher(training.strategy) && demoTrainingTeacher(training).isEmpty() &&
+        !p.isSet(QStringLiteral("no-train")))
+        return fail(
+            QStringLiteral("--strategy %1 needs a teacher and the demo teacher is not installed: give --teacher "
+                           "PATH, or run packaging/install-deps.sh (it fetches the demo teacher into "
+                           ".cache/assets/teachers/mobilenet_v2/)")
+                .arg(ml::strategyName(training.strategy)),
+            2);
     const QString data = p.isSet(QStringLiteral("data")) ? p.value(QStringLiteral("data"))
                                                          : QStringLiteral("/usr/share/datasets/fashion-mnist");
     QString outDir = p.value(QStringLiteral("out"));
@@ -560,40 +585,10 @@ int demo(const QStringList &args)
           << "   Inspect it again with: fopro dataset inspect " << QDir::toNativeSeparators(manifest) << "\n";
     if (p.isSet(QStringLiteral("no-train"))) return 0;
 
-    // A short but meaningful run: a small CIFAR ResNet on 32 px images, long-tail-aware loss.
-    ml::TrainConfig c;
-    c.dataset = QDir::cleanPath(QFileInfo(manifest).absoluteFilePath());
-    c.imageSize = 32;
-    c.student.architecture = "cifar_resnet";
-    c.student.widthMultiplier = 0.5;
-    c.student.cifarBlocks = {{1, 1, 1, 1}};
-    c.strategy = strategy;
-    c.epochs = epochs;
-    c.batchSize = 64;
-    c.lr = 1e-3;
-    c.augment.enabled = true;
-    c.augment.cropScaleMin = 1.0; // flips only: no crop, no colour jitter
-    c.augment.horizontalFlip = true;
-    c.augment.verticalFlip = false;
-    c.augment.brightness = c.augment.contrast = c.augment.saturation = 0.0;
-    c.seed = seed;
-    c.threads = threads;
-    c.maxTrainBatches = maxBatches;
-    if (!teacher.isEmpty()) {
-        const auto source = ml::resolveTeacher(teacher); // the one place a teacher's kind is decided
-        if (!source) return fail(source.error().message());
-        c.teacher.path = source->file;
-        c.teacher.kind = ml::teacherKindName(source->kind);
-        c.teacher.outputLayer = p.value(QStringLiteral("teacher-layer"));
-    }
-    c.runDir = project::RunFolder::uniqueDir(QDir(outDir).filePath(QStringLiteral("runs")), ml::strategyName(strategy));
-    if (auto ok = c.validate(); !ok) return fail(ok.error().message());
-    out() << "\n5. Training a small student (" << epochs << " epoch(s)"
-          << (maxBatches > 0 ? QStringLiteral(" of at most %1 batches").arg(maxBatches) : QString())
-          << ") and testing it on the 10,000 test images:\n\n"
-          << describeConfig(c) << "\n";
-    out().flush();
-    return runTraining(&c);
+    training.manifest = QDir::cleanPath(QFileInfo(manifest).absoluteFilePath());
+    training.outDir = outDir;
+    training.seed = seed;
+    return trainDemo(training);
 }
 
 } // namespace fopro::cli

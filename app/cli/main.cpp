@@ -22,13 +22,17 @@ const char *kUsage =
     "  dataset longtail PATH    long-tailed sub-sampling by imbalance factor (ISIC-2019-LT rule)\n"
     "  dataset dedup PATH       exact and near-duplicate images, within and across splits\n"
     "  train                    trains a student (any strategy: ce ... fopro_kd) into a run folder;\n"
-    "                           --resume RUN continues a stopped run\n"
+    "                           --resume RUN continues a stopped run; --estimate times a few steps and\n"
+    "                           predicts duration and disk use; --events is the GUI's worker mode\n"
     "  eval RUN                 evaluates a run's best student on its test (or val) split\n"
+    "  eval PACKAGE             verifies a study package's hashes and re-runs its model on the test split\n"
+    "  package RUN OUT          writes a study package (config, manifest + SHA-256, model, results)\n"
     "  export RUN               exports a run's best student as TorchScript + JSON sidecar\n"
     "  predict MODEL IMAGES...  classifies images with an exported model, writes a CSV\n"
     "  probe TEACHER DATASET    frequency preference probe of a teacher (radial bands)\n"
+    "  teacher inspect PATH     a teacher's layers, input size, feature size and ms/image\n"
     "  demo                     the headless demo on Debian's Fashion-MNIST (not medical data):\n"
-    "                           long tail, checks, and a short training run\n"
+    "                           long tail, checks, FoPro-KD vs Balanced Softmax, the learned prompt\n"
     "  version                  versions of the product and its libraries\n"
     "\n"
     "PATH is a dataset as it comes (a folder per class, HyperKvasir, ISIC 2019, ISIC-2019-LT split\n"
@@ -61,10 +65,12 @@ int main(int argc, char **argv)
     if (command == QLatin1String("version") || command == QLatin1String("--version")) return version();
     if (command == QLatin1String("demo")) return demo(args);
     if (command == QLatin1String("train")) return train(args);
-    if (command == QLatin1String("eval")) return evaluate(args);
+    if (command == QLatin1String("eval")) return namesStudyPackage(args) ? evaluatePackage(args) : evaluate(args);
+    if (command == QLatin1String("package")) return package(args);
     if (command == QLatin1String("export")) return exportModel(args);
     if (command == QLatin1String("predict")) return predict(args);
     if (command == QLatin1String("probe")) return probe(args);
+    if (command == QLatin1String("teacher")) return teacher(args);
     if (command == QLatin1String("dataset")) {
         if (args.isEmpty() || args.front() == QLatin1String("--help") || args.front() == QLatin1String("-h")) {
             out() << "Usage: fopro dataset <inspect|split|longtail|dedup> PATH [options]\n"

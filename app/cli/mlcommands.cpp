@@ -3,10 +3,14 @@
 #include "app/cli/cliargs.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
+#include "app/cli/estimatereport.h"
 #include "app/cli/trainrunner.h"
+#include "app/cli/workermode.h"
 #include "core/common/fileio.h"
-#include "core/data/imagefiles.h"
+#include "core/ml/classify.h"
+#include "core/ml/configfields.h"
 #include "core/ml/export.h"
+#include "core/ml/presets.h"
 #include "core/ml/probe.h"
 #include "core/ml/runevaluation.h"
 #include "core/ml/strategies.h"
@@ -263,7 +267,7 @@ bool applyOverrides(const QCommandLineParser &p, QJsonObject &json)
 
 // ---- predict ---------------------------------------------------------------------------------------
 
-/// The predictions of `fopro predict`: the CSV (every image) and the table shown (the first rows).
+/// The table `fopro predict` shows (the first rows) and the predictions per class.
 struct PredictionTable {
     PredictionTable(const QStringList &classNames, int topK, int maxRows)
         : classes(classNames), top(topK), rows(maxRows),
@@ -273,10 +277,6 @@ struct PredictionTable {
                     : QStringList{QStringLiteral("file"), QStringLiteral("predicted"), QStringLiteral("confidence")}),
           perClass(std::size_t(classNames.size()), 0)
     {
-        QStringList header{QStringLiteral("file"), QStringLiteral("predicted"), QStringLiteral("confidence")};
-        for (const QString &c : classes)
-            header << QStringLiteral("p_") + c;
-        csv = fileio::csvRow(header);
         table.setRightAligned(2);
     }
 
@@ -289,10 +289,6 @@ struct PredictionTable {
                          [&](int a, int b) { return prob[std::size_t(a)] > prob[std::size_t(b)]; });
         const int best = order.front();
         ++perClass[std::size_t(best)];
-        QStringList line{file, classes[best], QString::number(prob[std::size_t(best)], 'f', 6)};
-        for (float v : prob)
-            line << QString::number(v, 'f', 6);
-        csv += fileio::csvRow(line);
         if (predicted++ >= rows) return;
         QStringList row{native(file), classes[best], percent(prob[std::size_t(best)])};
         if (top > 1) {
@@ -310,61 +306,22 @@ struct PredictionTable {
     TextTable table;
     std::vector<int> perClass;
     int predicted = 0;
-    QString csv;
 };
-
-/// Decodes `files`; the decoded ones' names go to `names`, each failure is reported and counted.
-std::vector<cv::Mat> decodeImages(const QStringList &files, QStringList *names, int *failures)
-{
-    std::vector<cv::Mat> images;
-    for (const QString &file : files) {
-        auto image = data::decodeImageFile(file);
-        if (!image) {
-            fail(image.error().file.isEmpty() ? file + QStringLiteral(": ") + image.error().detail
-                                              : image.error().message());
-            ++*failures;
-            continue;
-        }
-        images.push_back(std::move(image).value());
-        *names << file;
-    }
-    return images;
-}
-
-/// The model file an argument names: the file itself, or the one exported model (a .pt with its
-/// .json sidecar) in a folder, or in a run folder's export/.
-Result<QString> resolveModel(const QString &arg)
-{
-    const QFileInfo fi(arg);
-    if (!fi.isDir()) return arg;
-    QStringList found;
-    for (const QString &dir : {arg, QDir(arg).filePath(QStringLiteral("export"))})
-        for (const QFileInfo &pt : QDir(dir).entryInfoList({QStringLiteral("*.pt")}, QDir::Files, QDir::Name))
-            if (QFileInfo::exists(ml::exportSidecarPath(pt.filePath()))) found << pt.filePath();
-    if (found.size() == 1) return found.front();
-    if (found.isEmpty())
-        return makeError(ErrorCode::NotFound, arg,
-                         QStringLiteral("no exported model in this folder (a .pt file with its .json sidecar; make one "
-                                        "with 'fopro export RUN')"));
-    return makeError(
-        ErrorCode::Ambiguous, arg,
-        QStringLiteral("several exported models (%1); name the file").arg(found.join(QStringLiteral(", "))));
-}
 
 /// `fopro train --resume RUN [--epochs N]`.
 int resumeTraining(const QCommandLineParser &p)
 {
     for (const QString &name : p.optionNames())
-        if (name != QLatin1String("resume") && name != QLatin1String("epochs"))
-            return fail(
-                QStringLiteral(
-                    "--resume continues a run with its own configuration; only --epochs may be given with it, not --%1")
-                    .arg(name),
-                2);
+        if (name != QLatin1String("resume") && name != QLatin1String("epochs") && name != QLatin1String("events"))
+            return fail(QStringLiteral("--resume continues a run with its own configuration; only --epochs (and "
+                                       "--events) may be given with it, not --%1")
+                            .arg(name),
+                        2);
     int epochs = 0;
     if (!readInt(p, QStringLiteral("epochs"), 0, 1, &epochs)) return 2;
     const QString run = absolutePath(p.value(QStringLiteral("resume")));
-    if (auto ok = checkRunFolder(run); !ok) return fail(ok.error().message());
+    if (auto ok = checkRunFolder(run); !ok) return fail(ok.error());
+    if (p.isSet(QStringLiteral("events"))) return runWorkerTraining(nullptr, run, epochs);
     return runTraining(nullptr, run, epochs);
 }
 
@@ -387,26 +344,17 @@ Result<void> checkBeforeTraining(const ml::TrainConfig &config)
     return {};
 }
 
-} // namespace
-
-// ---- commands ---------------------------------------------------------------------------------------
-
-int train(const QStringList &args)
+QString presetList()
 {
-    QCommandLineParser p;
-    p.setApplicationDescription(
-        QStringLiteral(
-            "Trains a student on a dataset manifest and writes a run folder (config.json, status.json, log.txt,\n"
-            "epochs.csv, checkpoints/, results/). The configuration is --config FILE (JSON with the keys of a run's\n"
-            "config.json; missing keys keep their defaults; a run's config.json works too), or the defaults when\n"
-            "only --dataset is given; the options below override it. Relative paths in FILE are relative to FILE's\n"
-            "folder, those on the command line to the current folder.\n"
-            "Ctrl-C stops after the current batch (exit code 130); 'fopro train --resume RUN' continues.\n"
-            "\n"
-            "  fopro train --config experiment.json\n"
-            "  fopro train --dataset split.json --strategy bsm --student cifar_resnet --image-size 32 --epochs 30\n"
-            "  fopro train --resume runs/20250101-120000-bsm [--epochs 60]\n\n") +
-        strategyHelp().trimmed());
+    QStringList ids;
+    for (const ml::TrainPreset &preset : ml::trainPresets())
+        ids << preset.id;
+    return ids.join(QStringLiteral(", "));
+}
+
+/// The options of `fopro train`.
+void addTrainOptions(QCommandLineParser &p)
+{
     p.addOptions({
         {QStringLiteral("config"), QStringLiteral("Run configuration (JSON)."), QStringLiteral("file")},
         {QStringLiteral("dataset"),
@@ -460,8 +408,59 @@ int train(const QStringList &args)
          QStringLiteral("key=value")},
         {QStringLiteral("print-config"),
          QStringLiteral("Print the resulting configuration as JSON and stop (a start for --config files).")},
+        {QStringLiteral("estimate"),
+         QStringLiteral("Dry run: time a few real steps, print the expected duration and disk use, train nothing.")},
+        {QStringLiteral("steps"), QStringLiteral("--estimate: timed steps after one warm-up step (default 3)."),
+         QStringLiteral("N")},
+        {QStringLiteral("json"), QStringLiteral("--estimate: one JSON object on stdout.")},
+        {QStringLiteral("events"),
+         QStringLiteral("Worker mode: JSON event lines on stdout, commands on stdin (also with --resume).")},
+        {QStringLiteral("preset"),
+         QStringLiteral("Start from a named preset (%1); --config and the options below override it.")
+             .arg(presetList()),
+         QStringLiteral("id")},
+        {QStringLiteral("help-config"),
+         QStringLiteral("List every configuration key (for --config files and --set) with its range and help.")},
     });
+}
+
+} // namespace
+
+// ---- commands ---------------------------------------------------------------------------------------
+
+int train(const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        QStringLiteral(
+            "Trains a student on a dataset manifest and writes a run folder (config.json, status.json, log.txt,\n"
+            "epochs.csv, checkpoints/, results/). The configuration is --config FILE (JSON with the keys of a run's\n"
+            "config.json; missing keys keep their defaults; a run's config.json works too), or the defaults when\n"
+            "only --dataset is given; the options below override it. Relative paths in FILE are relative to FILE's\n"
+            "folder, those on the command line to the current folder.\n"
+            "Ctrl-C stops after the current batch (exit code 130); 'fopro train --resume RUN' continues.\n"
+            "--estimate measures a few real training steps of the configuration instead and prints how long the\n"
+            "run will take and how much disk it will use. --events is the worker mode of the desktop application:\n"
+            "stdout carries only JSON event lines (started, progress, epoch, log, error, finished); stdin takes\n"
+            "the lines pause, resume and cancel; SIGUSR1 pauses, SIGUSR2 resumes, SIGTERM cancels.\n"
+            "\n"
+            "  fopro train --config experiment.json\n"
+            "  fopro train --dataset split.json --strategy bsm --student cifar_resnet --image-size 32 --epochs 30\n"
+            "  fopro train --config experiment.json --estimate\n"
+            "  fopro train --resume runs/20250101-120000-bsm [--epochs 60] [--events]\n\n") +
+        strategyHelp().trimmed());
+    addTrainOptions(p);
     if (int rc = parseArgs(p, args, QStringLiteral("train"), 0); rc >= 0) return rc;
+    if (p.isSet(QStringLiteral("help-config"))) {
+        out() << ml::configFieldsHelp();
+        return 0;
+    }
+    if (p.isSet(QStringLiteral("events"))) WorkerEvents::begin(); // stdout carries events only from here on
+    const bool estimate = p.isSet(QStringLiteral("estimate"));
+    int steps = 3;
+    if (!readInt(p, QStringLiteral("steps"), 3, 1, &steps)) return 2;
+    if (!estimate && (p.isSet(QStringLiteral("json")) || p.isSet(QStringLiteral("steps"))))
+        return fail(QStringLiteral("--json and --steps go with --estimate"), 2);
 
     if (p.isSet(QStringLiteral("resume"))) return resumeTraining(p);
     if (!p.isSet(QStringLiteral("config")) && !p.isSet(QStringLiteral("dataset")))
@@ -470,11 +469,21 @@ int train(const QStringList &args)
 
     QJsonObject json;
     QString source;
+    if (p.isSet(QStringLiteral("preset"))) {
+        const ml::TrainPreset *preset = ml::findPreset(p.value(QStringLiteral("preset")));
+        if (!preset)
+            return fail(QStringLiteral("--preset expects one of %1, got '%2'")
+                            .arg(presetList(), p.value(QStringLiteral("preset"))),
+                        2);
+        json = ml::applyPreset(json, *preset);
+    }
     if (p.isSet(QStringLiteral("config"))) {
         source = absolutePath(p.value(QStringLiteral("config")));
         auto read = readConfigJson(source);
-        if (!read) return fail(read.error().message());
-        json = std::move(read).value();
+        if (!read) return fail(read.error());
+        // The file's keys override the preset's.
+        for (const QString &key : ml::configKeys(read.value()))
+            ml::setConfigValue(json, key, ml::configValue(read.value(), key));
     }
     if (!applyOverrides(p, json)) return 2;
     auto parsed = ml::TrainConfig::fromJson(json, source);
@@ -496,7 +505,13 @@ int train(const QStringList &args)
         out() << QJsonDocument(config.toJson()).toJson(QJsonDocument::Indented);
         return 0;
     }
-    if (auto ok = checkBeforeTraining(config); !ok) return fail(ok.error().detail);
+    if (estimate) {
+        const bool json = p.isSet(QStringLiteral("json")) || WorkerEvents::active();
+        if (!json) out() << describeConfig(config) << "\n\n";
+        return runEstimate(config, steps, json);
+    }
+    if (auto ok = checkBeforeTraining(config); !ok) return fail(ok.error());
+    if (WorkerEvents::active()) return runWorkerTraining(&config);
     out() << describeConfig(config) << "\n";
     return runTraining(&config);
 }
@@ -582,48 +597,45 @@ int predict(const QStringList &args)
     if (!readInt(p, QStringLiteral("top"), 1, 1, &top) || !readInt(p, QStringLiteral("rows"), 20, 0, &rows)) return 2;
     const QStringList positionals = p.positionalArguments();
 
-    auto modelPath = resolveModel(positionals.front());
-    if (!modelPath) return fail(modelPath.error().message());
-    auto model = ml::ExportedModel::load(*modelPath);
-    if (!model) return fail(model.error().message());
-    const QStringList classes = model->classNames();
+    ml::ClassifyRequest request;
+    request.model = positionals.front();
+    request.inputs = positionals.mid(1);
+    request.batchSize = 32;
+    JobControl control;
+    Result<ml::ClassifyResult> classified = makeError(ErrorCode::Cancelled, {}, QStringLiteral("not started"));
+    {
+        // Progress only on a terminal: in a log, stderr holds the unreadable files and nothing else.
+        CancelOnSignal guard(&control);
+        ProgressPrinter progress;
+        const bool tty = isatty(fileno(stderr));
+        classified = runBlocking(ml::classifyJob(request), control, tty ? progress.sink() : ProgressSink(),
+                                 QStringLiteral("classification"));
+        progress.finish();
+    }
+    if (control.isCancelled() || (!classified && classified.error().code == ErrorCode::Cancelled)) {
+        err() << "cancelled" << Qt::endl;
+        return kCancelledExitCode;
+    }
+    if (!classified) return fail(classified.error().message());
+    const ml::ClassifyResult &result = *classified;
+    const QStringList &classes = result.classNames;
     top = std::min(top, int(classes.size()));
-
-    const data::ImageFileList found = data::collectImageFiles(positionals.mid(1));
-    int failures = int(found.problems.size());
-    for (const Error &problem : found.problems)
-        fail(problem.message());
-    const QStringList &files = found.files;
-
     PredictionTable results(classes, top, rows);
-    constexpr int kChunk = 64; // images decoded and classified at a time
-    const bool tty = isatty(fileno(stderr));
-    for (int start = 0; start < files.size(); start += kChunk) {
-        QStringList names;
-        const std::vector<cv::Mat> images = decodeImages(files.mid(start, kChunk), &names, &failures);
-        if (images.empty()) continue;
-        auto probabilities = model->predictProbabilities(images);
-        if (!probabilities) return fail(probabilities.error().message());
-        for (int i = 0; i < int(names.size()); ++i)
-            results.add(names[i], (*probabilities)[std::size_t(i)]);
-        if (tty) {
-            std::fprintf(stderr, "\rClassifying: %d / %d", std::min<int>(start + kChunk, int(files.size())),
-                         int(files.size()));
-            std::fflush(stderr);
-        }
+    for (const ml::ClassifiedImage &image : result.images) {
+        if (image.ok())
+            results.add(image.file, image.probabilities);
+        else
+            fail(image.error.message());
     }
-    if (tty) {
-        std::fprintf(stderr, "\r\033[K");
-        std::fflush(stderr);
-    }
-    const QString &csv = results.csv;
+    const int failures = result.failedCount();
     const std::vector<int> &perClass = results.perClass;
     const int predicted = results.predicted;
     TextTable &table = results.table;
-    if (auto ok = fileio::writeAtomically(csvFile, csv.toUtf8()); !ok) return fail(ok.error().message());
+    if (auto ok = fileio::writeAtomically(csvFile, ml::classifyResultToCsv(result).toUtf8()); !ok)
+        return fail(ok.error().message());
 
-    out() << "Model       " << native(*modelPath) << " (" << model->architecture() << ", " << classes.size()
-          << " classes, " << model->inputSize() << " px)\n"
+    out() << "Model       " << native(result.modelFile) << " (" << result.architecture << ", " << classes.size()
+          << " classes, " << result.inputSize << " px)\n"
           << "Images      " << predicted << " classified";
     if (failures) out() << ", " << failures << " failed (see the errors above)";
     out() << "\n";

@@ -371,7 +371,8 @@ QString evaluationSummary(const ml::SplitEvaluation &e)
     return out;
 }
 
-int runTraining(const ml::TrainConfig *config, const QString &resumeDir, int epochs, ml::TrainOutcome *outcomeOut)
+int runTraining(const ml::TrainConfig *config, const QString &resumeDir, int epochs, ml::TrainOutcome *outcomeOut,
+                bool printEvaluation)
 {
     const QString runDir = config ? config->runDir : resumeDir;
     QElapsedTimer clock;
@@ -406,7 +407,8 @@ int runTraining(const ml::TrainConfig *config, const QString &resumeDir, int epo
                       ? QStringLiteral(" (validation balanced accuracy %1)").arg(percent(o.bestValBalancedAccuracy))
                       : QStringLiteral(" (no validation split: the last epoch)"));
     out() << "\n";
-    if (const ml::SplitEvaluation *e = o.mainEvaluation()) out() << "\n" << evaluationSummary(*e).trimmed() << "\n";
+    if (const ml::SplitEvaluation *e = o.mainEvaluation(); e && printEvaluation)
+        out() << "\n" << evaluationSummary(*e).trimmed() << "\n";
     const QString folder = QDir::toNativeSeparators(o.runDir.isEmpty() ? runDir : o.runDir);
     out() << "\nRun folder  " << folder << "\n"
           << "Next        fopro eval " << shellQuote(folder) << " --split test   |   fopro export "

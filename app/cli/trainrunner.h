@@ -85,9 +85,10 @@ QString formatDuration(double seconds);
 /// summary, the run folder and what to do next). `config` starts a new run; null resumes the run in
 /// `resumeDir` (with `epochs` > 0 changing its number of epochs). Returns the exit code: 0
 /// finished, 1 failed (reported), 130 cancelled (after printing how to resume). `outcome` receives
-/// the outcome when training ran.
+/// the outcome when training ran. `printEvaluation` false leaves out the per-class table (a caller
+/// that shows the results its own way).
 int runTraining(const ml::TrainConfig *config, const QString &resumeDir = {}, int epochs = 0,
-                ml::TrainOutcome *outcome = nullptr);
+                ml::TrainOutcome *outcome = nullptr, bool printEvaluation = true);
 
 /// One paragraph describing a configuration (strategy, student, data, optimisation) for people.
 QString describeConfig(const ml::TrainConfig &config);

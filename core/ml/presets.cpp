@@ -55,7 +55,7 @@ std::vector<TrainPreset> makePresets()
         {"batchSize", 64},
         {"epochs", 3},
         {"maxTrainBatches", 40},
-        {"teacher.inputSize", 64},
+        {"teacher.inputSize", 32},
         {"prompt.mode", "global"},
         {"prompt.update", "akd"},
         {"augment.enabled", true},
@@ -81,8 +81,9 @@ std::vector<TrainPreset> makePresets()
                         "adversarially (AKD): a global gain map in (0.5, 1.5), prompt learning rate 1e-3."),
          fopro},
         {QStringLiteral("quick-demo"), QStringLiteral("Quick demo (a few minutes)"),
-         QStringLiteral("FoPro-KD on a small CIFAR ResNet at 32 px: 3 epochs of 40 batches of 64, the teacher at "
-                        "64 px. For trying the product, not for results."),
+         QStringLiteral(
+             "FoPro-KD on a small CIFAR ResNet at 32 px: 3 epochs of 40 batches of 64, the teacher shown "
+             "the 32 px images as they are (as in the headless demo). For trying the product, not for results."),
          quick},
         {QStringLiteral("bsm-baseline"), QStringLiteral("Balanced Softmax baseline"),
          QStringLiteral("No teacher: softmax shifted by the log class priors, with EKD's optimisation. The "

@@ -19,8 +19,10 @@
 #include "core/common/result.h"
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace at {
 class Tensor;
@@ -118,5 +120,20 @@ Result<Teacher> loadTeacher(const TeacherSource &source, const TeacherOptions &o
 /// resolveTeacher(path), then loadTeacher. InvalidArgument when an output layer is given for a
 /// TorchScript teacher.
 Result<Teacher> loadTeacher(const QString &path, const TeacherOptions &options = {});
+
+/// One layer of a TF.js layers model (for choosing the feature layer: `fopro teacher inspect`).
+struct TeacherLayer {
+    QString name;
+    QString className; ///< the Keras class ("Conv2D", "BatchNormalization", ...)
+    std::vector<std::int64_t>
+        outputShape; ///< Keras order, batch first as -1: {-1, H, W, C} or {-1, D}; empty = unknown
+};
+
+/// Every layer of a TF.js layers model (`modelJson`: its model.json) in topological order (Keras'
+/// own order when it is one), with its output shape for a `inputSize`×`inputSize` input (0: the
+/// size the model declares, else 224), found by running the model once. The shapes stay empty when
+/// the model cannot run (a layer class the importer does not support, missing weights): the names
+/// and classes are still listed. Errors: NotFound, Malformed (not a TF.js layers model.json).
+Result<std::vector<TeacherLayer>> listTfjsLayers(const QString &modelJson, int inputSize = 0);
 
 } // namespace fopro::ml

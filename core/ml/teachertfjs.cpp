@@ -1,6 +1,7 @@
 // The TF.js layers importer of Teacher (Teacher::loadTfjs): model.json's Keras topology and its
 // weight shards become a LibTorch module of one op per layer, run in topological order.
 
+#include "core/ml/kerastopology_p.h"
 #include "core/ml/teacher_p.h"
 #include "core/ml/tfjsnet_p.h"
 
@@ -14,6 +15,7 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -28,6 +30,7 @@ namespace F = torch::nn::functional;
 namespace fopro::ml {
 
 using detail::qs;
+using namespace tfjs;
 
 namespace {
 
@@ -408,138 +411,6 @@ std::string buildOp(const QString &cls, const QJsonObject &cfg, const WeightMap 
     return {};
 }
 
-struct KerasLayer {
-    QString cls;
-    QJsonObject config;
-    std::vector<std::string> inbound;
-};
-
-// ------------------------------------------------------------------------------------------------
-// The Keras topology: layers by name with their inputs, the default output and the input shape.
-
-struct Failure {
-    ErrorCode code;
-    std::string detail;
-};
-using Check = std::optional<Failure>;
-
-struct KerasModel {
-    std::vector<std::string> order;
-    std::map<std::string, KerasLayer> layers;
-    std::string defaultOutput;
-    std::vector<int64_t> inputShape;
-
-    void readShape(const QJsonObject &cfg)
-    {
-        const QJsonValue s = cfg.contains(QStringLiteral("batch_input_shape"))
-                                 ? cfg.value(QStringLiteral("batch_input_shape"))
-                                 : cfg.value(QStringLiteral("batch_shape"));
-        if (s.isArray() && inputShape.empty())
-            for (const QJsonValue &d : s.toArray())
-                inputShape.push_back(d.isDouble() ? d.toInteger() : -1);
-    }
-};
-
-void readSequential(const QJsonValue &configValue, KerasModel &m)
-{
-    const QJsonArray list = configValue.isArray() ? configValue.toArray()
-                                                  : configValue.toObject().value(QStringLiteral("layers")).toArray();
-    std::string previous;
-    for (const QJsonValue &lv : list) {
-        const QJsonObject l = lv.toObject();
-        KerasLayer layer{
-            l.value(QStringLiteral("class_name")).toString(), l.value(QStringLiteral("config")).toObject(), {}};
-        std::string name = layer.config.value(QStringLiteral("name")).toString().toStdString();
-        if (name.empty()) name = "layer_" + std::to_string(m.order.size());
-        m.readShape(layer.config);
-        if (m.order.empty() && layer.cls != QLatin1String("InputLayer")) {
-            m.layers["input"] = KerasLayer{QStringLiteral("InputLayer"), {}, {}};
-            m.order.push_back("input");
-            previous = "input";
-        }
-        if (!previous.empty()) layer.inbound.push_back(previous);
-        m.layers[name] = layer;
-        m.order.push_back(name);
-        previous = name;
-    }
-    m.defaultOutput = previous;
-}
-
-Check readFunctional(const QJsonObject &config, KerasModel &m)
-{
-    for (const QJsonValue &lv : config.value(QStringLiteral("layers")).toArray()) {
-        const QJsonObject l = lv.toObject();
-        const std::string name = l.value(QStringLiteral("name")).toString().toStdString();
-        KerasLayer layer{
-            l.value(QStringLiteral("class_name")).toString(), l.value(QStringLiteral("config")).toObject(), {}};
-        const QJsonArray nodes = l.value(QStringLiteral("inbound_nodes")).toArray();
-        if (nodes.size() > 1)
-            return Failure{ErrorCode::Unsupported, "layer " + name + " is shared (called " +
-                                                       std::to_string(nodes.size()) + " times); not supported"};
-        if (!nodes.isEmpty()) {
-            if (!nodes.at(0).isArray())
-                return Failure{ErrorCode::Unsupported,
-                               "layer " + name + ": inbound_nodes format not supported (expected Keras 2 lists)"};
-            for (const QJsonValue &in : nodes.at(0).toArray())
-                layer.inbound.push_back(in.toArray().at(0).toString().toStdString());
-        }
-        if (layer.cls == QLatin1String("InputLayer")) m.readShape(layer.config);
-        m.layers[name] = layer;
-        m.order.push_back(name);
-    }
-    const QJsonArray outs = config.value(QStringLiteral("output_layers")).toArray();
-    if (!outs.isEmpty()) m.defaultOutput = outs.at(0).toArray().at(0).toString().toStdString();
-    if (config.value(QStringLiteral("input_layers")).toArray().size() > 1)
-        return Failure{ErrorCode::Unsupported, "models with more than one input are not supported"};
-    return {};
-}
-
-/// Reads model.json's topology (modelTopology, possibly wrapped in model_config).
-Check readTopology(QJsonObject topology, KerasModel &m)
-{
-    if (topology.contains(QStringLiteral("model_config")))
-        topology = topology.value(QStringLiteral("model_config")).toObject();
-    const QString modelClass = topology.value(QStringLiteral("class_name")).toString();
-    const QJsonValue configValue = topology.value(QStringLiteral("config"));
-    if (modelClass == QLatin1String("Sequential")) {
-        readSequential(configValue, m);
-        return {};
-    }
-    if (modelClass == QLatin1String("Model") || modelClass == QLatin1String("Functional"))
-        return readFunctional(configValue.toObject(), m);
-    return Failure{ErrorCode::Unsupported,
-                   "model class '" + modelClass.toStdString() + "' not supported (Model, Functional or Sequential)"};
-}
-
-/// Only the layers `output` depends on, in topological order (depth-first post-order).
-Check usedLayers(const KerasModel &m, const std::string &output, std::vector<std::string> &used)
-{
-    std::set<std::string> done, onStack;
-    std::vector<std::pair<std::string, size_t>> stack{{output, 0}};
-    onStack.insert(output);
-    while (!stack.empty()) {
-        auto &[name, next] = stack.back();
-        const KerasLayer &layer = m.layers.at(name);
-        if (next < layer.inbound.size()) {
-            const std::string in = layer.inbound[next++];
-            if (!m.layers.count(in))
-                return Failure{ErrorCode::Malformed, "layer " + name + " takes input from unknown layer " + in};
-            if (onStack.count(in)) return Failure{ErrorCode::Malformed, "the layer graph has a cycle at " + in};
-            if (!done.count(in)) {
-                onStack.insert(in);
-                stack.emplace_back(in, 0);
-            }
-            continue;
-        }
-        used.push_back(name);
-        done.insert(name);
-        onStack.erase(name);
-        stack.pop_back();
-    }
-    return {};
-}
-
-/// The network of the used layers, weights registered (frozen by the caller).
 Check buildNet(const KerasModel &m, const std::vector<std::string> &used, const WeightMap &weights, TfjsNet &net)
 {
     std::map<std::string, int> index;
@@ -584,36 +455,69 @@ void freeze(torch::nn::Module &m)
     m.eval();
 }
 
+/// model.json read, its topology parsed.
+struct ModelFile {
+    QString file;
+    QJsonObject root;
+    KerasModel model;
+};
+
+Result<ModelFile> readModelFile(const QString &file)
+{
+    auto fail = [&](ErrorCode code, const std::string &detail) { return makeError(code, file, qs(detail)); };
+    if (!QFileInfo::exists(file)) return fail(ErrorCode::NotFound, "TF.js model.json not found");
+    auto read = fileio::readJsonObject(file);
+    if (!read) return makeError(read.error().code, file, read.error().detail);
+    ModelFile m{file, *read, {}};
+    const QJsonObject topology = m.root.value(QStringLiteral("modelTopology")).toObject();
+    if (topology.isEmpty()) return fail(ErrorCode::Malformed, "no modelTopology (is this a TF.js layers model?)");
+    if (!m.root.value(QStringLiteral("weightsManifest")).isArray())
+        return fail(ErrorCode::Malformed, "no weightsManifest");
+    if (Check c = readTopology(topology, m.model)) return fail(c->code, c->detail);
+    return m;
+}
+
+/// The frozen network of the layers `output` depends on (`used`: their names, in the order of its ops).
+Result<TfjsNet> buildTruncated(const ModelFile &m, const std::string &output, std::vector<std::string> &used)
+{
+    auto fail = [&](ErrorCode code, const std::string &detail) { return makeError(code, m.file, qs(detail)); };
+    if (!m.model.layers.count(output))
+        return fail(ErrorCode::NotFound, "output layer '" + output + "' is not in the model");
+    if (Check c = usedLayers(m.model, output, used)) return fail(c->code, c->detail);
+    WeightMap weights;
+    if (const auto error = readWeights(m.file, m.root.value(QStringLiteral("weightsManifest")).toArray(), weights))
+        return makeError(error->code, qs(error->file), qs(error->detail));
+    TfjsNet net;
+    if (Check c = buildNet(m.model, used, weights, net)) return fail(c->code, c->detail);
+    freeze(*net);
+    return net;
+}
+
+/// NCHW / N×D → Keras' order with the batch as -1.
+std::vector<std::int64_t> kerasShape(const torch::Tensor &t)
+{
+    std::vector<std::int64_t> shape{-1};
+    if (t.dim() == 4) return {-1, t.size(2), t.size(3), t.size(1)};
+    for (int64_t d = 1; d < t.dim(); ++d)
+        shape.push_back(t.size(d));
+    return shape;
+}
+
 } // namespace
 
 Result<Teacher> Teacher::loadTfjs(const std::string &modelJson, const std::string &outputLayer, bool globalAveragePool)
 {
     const QString file = qs(modelJson);
     auto fail = [&](ErrorCode code, const std::string &detail) { return makeError(code, file, qs(detail)); };
-    if (!QFileInfo::exists(file)) return fail(ErrorCode::NotFound, "TF.js model.json not found");
-    auto read = fileio::readJsonObject(file);
-    if (!read) return makeError(read.error().code, file, read.error().detail);
-    const QJsonObject &root = *read;
-    const QJsonObject topology = root.value(QStringLiteral("modelTopology")).toObject();
-    if (topology.isEmpty()) return fail(ErrorCode::Malformed, "no modelTopology (is this a TF.js layers model?)");
-    if (!root.value(QStringLiteral("weightsManifest")).isArray())
-        return fail(ErrorCode::Malformed, "no weightsManifest");
-
-    KerasModel model;
-    if (Check c = readTopology(topology, model)) return fail(c->code, c->detail);
+    auto m = readModelFile(file);
+    if (!m) return m.error();
+    const KerasModel &model = m->model;
     const std::string output = outputLayer.empty() ? model.defaultOutput : outputLayer;
-    if (!model.layers.count(output))
-        return fail(ErrorCode::NotFound, "output layer '" + output + "' is not in the model");
     std::vector<std::string> used;
-    if (Check c = usedLayers(model, output, used)) return fail(c->code, c->detail);
-    WeightMap weights;
-    if (const auto error = readWeights(file, root.value(QStringLiteral("weightsManifest")).toArray(), weights))
-        return makeError(error->code, qs(error->file), qs(error->detail));
-    TfjsNet net;
-    if (Check c = buildNet(model, used, weights, net)) return fail(c->code, c->detail);
+    auto built = buildTruncated(*m, output, used);
+    if (!built) return built.error();
+    TfjsNet net = *built;
     net->globalAveragePool = globalAveragePool;
-    freeze(*net);
-
     auto impl = std::make_shared<Impl>();
     impl->tfjs = [net](const torch::Tensor &x) mutable { return net->forward(x); };
     const std::vector<int64_t> &shape = model.inputShape;
@@ -640,6 +544,35 @@ Result<Teacher> Teacher::loadTfjs(const std::string &modelJson, const std::strin
       << " features";
     impl->description = d.str();
     return Impl::make(std::move(impl));
+}
+
+Result<std::vector<TeacherLayer>> listTfjsLayers(const QString &modelJson, int inputSize)
+{
+    auto m = readModelFile(modelJson);
+    if (!m) return m.error();
+    const KerasModel &model = m->model;
+    std::vector<TeacherLayer> layers;
+    std::map<std::string, size_t> at;
+    for (const std::string &name : topologicalOrder(model)) {
+        at[name] = layers.size();
+        layers.push_back({qs(name), model.layers.at(name).cls, {}});
+    }
+    // Output shapes: the part the model's output depends on, run once on a grey image.
+    std::vector<std::string> used;
+    auto net = buildTruncated(*m, model.defaultOutput, used);
+    if (!net) return layers;
+    const std::vector<int64_t> &shape = model.inputShape;
+    const bool declared = shape.size() == 4 && shape[1] > 0 && shape[1] == shape[2];
+    const int64_t side = inputSize > 0 ? inputSize : declared ? shape[1] : 224;
+    try {
+        torch::NoGradGuard noGrad;
+        const std::vector<torch::Tensor> values = (*net)->forwardAll(torch::full({1, 3, side, side}, 0.5f));
+        for (size_t i = 0; i < used.size() && i < values.size(); ++i)
+            if (values[i].defined()) layers[at.at(used[i])].outputShape = kerasShape(values[i]);
+    } catch (const std::exception &) {
+        // The shapes stay unknown; the names and classes are listed anyway.
+    }
+    return layers;
 }
 
 } // namespace fopro::ml

@@ -155,14 +155,38 @@ torch::Tensor runOp(const Op &op, const torch::Tensor &x, const std::vector<torc
 
 } // namespace
 
-torch::Tensor TfjsNetImpl::forward(const torch::Tensor &input)
+std::vector<torch::Tensor> TfjsNetImpl::runOps(const torch::Tensor &input, int last)
 {
     std::vector<torch::Tensor> values(ops.size());
     for (size_t i = 0; i < ops.size(); ++i) {
         const Op &op = ops[i];
         values[i] = runOp(op, op.inputs.empty() ? input : values[size_t(op.inputs[0])], values);
-        if (int(i) == output) break;
+        if (int(i) == last) break;
     }
+    return values;
+}
+
+std::vector<torch::Tensor> TfjsNetImpl::forwardAll(const torch::Tensor &input)
+{
+    std::vector<torch::Tensor> values(ops.size());
+    for (size_t i = 0; i < ops.size(); ++i) {
+        const Op &op = ops[i];
+        bool ready = true;
+        for (int in : op.inputs)
+            ready = ready && values[size_t(in)].defined();
+        if (!ready) continue;
+        try {
+            values[i] = runOp(op, op.inputs.empty() ? input : values[size_t(op.inputs[0])], values);
+        } catch (const std::exception &) {
+            // Left undefined (e.g. a Dense layer after Flatten at another input size), and so are its consumers.
+        }
+    }
+    return values;
+}
+
+torch::Tensor TfjsNetImpl::forward(const torch::Tensor &input)
+{
+    const std::vector<torch::Tensor> values = runOps(input, output);
     torch::Tensor out = values[size_t(output)];
     if (out.dim() == 4)
         out = globalAveragePool ? out.mean({2, 3}) : out.permute({0, 2, 3, 1}).flatten(1);

@@ -59,6 +59,13 @@ struct TfjsNetImpl : torch::nn::Module {
 
     /// N×3×H×W → N×D (a 4-D output is pooled or flattened in Keras' order, see Teacher::loadTfjs).
     torch::Tensor forward(const torch::Tensor &input);
+    /// The output of every op (NCHW or N×D, as computed), in the order of `ops`; undefined for an op
+    /// that cannot run on this input (and for the ops that depend on it).
+    std::vector<torch::Tensor> forwardAll(const torch::Tensor &input);
+
+private:
+    /// The outputs of ops 0..last.
+    std::vector<torch::Tensor> runOps(const torch::Tensor &input, int last);
 };
 TORCH_MODULE(TfjsNet);
 

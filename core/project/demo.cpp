@@ -70,4 +70,15 @@ QString demoTeacherLayer()
     return QStringLiteral("block_10_project_BN");
 }
 
+bool isDemoTeacher(const QString &modelJson)
+{
+    const QFileInfo info(modelJson);
+    const QString json = info.isDir() ? QDir(modelJson).filePath(QStringLiteral("model.json")) : modelJson;
+    const QString file = QFileInfo(json).canonicalFilePath();
+    if (file.isEmpty()) return false;
+    for (const QString &demo : {demoTeacherPath(), demoTeacherPath(QFileInfo(json).absolutePath())})
+        if (!demo.isEmpty() && QFileInfo(demo).canonicalFilePath() == file) return true;
+    return false;
+}
+
 } // namespace fopro::project

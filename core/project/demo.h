@@ -30,5 +30,8 @@ QString demoDisclaimer();
 QString demoTeacherPath(const QString &searchFrom = {});
 /// The demo teacher's feature layer (pooled to 96 features): "block_10_project_BN".
 QString demoTeacherLayer();
+/// True when `modelJson` (a model.json or its folder) is the demo teacher that demoTeacherPath()
+/// finds, searching from the executable's tree or from the teacher's own folder.
+bool isDemoTeacher(const QString &modelJson);
 
 } // namespace fopro::project
