@@ -114,10 +114,7 @@ public:
                 continue;
             }
             const QString abs = QDir::cleanPath(base.absoluteFilePath(file));
-            if (options.checkFiles && !QFileInfo::exists(abs)) {
-                r.problems.push_back({abs, QStringLiteral("image file missing (listed at %1); skipped").arg(where)});
-                continue;
-            }
+            if (detail::skipUnusableImage(abs, where, options, &r.problems)) continue;
             Sample s;
             s.path = d.storedPath(abs);
             s.label = s.originalLabel = d.ensureClass(label);

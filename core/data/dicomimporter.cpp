@@ -182,7 +182,7 @@ public:
             if (listed) listed->used = true;
 
             if (!entry.ok) {
-                r.problems.push_back({rel, entry.reason + QStringLiteral("; skipped")});
+                r.problems.push_back({rel, entry.reason + QStringLiteral("; skipped"), entry.notAnImage});
                 continue;
             }
             const DicomInfo *info = &entry.info;

@@ -137,11 +137,14 @@ QString jpeg2000Name(const QString &uid)
     return QStringLiteral("High-Throughput JPEG 2000");
 }
 
+const QString kNotAnImage = QStringLiteral("not an image object");
+
 Error jpeg2000Error(const QString &file, const QString &uid)
 {
     return makeError(ErrorCode::Unsupported, file,
-                     QStringLiteral("unsupported transfer syntax %1 (%2): this build has no JPEG 2000 decoder")
-                         .arg(jpeg2000Name(uid), uid));
+                     QStringLiteral("unsupported transfer syntax %1 (%2): this build has no JPEG 2000 decoder "
+                                    "(DCMTK's free toolkit has none). %3")
+                         .arg(jpeg2000Name(uid), uid, jpeg2000ConversionHint()));
 }
 
 bool isBinaryVr(DcmEVR vr)
@@ -341,7 +344,7 @@ Result<DicomInfo> inspect(const LoadedFile &loaded, const QString &file)
                 ErrorCode::Malformed, file,
                 QStringLiteral("image object without pixel data (%1)").arg(sopClassName(info.sopClassUid)));
         return makeError(ErrorCode::Unsupported, file,
-                         QStringLiteral("not an image object (%1)").arg(sopClassName(info.sopClassUid)));
+                         kNotAnImage + QStringLiteral(" (%1)").arg(sopClassName(info.sopClassUid)));
     }
 
     // Can its pixel data be decoded here?
@@ -639,18 +642,36 @@ Error decodeError(const QString &file, EI_Status status)
     }
 }
 
-/// Renders the (only or given) frame of a DicomImage to CV_8UC3 RGB.
-Result<cv::Mat> render(DicomImage &image, unsigned long relativeFrame, const QString &file)
+/// Renders the (only or given) frame of a DicomImage to CV_8UC3 RGB; monochrome frames with
+/// `window` when it is valid, and `shown` (when given) learns the default window and value range.
+Result<cv::Mat> render(DicomImage &image, unsigned long relativeFrame, const QString &file,
+                       const DicomWindow &window = {}, DicomWindowInfo *shown = nullptr)
 {
     const int width = int(image.getWidth());
     const int height = int(image.getHeight());
     if (width <= 0 || height <= 0) return makeError(ErrorCode::Malformed, file, QStringLiteral("image has no pixels"));
+    if (shown) *shown = DicomWindowInfo{};
     if (image.isMonochrome()) {
         image.hideAllOverlays();
         // First window, else first VOI LUT, else the full range of the pixel values.
         const bool windowed =
             (image.getWindowCount() > 0 && image.setWindow(0)) || (image.getVoiLutCount() > 0 && image.setVoiLut(0));
         if (!windowed) image.setMinMaxWindow(0);
+        if (shown) {
+            shown->monochrome = true;
+            double lo = 0, hi = 0;
+            if (image.getMinMaxValues(lo, hi, 0)) { // the modality values of the frame (after rescale)
+                shown->minValue = lo;
+                shown->maxValue = hi;
+            }
+            double c = 0, w = 0;
+            if (image.getWindow(c, w) && w > 0) { // a VOI LUT has no centre/width: the value range stands in
+                shown->defaultWindow = {c, w};
+            } else {
+                shown->defaultWindow = {(lo + hi) / 2.0, std::max(1.0, hi - lo)};
+            }
+        }
+        if (window.isValid()) image.setWindow(window.center, window.width);
         cv::Mat gray(height, width, CV_8UC1);
         if (!image.getOutputData(gray.data, static_cast<unsigned long>(gray.total()), 8, relativeFrame, 0))
             return decodeError(file, image.getStatus() == EIS_Normal ? EIS_InvalidImage : image.getStatus());
@@ -809,6 +830,11 @@ Result<QMap<QString, QString>> readAllDicomAttributes(const QString &file)
 
 Result<cv::Mat> decodeDicomFrame(const QString &file, int frame)
 {
+    return decodeDicomFrame(file, frame, DicomWindow{}, nullptr);
+}
+
+Result<cv::Mat> decodeDicomFrame(const QString &file, int frame, const DicomWindow &window, DicomWindowInfo *shown)
+{
     try {
         Result<LoadedFile> loaded = loadDicom(file);
         if (!loaded) return loaded.error();
@@ -838,7 +864,7 @@ Result<cv::Mat> decodeDicomFrame(const QString &file, int frame)
                              CIF_UsePartialAccessToPixelData | CIF_NeverAccessEmbeddedOverlays,
                              static_cast<unsigned long>(frame), 1);
             if (image.getStatus() == EIS_Normal && image.getFrameCount() >= 1) {
-                Result<cv::Mat> rgb = render(image, 0, file);
+                Result<cv::Mat> rgb = render(image, 0, file, window, shown);
                 if (rgb) return rgb;
             }
         }
@@ -862,7 +888,7 @@ Result<cv::Mat> decodeDicomFrame(const QString &file, int frame)
                              QStringLiteral("frame %1 could not be decoded (only %2 present)")
                                  .arg(frame)
                                  .arg(image.getFrameCount()));
-        return render(image, static_cast<unsigned long>(frame), file);
+        return render(image, static_cast<unsigned long>(frame), file, window, shown);
     } catch (const std::bad_alloc &) {
         return makeError(ErrorCode::Unreadable, file, QStringLiteral("out of memory while decoding the image"));
     } catch (const cv::Exception &e) {
@@ -874,6 +900,17 @@ Result<cv::Mat> decodeDicomFrame(const QString &file, int frame)
     } catch (...) {
         return makeError(ErrorCode::Malformed, file, QStringLiteral("cannot decode the image"));
     }
+}
+
+QString jpeg2000ConversionHint()
+{
+    return QStringLiteral("Convert it to an uncompressed transfer syntax first, for example with GDCM's command-line "
+                          "tool: gdcmconv --raw IN.dcm OUT.dcm (Debian package libgdcm-tools), then import OUT.dcm.");
+}
+
+bool isNotAnImageError(const Error &error)
+{
+    return error.code == ErrorCode::Unsupported && error.detail.startsWith(kNotAnImage);
 }
 
 } // namespace fopro::data

@@ -39,6 +39,14 @@ struct DicomInfo {
     QMap<QString, QString> requested;
 };
 
+/// How to convert a JPEG 2000 DICOM file into one this build decodes (a sentence naming GDCM's
+/// command-line tool); part of the JPEG 2000 error.
+QString jpeg2000ConversionHint();
+/// True when `error` (from readDicomInfo / decodeDicomFrame) says the file is a valid DICOM object
+/// that is not an image at all (structured reports, RT plans and structure sets, waveforms such as
+/// ECGs), as opposed to an image that cannot be read or decoded.
+bool isNotAnImageError(const Error &error);
+
 /// A DICOM tag given by keyword or number.
 struct DicomTag {
     quint16 group = 0;
@@ -83,5 +91,27 @@ Result<QMap<QString, QString>> readAllDicomAttributes(const QString &file);
 /// before DCMTK sees them (corrupt RLE and JPEG headers crash or hang DCMTK 3.6.7). Safe to call
 /// from several threads at once (each call has its own DCMTK objects).
 Result<cv::Mat> decodeDicomFrame(const QString &file, int frame = 0);
+
+/// A VOI window on the modality values (after Rescale Slope/Intercept), as in Window Center /
+/// Window Width: values below center − width/2 are black, above center + width/2 white.
+struct DicomWindow {
+    double center = 0;
+    double width = 0; ///< <= 0: no window given (the file's default is used)
+    bool isValid() const { return width > 0; }
+};
+
+/// What a decode learnt about the frame's display: for monochrome frames the window shown by
+/// default (the file's first window; a VOI LUT or min-max when none) and the range of its values.
+struct DicomWindowInfo {
+    bool monochrome = false;
+    DicomWindow defaultWindow;
+    double minValue = 0;
+    double maxValue = 0;
+};
+
+/// decodeDicomFrame with window/level: a monochrome frame is shown with `window` (when valid)
+/// instead of the file's default, as DCMTK's DicomImage::setWindow does; colour frames ignore it.
+/// `shown` (may be null) receives the default window and the value range, e.g. for sliders.
+Result<cv::Mat> decodeDicomFrame(const QString &file, int frame, const DicomWindow &window, DicomWindowInfo *shown);
 
 } // namespace fopro::data

@@ -14,6 +14,11 @@ int DicomScan::readableCount() const
     return int(std::count_if(entries.begin(), entries.end(), [](const DicomScanEntry &e) { return e.ok; }));
 }
 
+int DicomScan::notImageCount() const
+{
+    return int(std::count_if(entries.begin(), entries.end(), [](const DicomScanEntry &e) { return e.notAnImage; }));
+}
+
 bool isDicomDirName(const QString &fileName)
 {
     return fileName.compare(QLatin1String("DICOMDIR"), Qt::CaseInsensitive) == 0;
@@ -105,6 +110,7 @@ Result<DicomScan> scanDicom(const QString &path, const QStringList &extraAttribu
             e.info = std::move(info).value();
         } else {
             e.reason = info.error().detail;
+            e.notAnImage = isNotAnImageError(info.error());
         }
         ++p.done;
         p.elapsedSeconds = clock.elapsed() / 1000.0;

@@ -23,6 +23,9 @@ struct DicomScanEntry {
     bool ok = false;
     DicomInfo info;
     QString reason; ///< plain English, empty when ok
+    /// Not ok because the file is a valid DICOM object that is not an image (SR, RT plan, ECG...):
+    /// not a broken file, and worth saying separately (isNotAnImageError).
+    bool notAnImage = false;
 };
 
 struct DicomScan {
@@ -32,6 +35,8 @@ struct DicomScan {
     int otherFiles = 0;                  ///< files that are neither DICOM-named nor carry the preamble
 
     int readableCount() const;
+    /// Entries that are DICOM objects but not images (notAnImage).
+    int notImageCount() const;
 };
 
 /// True for "DICOMDIR" (any case).

@@ -5,6 +5,7 @@
 // metadata; disagreements with the folder are reported.
 
 #include "core/data/csvreader.h"
+#include "core/data/imageloader.h"
 #include "core/data/importers.h"
 
 #include <QtCore/QDir>
@@ -60,7 +61,7 @@ public:
         return 10;
     }
 
-    Result<ImportResult> run(const QString &path, const ImportOptions &, JobControl *cancel) const override
+    Result<ImportResult> run(const QString &path, const ImportOptions &options, JobControl *cancel) const override
     {
         const QFileInfo rootInfo(path);
         if (!rootInfo.isDir()) return makeError(ErrorCode::NotFound, path, QStringLiteral("not a folder"));
@@ -92,6 +93,13 @@ public:
             if (fi.size() == 0) {
                 r.problems.push_back({rel, QStringLiteral("empty file (0 bytes); skipped")});
                 continue;
+            }
+            if (options.checkFiles) {
+                const QString reason = unusableImageFileReason(fi.absoluteFilePath());
+                if (!reason.isEmpty()) {
+                    r.problems.push_back({rel, reason + QStringLiteral("; skipped")});
+                    continue;
+                }
             }
             found.push_back({rel, fi.dir().dirName()});
         }

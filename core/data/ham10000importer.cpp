@@ -80,6 +80,7 @@ public:
                                           QStringLiteral("image file missing; skipped")});
                     continue;
                 }
+                if (detail::skipUnusableImage(f, where, options, &r.problems)) continue;
                 s.path = d.storedPath(f);
             } else {
                 s.path = image + QStringLiteral(".jpg");

@@ -5,10 +5,12 @@
 
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
+#include <QtCore/QMimeDatabase>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -17,6 +19,9 @@
 namespace fopro::data {
 
 namespace {
+
+constexpr qint64 kSniffBytes = 256; // enough for every signature below, and for Qt's MIME magic
+constexpr qint64 kTailBytes = 4096; // the end-of-image marker may be followed by padding
 
 bool startsWith(const QByteArray &bytes, const char *magic, int length, int offset = 0)
 {
@@ -28,9 +33,9 @@ bool isJpeg(const QByteArray &b)
     return startsWith(b, "\xFF\xD8\xFF", 3);
 }
 
-/// Name of the format the first bytes announce, or empty when unknown. Used to word errors only;
-/// OpenCV decides for itself what it can decode.
-QString sniffFormat(const QByteArray &b)
+} // namespace
+
+QString sniffImageFormat(const QByteArray &b)
 {
     if (isJpeg(b)) return QStringLiteral("JPEG");
     if (startsWith(b, "\x89PNG\r\n\x1A\n", 8)) return QStringLiteral("PNG");
@@ -41,6 +46,8 @@ QString sniffFormat(const QByteArray &b)
     if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7') return QStringLiteral("PNM");
     return {};
 }
+
+namespace {
 
 /// Formats recognised by their signature that this build cannot decode at all.
 QString unsupportedFormat(const QByteArray &b)
@@ -75,10 +82,13 @@ Result<cv::Mat> decodeRaw(const QByteArray &bytes, const QString &file, int flag
         reason = QString::fromLocal8Bit(e.what());
     }
     if (decoded.empty()) {
-        const QString format = sniffFormat(bytes);
-        QString detail = format.isEmpty()
-                             ? QStringLiteral("not a decodable image (JPEG/PNG/BMP/TIFF/WebP/JPEG 2000/PNM)")
-                             : QStringLiteral("corrupt or truncated %1 image").arg(format);
+        const QString format = sniffImageFormat(bytes);
+        QString detail =
+            format.isEmpty()
+                ? QStringLiteral("not a decodable image file (image files: JPEG, PNG, BMP, TIFF, WebP, PNM, "
+                                 "JPEG 2000; DICOM files go through the DICOM importer, and JPEG 2000 "
+                                 "inside DICOM is not supported)")
+                : QStringLiteral("corrupt or truncated %1 image").arg(format);
         if (!reason.isEmpty()) detail += QStringLiteral(" (%1)").arg(reason);
         return makeError(ErrorCode::Malformed, file, detail);
     }
@@ -394,6 +404,36 @@ Result<cv::Mat> loadResized(const DatasetIndex &index, const Sample &sample, con
         return makeError(ErrorCode::Malformed, file,
                          QStringLiteral("cannot resize the image (%1)").arg(QString::fromLocal8Bit(e.what())));
     }
+}
+
+QString unusableImageFileReason(const QString &path)
+{
+    // Cheap checks only (no decoding): what the size, the first bytes and the last bytes tell.
+    const QFileInfo info(path);
+    if (!info.exists()) return QStringLiteral("image file missing");
+    if (info.isDir()) return QStringLiteral("is a folder, not an image file");
+    if (info.size() == 0) return QStringLiteral("empty file (0 bytes)");
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return QStringLiteral("cannot open the file (%1)").arg(file.errorString());
+    const QByteArray head = file.read(kSniffBytes);
+    const QString unsupported = unsupportedFormat(head);
+    if (!unsupported.isEmpty()) return unsupported;
+    const QString format = sniffImageFormat(head);
+    if (format.isEmpty()) {
+        // Word what it is instead: Qt's MIME database knows text, archives, documents...
+        const QMimeType mime = QMimeDatabase().mimeTypeForData(head);
+        const QString what = mime.isDefault() ? QStringLiteral("unknown binary data") : mime.comment();
+        return QStringLiteral("not an image file (its content is %1, whatever its name says)").arg(what);
+    }
+    // A file cut short: the decoders would show a streaked image (JPEG) or fail later (PNG).
+    const qint64 tailBytes = std::min<qint64>(info.size(), kTailBytes);
+    if (!file.seek(info.size() - tailBytes)) return QStringLiteral("cannot read the file (%1)").arg(file.errorString());
+    const QByteArray tail = file.read(tailBytes);
+    if (format == QLatin1String("JPEG") && !tail.contains("\xFF\xD9"))
+        return QStringLiteral("truncated JPEG: the file ends before its end-of-image marker");
+    if (format == QLatin1String("PNG") && !tail.contains("IEND"))
+        return QStringLiteral("truncated PNG: the file ends before its IEND chunk");
+    return {};
 }
 
 } // namespace fopro::data

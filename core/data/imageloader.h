@@ -32,6 +32,18 @@ Result<cv::Mat> loadImageFile(const QString &path);
 /// Decodes an encoded image held in memory; `fileForErrors` names it in errors.
 Result<cv::Mat> decodeImageBytes(const QByteArray &bytes, const QString &fileForErrors);
 
+/// The image format the first bytes of a file announce ("JPEG", "PNG", "BMP", "TIFF", "WebP",
+/// "JPEG 2000", "PNM"), empty when none. OpenCV decides for itself what it decodes; this words
+/// errors and lets importers reject files cheaply.
+QString sniffImageFormat(const QByteArray &head);
+/// Why the image file `path` cannot be used, found without decoding it (what importers check for
+/// every file): missing, a folder, empty, not an image whatever its name (the content named by
+/// Qt's MIME database, e.g. "plain text document"), a format this build cannot decode (GIF, HEIC,
+/// DICOM), or cut short (a JPEG without its end-of-image marker, a PNG without IEND — decoders
+/// would show a streaked image or fail later). Empty when the file looks usable. Reads at most
+/// 256 bytes at the start and 4 KiB at the end.
+QString unusableImageFileReason(const QString &path);
+
 enum class ResizePolicy {
     Stretch,         // resize to size×size ignoring the aspect ratio
     ShorterSideCrop, // scale the shorter side to `size`, then centre-crop size×size

@@ -16,6 +16,9 @@ namespace fopro::data {
 struct ImportProblem {
     QString file;   // the file (or CSV row "file:line") the problem is about
     QString reason; // plain English
+    /// The file is a valid object that is simply not an image (a DICOM structured report, RT plan
+    /// or ECG waveform): skipped like the others, but not a broken file.
+    bool notAnImage = false;
 };
 
 struct ImportOptions {

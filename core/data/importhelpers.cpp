@@ -1,5 +1,7 @@
 #include "core/data/importhelpers.h"
 
+#include "core/data/imageloader.h"
+
 #include <QtCore/QDir>
 #include <QtCore/QDirIterator>
 #include <QtCore/QFileInfo>
@@ -45,6 +47,18 @@ QString fileBesideOrInside(const QString &path, const QString &fileName)
     const QDir dir = fi.isDir() ? QDir(fi.absoluteFilePath()) : fi.absoluteDir();
     const QString p = dir.filePath(fileName);
     return QFileInfo(p).isFile() ? p : QString();
+}
+
+bool skipUnusableImage(const QString &absolutePath, const QString &where, const ImportOptions &options,
+                       std::vector<ImportProblem> *problems)
+{
+    if (!options.checkFiles) return false;
+    const QString reason = unusableImageFileReason(absolutePath);
+    if (reason.isEmpty()) return false;
+    problems->push_back({absolutePath, where.isEmpty()
+                                           ? reason + QStringLiteral("; skipped")
+                                           : QStringLiteral("%1 (listed at %2); skipped").arg(reason, where)});
+    return true;
 }
 
 void sortClassesNaturally(DatasetIndex &index)

@@ -28,6 +28,13 @@ QString firstExistingFolder(const QString &base, const QStringList &candidates);
 /// A file next to `path` (or inside it when `path` is a folder) named `fileName`, or empty.
 QString fileBesideOrInside(const QString &path, const QString &fileName);
 
+/// When options.checkFiles is on and the image file `absolutePath` cannot be used
+/// (unusableImageFileReason: missing, empty, not an image, truncated...), records a problem naming
+/// it with the reason ("; skipped", plus " (listed at WHERE)" when `where` is given) and returns
+/// true: the caller skips the file, so it is neither imported nor counted.
+bool skipUnusableImage(const QString &absolutePath, const QString &where, const ImportOptions &options,
+                       std::vector<ImportProblem> *problems);
+
 /// Classes sorted alphabetically (numerically when all names are integers).
 void sortClassesNaturally(DatasetIndex &index);
 

@@ -152,6 +152,7 @@ public:
                                           QStringLiteral("image file missing; skipped")});
                     continue;
                 }
+                if (detail::skipUnusableImage(file, where, options, &r.problems)) continue;
                 s.path = d.storedPath(file);
             } else {
                 s.path = d.storedPath(QDir(imageDir).filePath(image + QStringLiteral(".jpg")));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <numeric>
 
@@ -367,32 +368,96 @@ CurationEdit diffDatasets(const DatasetIndex &before, const DatasetIndex &after,
     return edit;
 }
 
+namespace {
+
+/// Merges the groups of every set's members (union-find over effective group ids) and gives the
+/// samples of merged groups one shared group id. Only `index`'s groups change.
+void mergeGroups(DatasetIndex &index, const std::vector<std::vector<int>> &sets)
+{
+    QHash<QString, QString> parent;
+    const std::function<QString(const QString &)> find = [&](const QString &g) -> QString {
+        auto it = parent.find(g);
+        if (it == parent.end() || *it == g) return g;
+        const QString root = find(*it);
+        parent[g] = root;
+        return root;
+    };
+    const int n = int(index.samples.size());
+    bool any = false;
+    for (const std::vector<int> &set : sets) {
+        QString first;
+        for (int i : set) {
+            if (i < 0 || i >= n) continue;
+            const QString g = find(index.samples[std::size_t(i)].effectiveGroup());
+            if (first.isEmpty()) {
+                first = g;
+            } else if (g != first) {
+                parent[g] = first;
+                any = true;
+            }
+        }
+    }
+    if (!any) return;
+    for (Sample &s : index.samples)
+        s.group = find(s.effectiveGroup()); // an unmerged group keeps its id
+}
+
+} // namespace
+
 Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitRequest &request, const QString &description,
                                    JobControl *control)
 {
     const auto cancelled = [] { return makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled")); };
+    const bool kfold = request.method == SplitMethod::KFold || request.method == SplitMethod::HyperKvasir;
+    if (kfold && request.keepTest && request.keepVal)
+        return makeError(ErrorCode::InvalidArgument, {},
+                         QStringLiteral("with both the test and the validation set kept, k-fold has nothing to "
+                                        "rotate; keep only the test set (the chosen fold then validates)"));
+    // The method sees a working copy: protected samples are set aside (excluded, so every method
+    // passes them over) and groups that must stay together are merged.
+    DatasetIndex work = current;
+    std::vector<char> protectedSample(current.samples.size(), 0);
+    for (std::size_t i = 0; i < work.samples.size(); ++i) {
+        Sample &s = work.samples[i];
+        if (!DatasetIndex::isActive(s)) continue;
+        if ((request.keepTest && s.split == Split::Test) || (request.keepVal && s.split == Split::Val)) {
+            protectedSample[i] = 1;
+            s.set(FlagExcluded, true);
+        }
+    }
+    if (!request.keepTogether.empty()) mergeGroups(work, request.keepTogether);
+
     SplitProposal p;
-    p.after = current;
+    p.after = work;
     switch (request.method) {
     case SplitMethod::Fractions: {
-        Result<void> ok = assignSplits(p.after, request.fractions, request.seed);
+        SplitFractions fractions = request.fractions;
+        if (request.keepTest) fractions.test = 0;
+        if (request.keepVal) fractions.val = 0;
+        Result<void> ok = assignSplits(p.after, fractions, request.seed);
         if (!ok) return ok.error();
         break;
     }
     case SplitMethod::KFold:
     case SplitMethod::HyperKvasir: {
         Result<std::vector<int>> folds = request.method == SplitMethod::KFold
-                                             ? stratifiedGroupKFold(current, request.k, request.seed)
-                                             : hyperKvasirFolds(current);
+                                             ? stratifiedGroupKFold(work, request.k, request.seed)
+                                             : hyperKvasirFolds(work);
         if (!folds) return folds.error();
         if (isCancelled(control)) return cancelled();
-        p.after = foldIndex(current, *folds, request.testFold, request.valShareOfTrain, request.seed);
+        p.after =
+            foldIndex(work, *folds, request.testFold, request.keepVal ? 0.0 : request.valShareOfTrain, request.seed);
+        if (request.keepTest) // the fixed test set stays the test; the rotating fold validates
+            for (Sample &s : p.after.samples)
+                if (s.split == Split::Test) s.split = Split::Val;
         break;
     }
     case SplitMethod::LongTail: {
         LongTailOptions options = request.longTail;
         options.seed = request.seed;
-        Result<DatasetIndex> lt = makeLongTail(current, options);
+        if (request.keepTest) options.testPerClass = 0;
+        if (request.keepVal) options.valPerClass = 0;
+        Result<DatasetIndex> lt = makeLongTail(work, options);
         if (!lt) return lt.error();
         if (isCancelled(control)) return cancelled();
         // makeLongTail keeps a subset; here every sample stays, those not kept are excluded.
@@ -414,6 +479,16 @@ Result<SplitProposal> proposeSplit(const DatasetIndex &current, const SplitReque
     }
     }
     if (isCancelled(control)) return cancelled();
+    // Protected samples get back their split and flags; every sample its own group.
+    for (std::size_t i = 0; i < p.after.samples.size(); ++i) {
+        Sample &s = p.after.samples[i];
+        const Sample &before = current.samples[i];
+        s.group = before.group;
+        if (protectedSample[i]) {
+            s.split = before.split;
+            s.flags = before.flags;
+        }
+    }
     p.edit = diffDatasets(current, p.after, description);
     p.groupLeaks = int(findGroupLeaks(p.after).size());
     return p;

@@ -129,6 +129,17 @@ struct SplitRequest {
     int testFold = 0;           ///< counted from 0
     double valShareOfTrain = 0; ///< KFold and HyperKvasir: share of the training folds that validates
     LongTailOptions longTail;   ///< LongTail only (its seed is `seed`)
+    /// Protect the current test (validation) set: its active samples keep their split and the
+    /// method only distributes the other samples. Fractions: the kept split's share is dropped.
+    /// KFold / HyperKvasir with keepTest: the fold chosen as test validates instead (keepTest and
+    /// keepVal together leave k-fold nothing to rotate: InvalidArgument); with keepVal no validation
+    /// share is carved out. LongTail: no test (validation) images are held out of the pool.
+    bool keepTest = false;
+    bool keepVal = false;
+    /// Sets of sample indices that must land in one split, e.g. the near-duplicate clusters of
+    /// findDuplicates: the groups of each set's members are merged for the split (transitively), so
+    /// group-aware methods keep them together. HyperKvasir splits images, not groups: it ignores them.
+    std::vector<std::vector<int>> keepTogether;
 };
 
 struct SplitProposal {

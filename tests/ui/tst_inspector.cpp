@@ -88,7 +88,9 @@ private Q_SLOTS:
         // An exact duplicate (same bytes) for the leakage report, and a file that is no image.
         QVERIFY(QFile::copy(QStringLiteral("%1/nevus/nevus_00.png").arg(m_data),
                             QStringLiteral("%1/melanoma/copy_of_nevus_00.png").arg(m_data)));
-        QVERIFY(fopro::test::writeText(QStringLiteral("%1/nevus/zz_broken.png").arg(m_data), "this is not a PNG file"));
+        // A corrupt PNG: its signature and IEND chunk pass the importer's checks, its data does not decode.
+        QVERIFY(fopro::test::writeText(QStringLiteral("%1/nevus/zz_broken.png").arg(m_data),
+                                       QByteArray("\x89PNG\r\n\x1a\n this is not PNG data IEND")));
     }
 
     void inspectorShowsImageAndMetadata()

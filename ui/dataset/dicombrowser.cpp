@@ -272,6 +272,7 @@ void DicomBrowser::setFolder(const QString &folder)
     m_instances.clear();
     m_thumbRequested.clear();
     m_problems->clear();
+    m_notImages = 0;
     m_tags->setRowCount(0);
     m_shownFile.clear();
     m_preview->setPixmap(QPixmap());
@@ -334,24 +335,38 @@ void DicomBrowser::buildTree(const data::DicomScan &result)
     // patient → study → series → entries, in a stable order.
     std::map<QString, std::map<QString, std::map<QString, std::vector<const DicomScanEntry *>>>> tree;
     int readable = 0;
-    for (const DicomScanEntry &e : result.entries) {
-        if (!e.ok) {
+    m_notImages = 0;
+    // Broken files first; then valid DICOM objects that are simply not images (structured reports,
+    // RT plans and structure sets, ECG waveforms), which are not "unreadable".
+    for (bool notImage : {false, true}) {
+        for (const DicomScanEntry &e : result.entries) {
+            if (e.ok || e.notAnImage != notImage) continue;
             auto *item = new QTreeWidgetItem(m_problems);
             item->setText(0, QDir(m_folder).relativeFilePath(e.file));
-            item->setText(1, e.reason);
+            item->setText(1, notImage ? tr("not an image: %1").arg(e.reason) : e.reason);
             item->setToolTip(0, QDir::toNativeSeparators(e.file));
             item->setToolTip(1, e.reason);
-            continue;
+            if (notImage) {
+                ++m_notImages;
+                item->setForeground(1, palette().color(QPalette::Disabled, QPalette::Text));
+            }
         }
+    }
+    for (const DicomScanEntry &e : result.entries) {
+        if (!e.ok) continue;
         ++readable;
         tree[e.info.patientId][e.info.studyInstanceUid][e.info.seriesInstanceUid].push_back(&e);
     }
     m_problems->resizeColumnToContents(0);
     m_problems->setColumnWidth(0, std::min(m_problems->columnWidth(0), 320));
-    m_problemsLabel->setText(m_problems->topLevelItemCount() == 0
+    const int unreadable = m_problems->topLevelItemCount() - m_notImages;
+    QStringList notUsed;
+    if (unreadable > 0) notUsed << tr("unreadable or undecodable: %1").arg(unreadable);
+    if (m_notImages > 0) notUsed << tr("not images (reports, RT objects, waveforms): %1").arg(m_notImages);
+    m_problemsLabel->setText(notUsed.isEmpty()
                                  ? tr("Unreadable files: none")
-                                 : tr("Unreadable files: %1 (not shown in the tree; hover a row for the full reason)")
-                                       .arg(m_problems->topLevelItemCount()));
+                                 : tr("Files not shown in the tree — %1 (hover a row for the full reason)")
+                                       .arg(notUsed.join(QStringLiteral("; "))));
 
     int studies = 0, seriesCount = 0;
     for (const auto &[patientId, patientStudies] : tree) {
@@ -416,8 +431,9 @@ void DicomBrowser::buildTree(const data::DicomScan &result)
     QStringList parts{patientsText(m_model->rowCount()), studiesText(studies), seriesText(seriesCount),
                       images(readable)};
     QString status = parts.join(QStringLiteral(", "));
-    if (result.entries.size() > std::size_t(readable))
-        status += tr("; unreadable: %1").arg(filesText(int(result.entries.size()) - readable));
+    const int broken = int(result.entries.size()) - readable - m_notImages;
+    if (broken > 0) status += tr("; unreadable: %1").arg(filesText(broken));
+    if (m_notImages > 0) status += tr("; not images: %1").arg(filesText(m_notImages));
     if (result.otherFiles > 0) status += tr("; other files ignored: %1").arg(result.otherFiles);
     m_status->setText(status);
     m_importButton->setEnabled(readable > 0);

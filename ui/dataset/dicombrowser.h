@@ -47,8 +47,10 @@ public:
     /// Asks for a folder with a file dialog and scans it.
     void chooseFolder();
     bool isScanning() const;
-    /// Number of files listed as unreadable.
+    /// Number of files listed as not usable (unreadable, undecodable, or not images).
     int problemCount() const;
+    /// Of those, DICOM objects that are valid but not images (reports, RT objects, waveforms).
+    int notImageCount() const { return m_notImages; }
 
     QStandardItemModel *model() const { return m_model; }
     QTreeView *tree() const { return m_tree; }
@@ -97,6 +99,7 @@ private:
     QTableWidget *m_tags;
     QLabel *m_problemsLabel;
     QTreeWidget *m_problems;
+    int m_notImages = 0;
 
     JobManager *m_jobs;
     JobManager::JobId m_scanJob = 0;

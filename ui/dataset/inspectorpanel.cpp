@@ -165,14 +165,27 @@ InspectorPanel::InspectorPanel(ProjectDocument *document, JobManager *jobs, QWid
     m_actual = tool(tr("100%"), tr("Show the image at its real size, one image pixel per screen pixel"));
     m_zoomLabel = new QLabel(this);
     m_zoomLabel->setMinimumWidth(QFontMetrics(m_zoomLabel->font()).horizontalAdvance(QStringLiteral("0000 %")));
+    m_previous = tool(QStringLiteral("\u25c0"), tr("Previous image of the grid (Alt+Left)"));
+    m_next = tool(QStringLiteral("\u25b6"), tr("Next image of the grid (Alt+Right)"));
+    m_previous->setAccessibleName(tr("Previous image"));
+    m_next->setAccessibleName(tr("Next image"));
+    connect(m_previous, &QToolButton::clicked, this, [this] { Q_EMIT stepRequested(-1); });
+    connect(m_next, &QToolButton::clicked, this, [this] { Q_EMIT stepRequested(1); });
     auto *zoomBar = new QHBoxLayout;
     zoomBar->setContentsMargins(0, 0, 0, 0);
+    zoomBar->addWidget(m_previous);
+    zoomBar->addWidget(m_next);
     zoomBar->addWidget(m_zoomOut);
     zoomBar->addWidget(m_zoomIn);
     zoomBar->addWidget(m_fit);
     zoomBar->addWidget(m_actual);
-    zoomBar->addWidget(m_zoomLabel);
-    zoomBar->addStretch(1);
+    zoomBar->addWidget(m_zoomLabel, 1);
+    // The buttons keep their size on a narrow panel; the zoom figure gives way first.
+    for (QToolButton *b : {m_previous, m_next, m_zoomOut, m_zoomIn, m_fit, m_actual})
+        b->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+    m_zoomLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_zoomLabel->setMinimumWidth(0);
+    m_zoomLabel->installEventFilter(this);
 
     m_labels = new QLabel(this);
     m_labels->setWordWrap(true);
@@ -276,7 +289,9 @@ void InspectorPanel::showSample(int index)
     const data::DatasetIndex paths = pathsOnly(d);
     const QString file = d.absolutePath(sample);
     m_title->setText(QFileInfo(file).fileName() +
-                     (sample.kind == data::SourceKind::File ? QString() : tr(" (frame %1)").arg(sample.entry)));
+                     (sample.kind == data::SourceKind::DicomFrame ? tr(" (frame %1)").arg(sample.entry)
+                      : sample.kind == data::SourceKind::IdxEntry ? tr(" (image %1)").arg(sample.entry)
+                                                                  : QString()));
     m_title->setToolTip(file);
     m_message->setText(tr("Loading %1…").arg(QFileInfo(file).fileName()));
     m_stack->setCurrentWidget(m_message);
@@ -337,7 +352,10 @@ void InspectorPanel::onAttributesFinished(quint64 generation, const Result<QMap<
 
 void InspectorPanel::updateZoomLabel()
 {
-    m_zoomLabel->setText(m_view->hasImage() ? tr("%1 %").arg(qRound(m_view->zoom() * 100)) : QString());
+    // On a narrow panel the figure is left out rather than cut (the tooltip keeps it).
+    const QString text = m_view->hasImage() ? tr("%1 %").arg(qRound(m_view->zoom() * 100)) : QString();
+    m_zoomLabel->setToolTip(text.isEmpty() ? QString() : tr("Zoom: %1").arg(text));
+    m_zoomLabel->setText(m_zoomLabel->fontMetrics().horizontalAdvance(text) <= m_zoomLabel->width() ? text : QString());
     const bool on = m_view->hasImage();
     for (QToolButton *b : {m_zoomIn, m_zoomOut, m_fit, m_actual})
         b->setEnabled(on);
@@ -464,7 +482,8 @@ void InspectorPanel::fitFieldColumn()
 
 bool InspectorPanel::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_table->viewport() && event->type() == QEvent::Resize) fitFieldColumn();
+    if (watched == m_zoomLabel && event->type() == QEvent::Resize) updateZoomLabel();
+    if (m_table && watched == m_table->viewport() && event->type() == QEvent::Resize) fitFieldColumn();
     return QWidget::eventFilter(watched, event);
 }
 

@@ -84,6 +84,8 @@ Q_SIGNALS:
     void imageLoaded(int sample, bool ok);
     /// The DICOM attributes of `sample` have been read (ok) or could not be.
     void attributesLoaded(int sample, bool ok);
+    /// The user asked for the next (+1) or previous (−1) image of the grid (the ◀ ▶ buttons).
+    void stepRequested(int delta);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -117,8 +119,10 @@ private:
     QToolButton *m_zoomOut;
     QToolButton *m_fit;
     QToolButton *m_actual;
+    QToolButton *m_previous;
+    QToolButton *m_next;
     QLabel *m_labels;
-    QTableWidget *m_table;
+    QTableWidget *m_table = nullptr;
 };
 
 } // namespace fopro::ui

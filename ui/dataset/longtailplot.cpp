@@ -1,5 +1,6 @@
 #include "ui/dataset/longtailplot.h"
 
+#include "core/common/fileio.h"
 #include "core/data/datasetindex.h"
 #include "ui/common/plotcontroller.h"
 #include "ui/common/qcustomplotinclude.h"
@@ -90,9 +91,46 @@ LongTailPlot::LongTailPlot(QWidget *parent) : QWidget(parent)
         bars->setWidth(0.72);
         bars->setStackingGap(0);
         bars->setSelectable(QCP::stNone);
-        if (!m_bars.empty()) bars->moveAbove(m_bars.back());
         m_bars.push_back(bars);
     }
+    // On a log axis the splits stand side by side (QCPBarsGroup): stacked segments would be drawn
+    // by the logarithm of their running sums, so 60 training images at the bottom of a stack could
+    // look taller than the 1,000 test images above them.
+    m_group = new QCPBarsGroup(m_plot);
+    m_group->setSpacingType(QCPBarsGroup::stAbsolute);
+    m_group->setSpacing(1);
+
+    // The threshold labels sit in the axis rect's right margin (kept wide enough for them), beside
+    // their lines, placed after each layout (QCustomPlot::afterLayout) so that they never overlap
+    // each other, never cover a bar and never leave the widget.
+    for (QCPItemText **label : {&m_manyLabel, &m_fewLabel}) {
+        *label = new QCPItemText(m_plot);
+        (*label)->setLayer(QStringLiteral("axes"));
+        (*label)->setClipToAxisRect(false);
+        (*label)->position->setType(QCPItemPosition::ptAbsolute);
+        (*label)->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        (*label)->setPadding(QMargins(2, 1, 2, 1));
+        (*label)->setSelectable(false);
+    }
+    connect(m_plot, &QCustomPlot::afterLayout, this, &LongTailPlot::placeThresholdLabels);
+    // The exported numbers are the counts, never the heights drawn (small segments are drawn
+    // taller than they are, see kMinSegmentPixels).
+    m_controller->setCsvProvider([this] {
+        QString out = fileio::csvRow({QStringLiteral("series"), QStringLiteral("kind"), QStringLiteral("key"),
+                                      QStringLiteral("label"), QStringLiteral("value")});
+        const std::vector<int> *series[] = {&m_data.train, &m_data.val, &m_data.test, &m_data.unassigned};
+        for (int s = 0; s < 4; ++s) {
+            if (!m_bars[std::size_t(s)]->visible()) continue;
+            for (int i = 0; i < int(m_order.size()); ++i) {
+                const int c = m_order[std::size_t(i)];
+                const std::vector<int> &v = *series[s];
+                const int count = c < int(v.size()) ? v[std::size_t(c)] : 0;
+                out += fileio::csvRow({m_bars[std::size_t(s)]->name(), QStringLiteral("bars"), QString::number(i),
+                                       m_data.classNames.value(c), QString::number(count)});
+            }
+        }
+        return out;
+    });
 
     QSharedPointer<QCPAxisTickerText> xTicker(new QCPAxisTickerText);
     m_plot->xAxis->setTicker(xTicker);
@@ -100,14 +138,9 @@ LongTailPlot::LongTailPlot(QWidget *parent) : QWidget(parent)
     m_plot->xAxis->setTickLength(0, 4);
     m_plot->xAxis->grid()->setVisible(false);
     m_plot->yAxis->setLabel(tr("images"));
-    // The right axis carries only the two threshold labels, at the heights of the dashed lines.
-    m_plot->yAxis2->setVisible(true);
-    m_plot->yAxis2->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
-    m_plot->yAxis2->setSubTicks(false);
-    m_plot->yAxis2->setTickLength(0, 4);
-    m_plot->yAxis2->grid()->setVisible(false);
-    connect(m_plot->yAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), m_plot->yAxis2,
-            qOverload<const QCPRange &>(&QCPAxis::setRange));
+    // No right axis: a tick label there widened the right margin, and two thresholds close
+    // together printed their labels over each other. The labels are items (placeThresholdLabels).
+    m_plot->yAxis2->setVisible(false);
     m_plot->yAxis->setNumberFormat(QStringLiteral("f"));
     m_plot->yAxis->setNumberPrecision(0);
     m_plot->setNoAntialiasingOnDrag(true);
@@ -287,10 +320,16 @@ void LongTailPlot::applyPalette()
     const PlotPalette &pal = m_controller->palette();
     const QColor text = pal.foreground;
     const QColor base = pal.background;
-    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2})
+    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis})
         axis->grid()->setSubGridVisible(false);
-    m_plot->yAxis2->setBasePen(Qt::NoPen);
     m_plot->legend->setFont(font());
+    QColor labelBackground = base;
+    labelBackground.setAlpha(210);
+    for (QCPItemText *label : {m_manyLabel, m_fewLabel}) {
+        label->setFont(font());
+        label->setColor(text);
+        label->setBrush(labelBackground);
+    }
     m_title->setTextColor(text);
     QFont titleFont = font();
     titleFont.setBold(true);
@@ -400,7 +439,11 @@ void LongTailPlot::updateTickLabelLayout()
             left = std::max(left, int(std::ceil(reach)) + 6);
         }
     }
-    m_plot->axisRect()->setMinimumMargins(QMargins(left, 0, 0, 0));
+    // Room on the right for the threshold labels.
+    const QFontMetricsF labelMetrics(font());
+    const double labelWidth = std::max(labelMetrics.horizontalAdvance(m_manyLabel->text()),
+                                       labelMetrics.horizontalAdvance(m_fewLabel->text()));
+    m_plot->axisRect()->setMinimumMargins(QMargins(left, 0, int(std::ceil(labelWidth)) + 12, 0));
 }
 
 void LongTailPlot::updateRanges()
@@ -412,7 +455,6 @@ void LongTailPlot::updateRanges()
         ticker->setLogBase(10);
         ticker->setSubTickCount(8);
         m_plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
-        m_plot->yAxis2->setScaleType(QCPAxis::stLogarithmic);
         m_plot->yAxis->setTicker(ticker);
         m_plot->yAxis->setSubTicks(true);
         m_plot->yAxis->grid()->setSubGridVisible(false);
@@ -424,7 +466,6 @@ void LongTailPlot::updateRanges()
         ticker->setTickStep(1.0);
         ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
         m_plot->yAxis->setScaleType(QCPAxis::stLinear);
-        m_plot->yAxis2->setScaleType(QCPAxis::stLinear);
         m_plot->yAxis->setTicker(ticker);
         m_plot->yAxis->setSubTicks(false);
         const double top = std::max({double(m_maxTotal), m_thresholds.many * 1.1, 5.0});
@@ -443,32 +484,66 @@ void LongTailPlot::rebuild()
     const bool dark = m_controller->palette().dark;
     const QColor text = m_controller->palette().foreground;
 
-    m_plot->clearItems();
+    // Every item but the two threshold labels is rebuilt.
+    for (int i = m_plot->itemCount() - 1; i >= 0; --i) {
+        QCPAbstractItem *item = m_plot->item(i);
+        if (item != m_manyLabel && item != m_fewLabel) m_plot->removeItem(item);
+    }
+    m_manyLabel->setVisible(false);
+    m_fewLabel->setVisible(false);
+    m_manyLabel->setText(tr("head > %1").arg(m_thresholds.many));
+    m_fewLabel->setText(tr("tail < %1").arg(m_thresholds.few));
+    updateRanges();
 
-    // Bars, stacked bottom to top: train, val, test, unassigned.
+    // Bars: on a linear axis stacked bottom to top (train, val, test, unassigned); on a log axis
+    // side by side in a QCPBarsGroup. Only splits that hold images take part.
     const double base = baseValue();
     const std::vector<int> *series[] = {&m_data.train, &m_data.val, &m_data.test, &m_data.unassigned};
-    for (int s = 0; s < 4; ++s) {
-        QVector<double> keys, values;
-        bool any = false;
+    std::vector<bool> present(4, false);
+    for (int s = 0; s < 4; ++s)
         for (int i = 0; i < n && !empty; ++i) {
             const int c = m_order[std::size_t(i)];
             const std::vector<int> &v = *series[s];
-            const int count = c < int(v.size()) ? v[std::size_t(c)] : 0;
-            any = any || count > 0;
-            keys << i;
-            values << count;
+            if (c < int(v.size()) && v[std::size_t(c)] > 0) present[std::size_t(s)] = true;
         }
+    const int presentCount = int(std::count(present.begin(), present.end(), true));
+    // A segment of a few images among thousands would be thinner than a pixel on a linear axis:
+    // every non-empty segment is drawn at least kMinSegmentPixels tall (its tooltip keeps the count).
+    const double axisPixels =
+        m_plot->axisRect()->height() > 0 ? m_plot->axisRect()->height() : std::max(100, m_plot->height() - 120);
+    const double minSegment = m_logScale ? 0.0 : kMinSegmentPixels * m_plot->yAxis->range().size() / axisPixels;
+    const double columnWidth = std::min(0.72, 90.0 / std::max(1.0, estimatedAxisWidth() / std::max(1, n)));
+    m_group->clear();
+    for (int s = 0; s < 4; ++s) {
         QCPBars *bars = m_bars[std::size_t(s)];
+        bars->moveAbove(nullptr);
+    }
+    QCPBars *below = nullptr;
+    m_plot->legend->clearItems(); // entries are re-added in split order, so an undo never reorders them
+    for (int s = 0; s < 4; ++s) {
+        QCPBars *bars = m_bars[std::size_t(s)];
+        QVector<double> keys, values;
+        for (int i = 0; i < n && !empty && present[std::size_t(s)]; ++i) {
+            const int c = m_order[std::size_t(i)];
+            const std::vector<int> &v = *series[s];
+            const int count = c < int(v.size()) ? v[std::size_t(c)] : 0;
+            keys << i;
+            values << (count > 0 ? std::max(double(count), minSegment) : 0.0);
+        }
         bars->setData(keys, values, true);
-        // At most ~90 px wide: a handful of classes should not turn into slabs.
-        bars->setWidth(std::min(0.72, 90.0 / std::max(1.0, estimatedAxisWidth() / std::max(1, n))));
         bars->setBaseValue(base);
-        // Only splits that hold images get a legend entry.
-        if (any)
-            bars->addToLegend();
-        else
-            bars->removeFromLegend();
+        bars->setVisible(present[std::size_t(s)]);
+        if (!present[std::size_t(s)]) continue;
+        if (m_logScale) {
+            // At most ~90 px per column, shared by the splits present.
+            bars->setWidth(columnWidth / std::max(1, presentCount));
+            m_group->append(bars);
+        } else {
+            bars->setWidth(columnWidth);
+            if (below) bars->moveAbove(below);
+            below = bars;
+        }
+        bars->addToLegend();
     }
     m_plot->legend->setVisible(!empty);
 
@@ -478,10 +553,8 @@ void LongTailPlot::rebuild()
     for (int i = 0; i < n && !empty; ++i)
         xTicker->addTick(i, elideName(m_data.classNames.value(m_order[std::size_t(i)])));
 
-    qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->yAxis2->ticker())->clear();
     m_plot->yAxis->setTickLabels(!empty);
     m_plot->yAxis->grid()->setVisible(!empty);
-    updateRanges();
     updateTickLabelLayout();
 
     if (empty) {
@@ -582,12 +655,25 @@ void LongTailPlot::rebuild()
     const bool allCounts =
         QFontMetricsF(countFont).horizontalAdvance(QString::number(m_maxTotal)) + 4 <= pixelsPerClass;
     for (int i = 0; i < n; ++i) {
-        const int t = m_data.total(m_order[std::size_t(i)]);
+        const int c = m_order[std::size_t(i)];
+        const int t = m_data.total(c);
         if (!allCounts && t > 0) continue;
+        // Above the stack (linear), or above the tallest bar of the group (log).
+        double top = 0;
+        if (m_logScale) {
+            for (const std::vector<int> *v : series)
+                if (c < int(v->size())) top = std::max(top, double((*v)[std::size_t(c)]));
+        } else {
+            for (int s = 0; s < 4; ++s) {
+                const std::vector<int> &v = *series[s];
+                if (present[std::size_t(s)] && c < int(v.size()) && v[std::size_t(c)] > 0)
+                    top += std::max(double(v[std::size_t(c)]), minSegment);
+            }
+        }
         auto *count = new QCPItemText(m_plot);
         count->setLayer(QStringLiteral("axes"));
         count->position->setType(QCPItemPosition::ptPlotCoords);
-        count->position->setCoords(i, base + t);
+        count->position->setCoords(i, base + top);
         count->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
         count->setPadding(QMargins(0, 0, 0, 1));
         count->setFont(countFont);
@@ -597,17 +683,15 @@ void LongTailPlot::rebuild()
     }
 
     // Dashed threshold lines, on the same base as the bars so "above the line" means "in the
-    // group". Their labels sit on the right axis, outside the bars, so they never cover a bar or
-    // a count.
+    // group". Their labels are placed after the layout (placeThresholdLabels).
     const struct {
         double value;
         QString text;
-    } lines[] = {{double(m_thresholds.many), tr("many > %1").arg(m_thresholds.many)},
-                 {double(m_thresholds.few), tr("few < %1").arg(m_thresholds.few)}};
+    } lines[] = {{double(m_thresholds.many), m_manyLabel->text()}, {double(m_thresholds.few), m_fewLabel->text()}};
     QColor lineColor = text;
     lineColor.setAlpha(170);
-    auto thresholdTicker = qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->yAxis2->ticker());
-    thresholdTicker->clear();
+    m_manyLabel->setVisible(true);
+    m_fewLabel->setVisible(true);
     for (const auto &l : lines) {
         const double y = l.value + base;
         auto *line = new QCPItemLine(m_plot);
@@ -620,10 +704,33 @@ void LongTailPlot::rebuild()
         line->end->setCoords(1, y);
         line->setPen(QPen(lineColor, 1.2, Qt::DashLine));
         line->setSelectable(false);
-        thresholdTicker->addTick(y, l.text);
     }
 
     m_controller->requestReplot();
+}
+
+void LongTailPlot::placeThresholdLabels()
+{
+    if (!m_manyLabel->visible()) return;
+    // Right-aligned inside the axis rect: the head label just above its line, the tail label just
+    // below its own (the head line is the higher one, so the two never meet); near the bottom the
+    // tail label goes above its line and the head label moves up to stay clear of it.
+    const QRect rect = m_plot->axisRect()->rect();
+    const double left = rect.right() + 4;
+    const double h = QFontMetricsF(m_manyLabel->font()).height() + 2; // + the vertical padding
+    const double base = baseValue();
+    const double yMany = m_plot->yAxis->coordToPixel(m_thresholds.many + base);
+    const double yFew = m_plot->yAxis->coordToPixel(m_thresholds.few + base);
+    double fewTop = yFew + 1;
+    if (fewTop + h > rect.bottom()) fewTop = yFew - 1 - h;
+    double manyTop = std::min(yMany - 1 - h, fewTop - h - 1);
+    if (manyTop < rect.top()) {
+        // No room above: the head label goes below its line (and the tail label below it).
+        manyTop = std::max<double>(rect.top(), yMany + 1);
+        fewTop = std::max(fewTop, manyTop + h + 1);
+    }
+    m_manyLabel->position->setCoords(left, manyTop);
+    m_fewLabel->position->setCoords(left, fewTop);
 }
 
 } // namespace fopro::ui

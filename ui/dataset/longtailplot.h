@@ -1,9 +1,13 @@
 #pragma once
-// A dataset's long tail as a stacked bar chart a clinician can read: one column per class, sorted
-// by total count (largest first, empty classes last), bars stacked by split (train, val, test,
-// unassigned), head / medium / tail as coloured background bands, dashed lines at the two
-// thresholds, and the imbalance ratio in the title. Clicking a column emits the class index;
-// hovering shows the class name and its per-split counts.
+// A dataset's long tail as a bar chart a clinician can read: one column per class, sorted by total
+// count (largest first, empty classes last), head / medium / tail as coloured background bands,
+// dashed lines at the two thresholds with their labels inside the plot (never overlapping, never
+// cut at the edge), and the imbalance ratio in the title. On a linear axis the bars are stacked by
+// split (train, val, test, unassigned) and every non-empty segment is at least kMinSegmentPixels
+// tall, so 50 validation images or a tail class of 5 stay visible; on a log axis the splits stand
+// side by side (stacking on a log axis would misrepresent the segments). The legend lists the
+// splits present, always in that order. Clicking a column emits the class index; hovering shows
+// the class name and its per-split counts.
 //
 // Input is a plain value (LongTailPlotData = data::ClassSplitCounts; the figures come from
 // data::tailStats), so the dataset page can feed it while the user curates: setData() rebuilds a
@@ -20,6 +24,8 @@
 class QCheckBox;
 class QCustomPlot;
 class QCPBars;
+class QCPBarsGroup;
+class QCPItemText;
 class QCPTextElement;
 
 namespace fopro::data {
@@ -48,10 +54,20 @@ public:
     void setThresholds(int many, int few);
     data::TailThresholds thresholds() const { return m_thresholds; }
 
-    /// Logarithmic y axis. Bars then start at 1 (log 0 is undefined), so a stack reaches
-    /// 1 + its count; the threshold lines are shifted the same way so comparisons stay exact.
+    /// Logarithmic y axis. Bars then start at 1 (log 0 is undefined) and reach 1 + their count,
+    /// side by side per split; the threshold lines are shifted the same way so comparisons stay
+    /// exact.
     void setLogScale(bool on);
     bool logScale() const { return m_logScale; }
+    /// The log scale suits a dataset whose imbalance ratio exceeds this (the Dataset page's default).
+    static constexpr double kLogScaleImbalance = 20.0;
+    /// The smallest height of a non-empty stacked segment on a linear axis.
+    static constexpr double kMinSegmentPixels = 3.0;
+
+    /// The bars of one split (0 train, 1 val, 2 test, 3 unassigned), for tests.
+    QCPBars *splitBars(int split) const { return m_bars.at(std::size_t(split)); }
+    /// The label of the head (true) or tail (false) threshold line.
+    QCPItemText *thresholdLabel(bool head) const { return head ? m_manyLabel : m_fewLabel; }
 
     /// The plot itself (tests use it for coordToPixel and to send mouse events).
     QCustomPlot *plot() const { return m_plot; }
@@ -94,6 +110,7 @@ private:
     void updateTickLabelLayout();
     void updateRanges();
     void placeLogToggle();
+    void placeThresholdLabels();
     void updateTitle();
     double estimatedAxisWidth() const;
     QString classCountText(int n) const;
@@ -111,6 +128,9 @@ private:
     QCPTextElement *m_title = nullptr;
     QStringList m_titleParts;      // joined with separators, wrapped to the width
     std::vector<QCPBars *> m_bars; // train, val, test, unassigned (bottom to top)
+    QCPBarsGroup *m_group = nullptr;
+    QCPItemText *m_manyLabel = nullptr;
+    QCPItemText *m_fewLabel = nullptr;
     QPoint m_pressPos;
     bool m_pressed = false;
 };

@@ -3,6 +3,7 @@
 #include "core/data/duplicates.h"
 #include "core/data/longtail.h"
 #include "core/data/splits.h"
+#include "ui/dataset/sidebyside.h"
 #include "ui/shell/projectdocument.h"
 
 #include <QtCore/QFileInfo>
@@ -16,12 +17,13 @@
 #include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLabel>
-#include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QSplitter>
 #include <QtWidgets/QStackedWidget>
 #include <QtWidgets/QTableWidget>
+#include <QtWidgets/QTreeWidget>
 #include <QtWidgets/QVBoxLayout>
 
 #include <array>
@@ -36,7 +38,13 @@ SplitManagerDialog::SplitManagerDialog(ProjectDocument *document, JobManager *jo
 {
     buildUi();
     // A proposal is for one state of the dataset: any change makes it stale.
-    connect(m_doc, &ProjectDocument::datasetReset, this, &SplitManagerDialog::optionsChanged);
+    connect(m_doc, &ProjectDocument::datasetReset, this, [this] {
+        m_jobs->cancel(m_clusterJob);
+        m_clusterJob = 0;
+        m_clusters.reset(); // other images
+        updateProtection();
+        optionsChanged();
+    });
     connect(m_doc, &ProjectDocument::samplesChanged, this, &SplitManagerDialog::optionsChanged);
     connect(m_doc, &ProjectDocument::classesChanged, this, &SplitManagerDialog::optionsChanged);
     connect(m_jobs, &JobManager::progressChanged, this, [this](JobManager::JobId id, const Progress &p) {
@@ -55,7 +63,37 @@ void SplitManagerDialog::cancelWork()
 {
     m_jobs->cancel(m_proposalJob);
     m_jobs->cancel(m_dupJob);
-    m_proposalJob = m_dupJob = 0;
+    m_jobs->cancel(m_clusterJob);
+    m_proposalJob = m_dupJob = m_clusterJob = 0;
+}
+
+void SplitManagerDialog::updateProtection()
+{
+    // The boxes name what they protect; with nothing to protect they are off and disabled.
+    const data::DatasetIndex &d = m_doc->dataset();
+    int test = 0, val = 0;
+    for (const data::Sample &s : d.samples) {
+        if (!data::DatasetIndex::isActive(s)) continue;
+        test += s.split == Split::Test;
+        val += s.split == Split::Val;
+    }
+    m_keepTest->setText(tr("Keep the current test set (%n image(s)) as it is", nullptr, test));
+    m_keepVal->setText(tr("Keep the current validation set (%n image(s)) as it is", nullptr, val));
+    m_keepTest->setEnabled(test > 0);
+    if (test == 0) m_keepTest->setChecked(false);
+    // k-fold rotates a fold through the held-out part: with the test set kept, the fold validates,
+    // so a kept validation set would leave it nothing to do.
+    const bool folds = mode() == Mode::KFold || mode() == Mode::HyperKvasir;
+    m_keepVal->setEnabled(val > 0 && !(folds && m_keepTest->isChecked()));
+    if (val == 0) m_keepVal->setChecked(false);
+    m_keepVal->setToolTip(folds && m_keepTest->isChecked()
+                              ? tr("With the test set kept, the fold chosen as test becomes the validation set")
+                              : tr("Its images keep their split; the method splits the others"));
+    m_keepDuplicates->setEnabled(mode() != Mode::HyperKvasir);
+    m_keepDuplicates->setToolTip(mode() == Mode::HyperKvasir
+                                     ? tr("The HyperKvasir protocol splits images, not groups")
+                                     : tr("Find exact and near-duplicate images first and put each cluster into "
+                                          "one split, so no copy of a training image is tested"));
 }
 
 void SplitManagerDialog::buildUi()
@@ -166,6 +204,21 @@ void SplitManagerDialog::buildUi()
     top->addWidget(new QLabel(tr("Method"), this));
     top->addWidget(m_mode, 1);
 
+    // Protection of what must not move: an official test set, a fixed validation set, copies.
+    m_keepTest = new QCheckBox(this);
+    m_keepVal = new QCheckBox(this);
+    m_keepDuplicates = new QCheckBox(tr("Keep near-duplicate images in one split"), this);
+    m_keepTest->setObjectName(QStringLiteral("keepTest"));
+    m_keepVal->setObjectName(QStringLiteral("keepVal"));
+    m_keepDuplicates->setObjectName(QStringLiteral("keepDuplicates"));
+    m_keepTest->setToolTip(tr("Its images keep their split (an official test set must never change); the method "
+                              "splits the others"));
+    auto *protect = new QVBoxLayout;
+    protect->setSpacing(0);
+    protect->addWidget(m_keepTest);
+    protect->addWidget(m_keepVal);
+    protect->addWidget(m_keepDuplicates);
+
     m_status = new QLabel(this);
     m_status->setWordWrap(true);
     m_status->setTextFormat(Qt::RichText);
@@ -188,11 +241,26 @@ void SplitManagerDialog::buildUi()
         tr("Find exact and near-duplicate images and count the clusters that cross the proposed splits"));
     m_dupSummary = new QLabel(this);
     m_dupSummary->setWordWrap(true);
-    m_dupDetails = new QPlainTextEdit(this);
-    m_dupDetails->setReadOnly(true);
-    m_dupDetails->setPlaceholderText(tr("Duplicate clusters appear here after the check."));
-    m_dupDetails->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_dupDetails->setMinimumHeight(m_dupDetails->fontMetrics().lineSpacing() * 6);
+    m_dupList = new QTreeWidget(this);
+    m_dupList->setColumnCount(1);
+    m_dupList->setHeaderHidden(true);
+    m_dupList->setUniformRowHeights(true);
+    m_dupList->setAccessibleName(tr("Duplicate clusters"));
+    m_dupList->setToolTip(tr("Double-click a cluster to see its images side by side"));
+    m_dupList->setMinimumHeight(m_dupList->fontMetrics().lineSpacing() * 6);
+    m_showCluster = new QPushButton(tr("Show side by side"), this);
+    m_showCluster->setEnabled(false);
+    connect(m_dupList, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
+        m_showCluster->setEnabled(item && (item->parent() ? item->parent() : item)->data(0, Qt::UserRole).isValid());
+    });
+    const auto clusterOf = [this](QTreeWidgetItem *item) {
+        QTreeWidgetItem *top = item ? (item->parent() ? item->parent() : item) : nullptr;
+        return top && top->data(0, Qt::UserRole).isValid() ? m_dupList->indexOfTopLevelItem(top) : -1;
+    };
+    connect(m_dupList, &QTreeWidget::itemActivated, this,
+            [this, clusterOf](QTreeWidgetItem *item) { showCluster(clusterOf(item)); });
+    connect(m_showCluster, &QPushButton::clicked, this,
+            [this, clusterOf] { showCluster(clusterOf(m_dupList->currentItem())); });
 
     auto *dupBox = new QWidget(this);
     auto *dupLayout = new QVBoxLayout(dupBox);
@@ -200,8 +268,9 @@ void SplitManagerDialog::buildUi()
     auto *dupTop = new QHBoxLayout;
     dupTop->addWidget(m_dupButton);
     dupTop->addWidget(m_dupSummary, 1);
+    dupTop->addWidget(m_showCluster);
     dupLayout->addLayout(dupTop);
-    dupLayout->addWidget(m_dupDetails, 1);
+    dupLayout->addWidget(m_dupList, 1);
 
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_table);
@@ -216,12 +285,13 @@ void SplitManagerDialog::buildUi()
     m_apply->setEnabled(false);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_apply, &QPushButton::clicked, this, [this] {
-        if (applyProposal()) accept();
+        if (confirmAndApply()) accept();
     });
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_options);
+    layout->addLayout(protect);
     layout->addLayout(seedRow);
     layout->addWidget(m_status);
     layout->addWidget(split, 1);
@@ -234,8 +304,19 @@ void SplitManagerDialog::buildUi()
 
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_options->setCurrentIndex(i);
+        updateProtection();
         optionsChanged();
     });
+    connect(m_keepTest, &QCheckBox::toggled, this, [this] {
+        updateProtection();
+        optionsChanged();
+    });
+    connect(m_keepVal, &QCheckBox::toggled, this, &SplitManagerDialog::optionsChanged);
+    connect(m_keepDuplicates, &QCheckBox::toggled, this, &SplitManagerDialog::optionsChanged);
+    // A dataset that already has a test (validation) set: protected unless the user says otherwise.
+    updateProtection();
+    m_keepTest->setChecked(m_keepTest->isEnabled());
+    m_keepVal->setChecked(m_keepVal->isEnabled());
     for (QDoubleSpinBox *s : {m_train, m_val, m_test, m_kVal, m_hkVal, m_factor})
         connect(s, &QDoubleSpinBox::valueChanged, this, &SplitManagerDialog::optionsChanged);
     for (QSpinBox *s : {m_kTestFold, m_hkTestFold, m_ltVal, m_ltTest, m_seed})
@@ -309,8 +390,17 @@ void SplitManagerDialog::compute()
     m_apply->setEnabled(false);
     m_status->setText(tr("Computing…"));
     m_jobs->cancel(m_proposalJob); // a computation for older options is dropped
+    m_proposalJob = 0;
+    const bool together = m_keepDuplicates->isChecked() && m_keepDuplicates->isEnabled();
+    if (together && !m_clusters) {
+        findClusters(); // computes again when the clusters are known
+        return;
+    }
 
     data::SplitRequest o;
+    o.keepTest = m_keepTest->isChecked() && m_keepTest->isEnabled();
+    o.keepVal = m_keepVal->isChecked() && m_keepVal->isEnabled();
+    if (together) o.keepTogether = *m_clusters;
     switch (mode()) {
     case Mode::Fractions:
         o.method = data::SplitMethod::Fractions;
@@ -385,6 +475,14 @@ void SplitManagerDialog::compute()
         break;
     }
 
+    if (o.keepTest || o.keepVal || together) {
+        QStringList kept;
+        if (o.keepTest) kept << tr("test set kept");
+        if (o.keepVal) kept << tr("validation set kept");
+        if (together) kept << tr("duplicates kept together");
+        description += QStringLiteral(", ") + kept.join(QStringLiteral(", "));
+    }
+
     const quint64 generation = ++m_generation;
     data::DatasetIndex before = m_doc->dataset(); // a copy: the job never reads the document
     m_proposalJob = m_jobs->submit<data::SplitProposal>(
@@ -394,6 +492,40 @@ void SplitManagerDialog::compute()
         },
         [this, generation, description](const Result<data::SplitProposal> &r) {
             onProposalFinished(generation, description, r);
+        },
+        this);
+}
+
+void SplitManagerDialog::findClusters()
+{
+    if (m_clusterJob != 0) return;
+    m_status->setText(tr("Finding duplicate images, to keep each cluster in one split…"));
+    data::DatasetIndex copy = m_doc->dataset();
+    m_clusterJob = m_jobs->submit<std::vector<std::vector<int>>>(
+        JobManager::Kind::Io, tr("Finding duplicates"),
+        [copy = std::move(copy)](JobControl &control,
+                                 const ProgressSink &progress) -> Result<std::vector<std::vector<int>>> {
+            data::DuplicateOptions opt;
+            opt.threads = 2;
+            opt.includeExcluded = true; // an excluded copy may be included again later
+            opt.progress = progress;
+            auto rep = data::findDuplicates(copy, opt, &control);
+            if (!rep) return rep.error();
+            std::vector<std::vector<int>> clusters;
+            for (const data::DuplicateCluster &c : rep->clusters)
+                clusters.push_back(c.samples);
+            return clusters;
+        },
+        [this](const Result<std::vector<std::vector<int>>> &r) {
+            m_clusterJob = 0;
+            if (!r) {
+                if (r.error().code == ErrorCode::Cancelled) return;
+                m_status->setText(tr("<b style=\"color:#a00000\">Cannot find the duplicates:</b> %1")
+                                      .arg(r.error().message().toHtmlEscaped()));
+                return;
+            }
+            m_clusters = *r;
+            compute();
         },
         this);
 }
@@ -417,7 +549,8 @@ void SplitManagerDialog::onProposalFinished(quint64 generation, const QString &d
     m_jobs->cancel(m_dupJob);
     m_dupJob = 0;
     m_dupSummary->clear();
-    m_dupDetails->clear();
+    m_dupList->clear();
+    m_showCluster->setEnabled(false);
     showProposal();
     Q_EMIT proposalReady(p->error.isEmpty());
 }
@@ -469,8 +602,70 @@ void SplitManagerDialog::showProposal()
                                     ? tr("No group is in two splits.")
                                     : tr("<b style=\"color:#a00000\">%n group(s) appear in more than one split.</b>",
                                          nullptr, sp.groupLeaks));
+    if (m_clusters && m_keepDuplicates->isChecked() && m_keepDuplicates->isEnabled())
+        text +=
+            QLatin1Char(' ') +
+            tr("%n duplicate cluster(s) kept in one split each.", nullptr,
+               int(std::count_if(m_clusters->begin(), m_clusters->end(), [](const auto &c) { return c.size() > 1; })));
     if (sp.edit.samples.empty()) text += QLatin1Char(' ') + tr("The current splits already match: nothing to apply.");
     m_status->setText(text);
+}
+
+QString SplitManagerDialog::applySummary() const
+{
+    if (!hasProposal()) return {};
+    const data::DatasetIndex &before = m_doc->dataset();
+    const data::DatasetIndex &after = m_proposal->split.after;
+    // Active images per split, before and after.
+    std::array<int, 4> was{0, 0, 0, 0}, will{0, 0, 0, 0};
+    int leaveTest = 0, leaveVal = 0, joinTest = 0;
+    for (std::size_t i = 0; i < before.samples.size() && i < after.samples.size(); ++i) {
+        const data::Sample &a = before.samples[i], &b = after.samples[i];
+        if (data::DatasetIndex::isActive(a)) ++was[std::size_t(a.split)];
+        if (data::DatasetIndex::isActive(b)) ++will[std::size_t(b.split)];
+        const bool aActive = data::DatasetIndex::isActive(a), bActive = data::DatasetIndex::isActive(b);
+        if (aActive && a.split == Split::Test && (!bActive || b.split != Split::Test)) ++leaveTest;
+        if (aActive && a.split == Split::Val && (!bActive || b.split != Split::Val)) ++leaveVal;
+        if (bActive && b.split == Split::Test && (!aActive || a.split != Split::Test)) ++joinTest;
+    }
+    QStringList lines;
+    lines << tr("%1 — %n image(s) change, as one step (Edit ▸ Undo takes it back).", nullptr,
+                int(m_proposal->split.edit.samples.size()))
+                 .arg(m_proposal->description);
+    QStringList perSplit;
+    for (Split s : {Split::Train, Split::Val, Split::Test, Split::None}) {
+        const int w = was[std::size_t(s)], n = will[std::size_t(s)];
+        if (w == 0 && n == 0) continue;
+        perSplit << tr("%1: %2 → %3").arg(s == Split::None ? tr("unassigned") : data::splitName(s)).arg(w).arg(n);
+    }
+    lines << perSplit.join(QStringLiteral("; "));
+    if (m_proposal->split.newlyExcluded > 0)
+        lines << tr("%n image(s) will be excluded.", nullptr, m_proposal->split.newlyExcluded);
+    if (leaveTest > 0 || (joinTest > 0 && was[std::size_t(Split::Test)] > 0))
+        lines << tr("The test set changes: %1 of its %2 images leave it and %3 join it. If it is an official or "
+                    "otherwise protected test set, answer No and tick \u201cKeep the current test set\u201d.")
+                     .arg(leaveTest)
+                     .arg(was[std::size_t(Split::Test)])
+                     .arg(joinTest);
+    if (was[std::size_t(Split::Val)] > 0 && will[std::size_t(Split::Val)] == 0)
+        lines << tr("The validation set disappears (%n image(s) leave it).", nullptr, leaveVal);
+    else if (leaveVal > 0)
+        lines << tr("%1 of the %2 validation images leave the validation set.")
+                     .arg(leaveVal)
+                     .arg(was[std::size_t(Split::Val)]);
+    lines << tr("Apply these splits?");
+    return lines.join(QStringLiteral("\n\n"));
+}
+
+bool SplitManagerDialog::confirmAndApply()
+{
+    if (m_debounce->isActive() || !hasProposal() || m_proposal->split.edit.isEmpty()) return false;
+    const QString text = applySummary();
+    const bool yes = m_confirm
+                         ? m_confirm(text)
+                         : QMessageBox::question(this, tr("Apply the splits"), text, QMessageBox::Yes | QMessageBox::No,
+                                                 QMessageBox::No) == QMessageBox::Yes;
+    return yes && applyProposal();
 }
 
 data::CurationEdit SplitManagerDialog::proposedEdit() const
@@ -493,7 +688,8 @@ void SplitManagerDialog::checkDuplicates()
     m_jobs->cancel(m_dupJob);
     m_dupButton->setEnabled(false);
     m_dupSummary->setText(tr("Hashing images…"));
-    m_dupDetails->clear();
+    m_dupList->clear();
+    m_showCluster->setEnabled(false);
 
     std::shared_ptr<const Proposal> p = m_proposal;
     // Words used in the report, translated here on the GUI thread.
@@ -501,13 +697,14 @@ void SplitManagerDialog::checkDuplicates()
     const QString nearWord = tr("near");
     const QString crossWord = tr("crosses splits");
     const QString withinWord = tr("within one split");
+    const QString imagesWord = tr("images");
     const QString cantReadWord = tr("could not be read");
     const QString summaryFormat = tr(
         "%1 images checked: %2 exact and %3 near-duplicate clusters; %4 cross splits (leakage), %5 within one split.");
     const quint64 generation = p->generation;
     m_dupJob = m_jobs->submit<DuplicateReport>(
         JobManager::Kind::Io, tr("Checking duplicates"),
-        [p, exactWord, nearWord, crossWord, withinWord, cantReadWord,
+        [p, exactWord, nearWord, crossWord, withinWord, imagesWord, cantReadWord,
          summaryFormat](JobControl &control, const ProgressSink &progress) -> Result<DuplicateReport> {
             data::DuplicateOptions opt;
             opt.threads = 2; // leaves the GUI thread and other work some room
@@ -521,29 +718,33 @@ void SplitManagerDialog::checkDuplicates()
                             .arg(rep->nearClusters)
                             .arg(rep->crossSplitClusters)
                             .arg(rep->withinSplitClusters);
-            QStringList lines;
             int shown = 0;
             // Clusters that cross splits first: they are the leaks.
             for (bool cross : {true, false}) {
                 for (const data::DuplicateCluster &c : rep->clusters) {
                     if (c.crossSplit != cross) continue;
                     if (++shown > 500) break;
-                    lines << QStringLiteral("[%1, %2]")
-                                 .arg(c.exact ? exactWord : nearWord, cross ? crossWord : withinWord);
+                    ClusterRow row;
+                    row.crossSplit = cross;
+                    row.samples = c.samples;
+                    row.title = QStringLiteral("[%1, %2] %3 %4")
+                                    .arg(c.exact ? exactWord : nearWord, cross ? crossWord : withinWord)
+                                    .arg(c.samples.size())
+                                    .arg(imagesWord);
                     for (int i : c.samples) {
                         const data::Sample &s = d.samples[std::size_t(i)];
-                        lines << QStringLiteral("    %1  (%2, %3)")
-                                     .arg(s.id(),
-                                          s.label >= 0 && s.label < d.classCount() ? d.classes[s.label]
-                                                                                   : QStringLiteral("-"),
-                                          data::splitName(s.split));
+                        row.members << QStringLiteral("%1  (%2, %3)")
+                                           .arg(s.id(),
+                                                s.label >= 0 && s.label < d.classCount() ? d.classes[s.label]
+                                                                                         : QStringLiteral("-"),
+                                                data::splitName(s.split));
                     }
+                    r.clusters.push_back(std::move(row));
                 }
             }
             for (const data::DuplicateProblem &pr : rep->problems)
-                lines
+                r.problems
                     << QStringLiteral("%1 %2: %3").arg(d.samples[std::size_t(pr.sample)].id(), cantReadWord, pr.reason);
-            r.details = lines.join(QLatin1Char('\n'));
             return r;
         },
         [this, generation](const Result<DuplicateReport> &r) { onDuplicatesFinished(generation, r); }, this);
@@ -562,13 +763,63 @@ void SplitManagerDialog::onDuplicatesFinished(quint64 generation, const Result<D
         return;
     }
     m_dupSummary->setText(r->summary);
-    m_dupDetails->setPlainText(r->details.isEmpty() ? tr("No duplicates found.") : r->details);
+    m_dupList->clear();
+    const QColor leak(0xa0, 0x00, 0x00);
+    for (const ClusterRow &c : r->clusters) {
+        auto *top = new QTreeWidgetItem(m_dupList, {c.title});
+        QVariantList samples;
+        for (int s : c.samples)
+            samples << s;
+        top->setData(0, Qt::UserRole, samples);
+        top->setToolTip(0, tr("Double-click to see these images side by side"));
+        if (c.crossSplit) top->setForeground(0, leak);
+        for (const QString &m : c.members)
+            new QTreeWidgetItem(top, {m});
+    }
+    if (!r->problems.isEmpty()) {
+        auto *top = new QTreeWidgetItem(m_dupList, {tr("Images that could not be read: %1").arg(r->problems.size())});
+        for (const QString &p : r->problems)
+            new QTreeWidgetItem(top, {p});
+    }
+    if (r->clusters.empty() && r->problems.isEmpty()) new QTreeWidgetItem(m_dupList, {tr("No duplicates found.")});
+    if (m_dupList->topLevelItemCount() <= 20) m_dupList->expandAll();
     Q_EMIT duplicatesChecked(true);
 }
 
 QString SplitManagerDialog::duplicateReportText() const
 {
-    return m_dupSummary->text() + QLatin1Char('\n') + m_dupDetails->toPlainText();
+    QStringList lines{m_dupSummary->text()};
+    for (int i = 0; i < m_dupList->topLevelItemCount(); ++i) {
+        const QTreeWidgetItem *top = m_dupList->topLevelItem(i);
+        lines << top->text(0);
+        for (int k = 0; k < top->childCount(); ++k)
+            lines << QStringLiteral("    ") + top->child(k)->text(0);
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+int SplitManagerDialog::duplicateClusterCount() const
+{
+    int n = 0;
+    for (int i = 0; i < m_dupList->topLevelItemCount(); ++i)
+        n += m_dupList->topLevelItem(i)->data(0, Qt::UserRole).isValid();
+    return n;
+}
+
+QDialog *SplitManagerDialog::showCluster(int index)
+{
+    if (index < 0 || index >= m_dupList->topLevelItemCount()) return nullptr;
+    const QVariant data = m_dupList->topLevelItem(index)->data(0, Qt::UserRole);
+    if (!data.isValid()) return nullptr;
+    std::vector<int> samples;
+    for (const QVariant &v : data.toList())
+        samples.push_back(v.toInt());
+    // The images as they are now; the captions say where the proposal puts them.
+    auto *dlg = new SideBySideDialog(m_proposal ? m_proposal->split.after : m_doc->dataset(), samples, m_jobs, this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    dlg->setWindowTitle(m_dupList->topLevelItem(index)->text(0));
+    dlg->show();
+    return dlg;
 }
 
 } // namespace fopro::ui

@@ -8,8 +8,16 @@
 //  - long-tail sub-sampling (data::makeLongTail): samples not kept are excluded (and unassigned).
 // The proposal (data::proposeSplit) is computed as a job of the window's JobManager on a copy of the
 // dataset, and previewed as per-class counts per split with the number of group leaks; on request
-// a duplicate/leakage report (data::findDuplicates, another job, with progress) shows exact and
-// near duplicate clusters and how many cross splits.
+// a duplicate/leakage report (data::findDuplicates, another job, with progress) lists exact and
+// near duplicate clusters and how many cross splits; activating a cluster shows its images side by
+// side (SideBySideDialog).
+//
+// Protection: "Keep the current test set" / "... validation set" (ticked from the start when the
+// dataset has one, e.g. an official test set) leave those images where they are and split only the
+// rest (SplitRequest::keepTest / keepVal). "Keep near-duplicate images in one split" finds the
+// duplicate clusters first (a job) and keeps each cluster's images together
+// (SplitRequest::keepTogether). Apply asks first, saying what changes per split and whether the
+// test or validation set changes; nothing happens without a yes.
 
 #include "core/common/result.h"
 #include "core/data/curation.h"
@@ -18,19 +26,21 @@
 
 #include <QtWidgets/QDialog>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
-class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QStackedWidget;
 class QTableWidget;
 class QTimer;
+class QTreeWidget;
 
 namespace fopro::ui {
 
@@ -60,18 +70,37 @@ public:
     /// The error of the last computation, empty when none.
     QString proposalError() const { return m_proposal ? m_proposal->error : QString(); }
     /// True while a proposal or the duplicate check is being computed.
-    bool isBusy() const { return m_proposalJob != 0 || m_dupJob != 0; }
+    bool isBusy() const { return m_proposalJob != 0 || m_dupJob != 0 || m_clusterJob != 0; }
     /// The edit that applying would push (empty when there is no proposal).
     data::CurationEdit proposedEdit() const;
     int groupLeakCount() const { return m_proposal && m_proposal->error.isEmpty() ? m_proposal->split.groupLeaks : -1; }
     QTableWidget *previewTable() const { return m_table; }
 
     /// Pushes the proposal on the document's undo stack as one step. False without a proposal.
+    /// (The Apply button asks first: confirmAndApply.)
     bool applyProposal();
+    /// What applying would change, worded for the confirmation: images per split before → after,
+    /// and warnings when the test set changes or the validation set disappears.
+    QString applySummary() const;
+    /// Asks (applySummary) and applies on yes; what the Apply button does.
+    bool confirmAndApply();
+    /// Replaces the question box (tests): called with applySummary(), true means apply.
+    void setConfirmation(std::function<bool(const QString &)> confirm) { m_confirm = std::move(confirm); }
+    QPushButton *applyButton() const { return m_apply; }
+    QCheckBox *keepTestBox() const { return m_keepTest; }
+    QCheckBox *keepValBox() const { return m_keepVal; }
+    QCheckBox *keepDuplicatesBox() const { return m_keepDuplicates; }
+    /// True while the duplicate clusters for "keep near duplicates together" are being found.
+    bool isFindingClusters() const { return m_clusterJob != 0; }
 
     /// Starts the duplicate / leakage check on the proposed splits (off the GUI thread).
     void checkDuplicates();
     QString duplicateReportText() const;
+    /// The clusters of the last check (one top-level item each, members below).
+    QTreeWidget *duplicateList() const { return m_dupList; }
+    int duplicateClusterCount() const;
+    /// Opens the images of cluster `index` (in list order) side by side; null when out of range.
+    QDialog *showCluster(int index);
 
 Q_SIGNALS:
     /// A computation finished: ok, or failed with proposalError().
@@ -86,9 +115,16 @@ private:
         QString description;
         data::SplitProposal split; // the dataset after, the edit, leaks, newly excluded samples
     };
+    struct ClusterRow {
+        QString title;
+        std::vector<int> samples;
+        QStringList members;
+        bool crossSplit = false;
+    };
     struct DuplicateReport {
         QString summary;
-        QString details;
+        std::vector<ClusterRow> clusters; // leaks first
+        QStringList problems;
     };
 
     void buildUi();
@@ -97,11 +133,16 @@ private:
     void onDuplicatesFinished(quint64 generation, const Result<DuplicateReport> &r);
     void showProposal();
     void cancelWork();
+    void findClusters();
+    void updateProtection();
 
     ProjectDocument *m_doc;
     JobManager *m_jobs;
     JobManager::JobId m_proposalJob = 0;
     JobManager::JobId m_dupJob = 0;
+    JobManager::JobId m_clusterJob = 0;
+    std::optional<std::vector<std::vector<int>>> m_clusters; // for keepTogether, of the current dataset
+    std::function<bool(const QString &)> m_confirm;
     std::shared_ptr<const Proposal> m_proposal;
     quint64 m_generation = 0;
     bool m_stale = true;
@@ -126,7 +167,11 @@ private:
     QTableWidget *m_table;
     QPushButton *m_dupButton;
     QLabel *m_dupSummary;
-    QPlainTextEdit *m_dupDetails;
+    QTreeWidget *m_dupList;
+    QPushButton *m_showCluster;
+    QCheckBox *m_keepTest;
+    QCheckBox *m_keepVal;
+    QCheckBox *m_keepDuplicates;
     QPushButton *m_apply;
     QTimer *m_debounce;
 };

@@ -12,6 +12,8 @@
 #include <QtCore/QSet>
 #include <QtGui/QPixmap>
 
+#include <algorithm>
+
 namespace fopro::ui {
 
 class ThumbnailProvider : public QObject {
@@ -26,6 +28,15 @@ public:
     QPixmap thumbnail(int index);
     /// Drops requests that have not started yet (call when the visible rows change a lot).
     void dropPending();
+    /// Forgets every thumbnail (cached, pending, failed): the next paints decode afresh. What
+    /// setDataset() does for the same dataset; benchmarks use it for a cold cache.
+    void clear() { setDataset(m_dataset); }
+    /// About how many thumbnails the cache holds (its byte cap over one thumbnail's bytes).
+    int cacheCapacity() const
+    {
+        const int perThumbnailKiB = std::max(1, m_spec.size * m_spec.size * 3 / 1024); // RGB888
+        return int(m_cache.maxCost() / perThumbnailKiB);
+    }
     /// The decoding error of a sample that could not be decoded, if any.
     QString errorFor(int index) const { return m_errors.value(index); }
     int thumbnailSize() const { return m_spec.size; }

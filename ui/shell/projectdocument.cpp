@@ -2,6 +2,8 @@
 
 #include <QtGui/QUndoCommand>
 
+#include <algorithm>
+
 namespace fopro::ui {
 
 namespace {
@@ -9,15 +11,18 @@ namespace {
 class CurationCommand : public QUndoCommand {
 public:
     CurationCommand(ProjectDocument *doc, data::CurationEdit edit)
-        : QUndoCommand(edit.description), m_doc(doc), m_edit(std::move(edit))
+        : QUndoCommand(edit.description), m_doc(doc), m_edit(std::move(edit)), m_time(QDateTime::currentDateTimeUtc())
     {
     }
     void redo() override { m_doc->applyEdit(m_edit, true); }
     void undo() override { m_doc->applyEdit(m_edit, false); }
+    const data::CurationEdit &edit() const { return m_edit; }
+    QDateTime time() const { return m_time; }
 
 private:
     ProjectDocument *m_doc;
     data::CurationEdit m_edit;
+    QDateTime m_time;
 };
 
 } // namespace
@@ -31,6 +36,7 @@ void ProjectDocument::reset(project::Project project, bool dirty)
 {
     m_undo.clear();
     m_project = std::move(project);
+    m_sessionHistoryStart = int(m_project.history.size());
     m_unsavedWithoutUndo = dirty;
     m_spectralScores.clear();
     Q_EMIT datasetReset();
@@ -40,8 +46,22 @@ void ProjectDocument::reset(project::Project project, bool dirty)
     Q_EMIT dirtyChanged(isDirty());
 }
 
+const data::CurationEdit *ProjectDocument::editAt(int index) const
+{
+    const auto *c = dynamic_cast<const CurationCommand *>(m_undo.command(index));
+    return c ? &c->edit() : nullptr;
+}
+
+QDateTime ProjectDocument::editTime(int index) const
+{
+    const auto *c = dynamic_cast<const CurationCommand *>(m_undo.command(index));
+    return c ? c->time() : QDateTime();
+}
+
 void ProjectDocument::setThresholds(data::TailThresholds thresholds)
 {
+    thresholds.many = std::max(0, thresholds.many);
+    thresholds.few = std::clamp(thresholds.few, 0, thresholds.many); // the tail never reaches above the head
     if (thresholds.many == m_project.thresholds.many && thresholds.few == m_project.thresholds.few) return;
     m_project.thresholds = thresholds;
     m_unsavedWithoutUndo = true;

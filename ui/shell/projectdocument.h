@@ -42,6 +42,19 @@ public:
     // Called by the undo commands.
     void applyEdit(const data::CurationEdit &edit, bool redo);
 
+    /// The curation edit of undo-stack command `index` (as QUndoStack::command(index)), null when
+    /// out of range; and when it was first done.
+    const data::CurationEdit *editAt(int index) const;
+    QDateTime editTime(int index) const;
+    /// project().history entries before this index were written before this session (they have no
+    /// undo-stack command).
+    int sessionHistoryStart() const { return m_sessionHistoryStart; }
+    /// Asks whichever page shows images to show these (the curation history's "Show images").
+    void requestShowSamples(const std::vector<int> &samples, const QString &title)
+    {
+        Q_EMIT showSamplesRequested(samples, title);
+    }
+
 Q_SIGNALS:
     void datasetReset();
     void samplesChanged(const std::vector<int> &samples);
@@ -50,11 +63,13 @@ Q_SIGNALS:
     void historyChanged();
     void thresholdsChanged();
     void spectralScoresChanged();
+    void showSamplesRequested(const std::vector<int> &samples, const QString &title);
 
 private:
     project::Project m_project;
     QUndoStack m_undo;
     bool m_unsavedWithoutUndo = false;
+    int m_sessionHistoryStart = 0;
     std::vector<double> m_spectralScores;
 };
 
