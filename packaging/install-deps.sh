@@ -3,7 +3,8 @@
 # extracts the data-only test assets (pydicom's DICOM files, scikit-image's sample images) into a
 # cache folder without installing those Python packages. The only Python installed is Debian's
 # python3-torch (the same LibTorch 1.13), which the export test uses to check that a student
-# exported as TorchScript loads and computes the same logits in Python.
+# exported as TorchScript loads and computes the same logits in Python, and python3-opencv, with
+# which the speed benchmarks' plain PyTorch scripts decode images the way the product does.
 #
 # Idempotent: when everything is present it only checks and returns.
 # Usage: packaging/install-deps.sh            (as root, or with sudo available)
@@ -19,7 +20,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   qt6-translations-l10n libqt6opengl6-dev libgl-dev
   libqcustomplot-dev libqcustomplot2.1-qt6 qt6-svg-dev
-  libtorch-dev python3-torch
+  libtorch-dev python3-torch python3-opencv
   libopencv-dev
   libdcmtk-dev dcmtk
   zlib1g-dev

@@ -2,6 +2,7 @@
 
 #include "core/project/demo.h"
 #include "ui/common/settings.h"
+#include "ui/shell/historydialog.h"
 #include "ui/shell/importdialog.h"
 #include "ui/shell/page.h"
 #include "ui/shell/pages.h"
@@ -18,8 +19,10 @@
 #include <QtGui/QKeySequence>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QFileDialog>
+#include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QListWidget>
+#include <QtWidgets/QMenu>
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPlainTextEdit>
@@ -37,6 +40,8 @@
 
 #include <opencv2/core/version.hpp>
 
+#include <algorithm>
+
 namespace fopro::ui {
 
 MainWindow::MainWindow(QWidget *parent)
@@ -50,14 +55,14 @@ MainWindow::MainWindow(QWidget *parent)
     m_nav->setAccessibleName(tr("Pages"));
     m_stack = new QStackedWidget(this);
 
-    auto *split = new QSplitter(this);
-    split->addWidget(m_nav);
-    split->addWidget(m_stack);
-    split->setStretchFactor(0, 0);
-    split->setStretchFactor(1, 1);
-    split->setCollapsible(1, false);
-    split->setSizes({140, 1200});
-    setCentralWidget(split);
+    // The navigation and the page side by side; the navigation has a fixed width (see below).
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QHBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(4);
+    centralLayout->addWidget(m_nav);
+    centralLayout->addWidget(m_stack, 1);
+    setCentralWidget(central);
 
     m_status = new QLabel(this);
     m_job = new QLabel(tr("Ready"), this);
@@ -85,6 +90,12 @@ MainWindow::MainWindow(QWidget *parent)
 
     buildPages();
     buildMenus();
+    // The navigation has one width, from its titles: when it shared the width with the page through
+    // a splitter, it moved with every change of the page's minimum width (as filter text was typed).
+    int navWidth = 0;
+    for (int i = 0; i < m_nav->count(); ++i)
+        navWidth = std::max(navWidth, m_nav->fontMetrics().horizontalAdvance(m_nav->item(i)->text()));
+    m_nav->setFixedWidth(std::clamp(navWidth + m_nav->iconSize().width() + 40, 110, 180));
     connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::onPageChanged);
     connect(m_doc, &ProjectDocument::dirtyChanged, this, &MainWindow::updateTitle);
     connect(m_doc, &ProjectDocument::datasetReset, this, &MainWindow::updateTitle);
@@ -236,19 +247,32 @@ void MainWindow::buildMenus()
     rebuildRecentMenu();
     file->addSeparator();
     file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
-    file->addAction(tr("Save &as…"), QKeySequence::SaveAs, this, [this] { saveAs(); });
+    // The platform's Save As key, or Ctrl+Shift+S where it has none (every desktop but GNOME).
+    QAction *saveAsAction = file->addAction(tr("Save &as…"), this, [this] { saveAs(); });
+    saveAsAction->setObjectName(QStringLiteral("saveAs"));
+    QList<QKeySequence> saveAsKeys = QKeySequence::keyBindings(QKeySequence::SaveAs);
+    if (saveAsKeys.isEmpty()) saveAsKeys << QKeySequence(tr("Ctrl+Shift+S"));
+    saveAsAction->setShortcuts(saveAsKeys);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
     QAction *undo = m_doc->undoStack()->createUndoAction(this, tr("&Undo"));
-    undo->setShortcut(QKeySequence::Undo);
+    undo->setObjectName(QStringLiteral("undo"));
+    undo->setShortcuts(QKeySequence::Undo);
     QAction *redo = m_doc->undoStack()->createRedoAction(this, tr("&Redo"));
-    redo->setShortcuts({QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence::Redo});
+    redo->setObjectName(QStringLiteral("redo"));
+    // The platform's Redo keys plus Ctrl+Shift+Z and Ctrl+Y, each once: a key listed twice (X11's
+    // Redo is Ctrl+Shift+Z) is an ambiguous shortcut, and Qt then does nothing at all.
+    QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
+    for (const QKeySequence &k : {QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))})
+        if (!redoKeys.contains(k)) redoKeys << k;
+    redo->setShortcuts(redoKeys);
     edit->addAction(undo);
     edit->addAction(redo);
     edit->addSeparator();
-    edit->addAction(tr("Curation &history…"), QKeySequence(tr("Ctrl+H")), this, &MainWindow::showHistory);
+    edit->addAction(tr("Curation &history…"), QKeySequence(tr("Ctrl+H")), this, &MainWindow::showHistory)
+        ->setObjectName(QStringLiteral("history"));
 
     // The current page's commands (filled on every page change).
     m_pageMenu = menuBar()->addMenu(QString());
@@ -264,7 +288,8 @@ void MainWindow::buildMenus()
     theme->addAction(tr("&Dark"), this, [this] { setTheme(QStringLiteral("dark")); });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, &MainWindow::showShortcuts);
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, &MainWindow::showShortcuts)
+        ->setObjectName(QStringLiteral("shortcuts"));
     help->addAction(tr("&About FoPro-KD Studio"), this, &MainWindow::showAbout);
 }
 
@@ -340,10 +365,14 @@ void MainWindow::openDemoProject(const QString &folderIn)
 void MainWindow::importDataset(const QString &path)
 {
     if (!maybeSave()) return;
-    ImportDialog dlg(path, m_jobs, this);
+    // The new project keeps the thresholds in use, and the preview groups classes by them, so a
+    // class is "head" or "tail" in the preview exactly as on the pages afterwards.
+    const data::TailThresholds thresholds = m_doc->thresholds();
+    ImportDialog dlg(path, m_jobs, this, thresholds);
     if (dlg.exec() != QDialog::Accepted || !dlg.succeeded()) return;
     project::Project p;
     p.name = QFileInfo(path).completeBaseName();
+    p.thresholds = thresholds;
     auto mapped = dlg.mappedDataset();
     if (!mapped) {
         QMessageBox::warning(this, tr("Import dataset"),
@@ -485,6 +514,14 @@ void MainWindow::setTheme(const QString &theme)
         p.setColor(QPalette::ToolTipBase, QColor(60, 60, 64));
         p.setColor(QPalette::ToolTipText, QColor(230, 230, 230));
         p.setColor(QPalette::PlaceholderText, QColor(150, 150, 150));
+        // Disabled controls must look disabled: without these, every colour group is the bright one.
+        const QColor disabledText(125, 125, 128);
+        for (QPalette::ColorRole role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+            p.setColor(QPalette::Disabled, role, disabledText);
+        p.setColor(QPalette::Disabled, QPalette::Button, QColor(48, 48, 51));
+        p.setColor(QPalette::Disabled, QPalette::Base, QColor(40, 40, 42));
+        p.setColor(QPalette::Disabled, QPalette::Highlight, QColor(80, 80, 84));
+        p.setColor(QPalette::Disabled, QPalette::HighlightedText, disabledText);
         QApplication::setPalette(p);
     } else if (theme == QLatin1String("light")) {
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
@@ -496,34 +533,72 @@ void MainWindow::setTheme(const QString &theme)
 
 void MainWindow::showHistory()
 {
-    QString text;
-    for (const project::HistoryEntry &e : m_doc->project().history)
-        text += e.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) + QStringLiteral("  ") +
-                e.description + QLatin1Char('\n');
-    QMessageBox box(this);
-    box.setWindowTitle(tr("Curation history"));
-    box.setText(text.isEmpty() ? tr("No curation yet.")
-                               : tr("%n action(s), oldest first:", nullptr, int(m_doc->project().history.size())));
-    box.setDetailedText(text);
-    box.exec();
+    // Modeless, so "Show images" can be followed in the grid while the list stays open.
+    if (!m_history) {
+        m_history = new CurationHistoryDialog(m_doc, this);
+        m_history->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_history->show();
+    m_history->raise();
+    m_history->activateWindow();
+}
+
+QString MainWindow::shortcutsHelpHtml() const
+{
+    // Written from the actions themselves, so the list can never promise a key that does nothing.
+    const auto plain = [](QString text) {
+        text.remove(QLatin1Char('&'));
+        text.remove(QStringLiteral("…"));
+        return text.trimmed().toHtmlEscaped();
+    };
+    const auto keysOf = [](const QAction *a) {
+        QStringList keys;
+        for (const QKeySequence &k : a->shortcuts())
+            keys << QStringLiteral("<b>%1</b>").arg(k.toString(QKeySequence::NativeText).toHtmlEscaped());
+        return keys.join(QStringLiteral(" / "));
+    };
+    QString rows;
+    const auto section = [&](const QString &title, const QList<QAction *> &actions) {
+        QString body;
+        for (const QAction *a : actions) {
+            if (a->isSeparator()) continue;
+            if (const QMenu *sub = a->menu()) {
+                // A submenu of keyed actions (relabel by digit, move to split) is one row.
+                QStringList keys, names;
+                for (const QAction *s : sub->actions())
+                    if (!s->shortcuts().isEmpty()) {
+                        keys << keysOf(s);
+                        names << plain(s->text());
+                    }
+                if (!keys.isEmpty())
+                    body += QStringLiteral("<tr><td>%1</td><td>%2: %3</td></tr>")
+                                .arg(keys.join(QStringLiteral(", ")), plain(sub->title()),
+                                     names.join(QStringLiteral(", ")));
+                continue;
+            }
+            if (a->shortcuts().isEmpty()) continue;
+            body += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(keysOf(a), plain(a->text()));
+        }
+        if (!body.isEmpty())
+            rows += QStringLiteral("<tr><td colspan=\"2\"><br><i>%1</i></td></tr>").arg(title.toHtmlEscaped()) + body;
+    };
+    for (QAction *top : menuBar()->actions())
+        if (top->menu() && top->menu() != m_pageMenu) section(plain(top->text()), top->menu()->actions());
+    for (const Page *p : m_pageList)
+        section(tr("%1 page (while it has the focus)").arg(p->title()), p->pageActions());
+    rows += QStringLiteral("<tr><td colspan=\"2\"><br><i>%1</i></td></tr>").arg(tr("Mouse"));
+    rows += tr("<tr><td><b>Shift/Ctrl+click</b>, drag</td><td>Extend the selection, rubber band</td></tr>");
+    rows += tr("<tr><td><b>Double-click</b></td><td>Show the image large</td></tr>");
+    return QStringLiteral("<table cellspacing=\"2\">") + rows + QStringLiteral("</table>");
 }
 
 void MainWindow::showShortcuts()
 {
-    QMessageBox::information(
-        this, tr("Keyboard shortcuts"),
-        tr("<table>"
-           "<tr><td><b>Ctrl+I</b></td><td>Import a dataset</td></tr>"
-           "<tr><td><b>Ctrl+O</b></td><td>Open a project</td></tr>"
-           "<tr><td><b>Ctrl+S</b> / <b>Ctrl+Shift+S</b></td><td>Save / save as</td></tr>"
-           "<tr><td><b>Ctrl+Z</b> / <b>Ctrl+Shift+Z</b></td><td>Undo / redo curation</td></tr>"
-           "<tr><td><b>Ctrl+A</b></td><td>Select every image shown</td></tr>"
-           "<tr><td><b>Shift/Ctrl+click</b>, drag</td><td>Extend the selection, rubber band</td></tr>"
-           "<tr><td><b>Del</b></td><td>Exclude the selection</td></tr>"
-           "<tr><td><b>F</b></td><td>Flag the selection for review</td></tr>"
-           "<tr><td><b>Ctrl+H</b></td><td>Curation history</td></tr>"
-           "<tr><td><b>F1</b></td><td>This list</td></tr>"
-           "<tr><td><b>Ctrl+Q</b></td><td>Quit</td></tr></table>"));
+    QMessageBox box(this);
+    box.setWindowTitle(tr("Keyboard shortcuts"));
+    box.setTextFormat(Qt::RichText);
+    box.setText(shortcutsHelpHtml());
+    box.exec();
 }
 
 void MainWindow::showAbout()

@@ -7,12 +7,14 @@
 // The window owns the one JobManager of the application and hands it to every page (PageContext)
 // and dialog; closing the window cancels every job and waits for it, so no thread outlives it.
 
+#include <QtCore/QPointer>
 #include <QtCore/QVariantMap>
 #include <QtWidgets/QMainWindow>
 
 #include "core/common/result.h"
 #include "core/jobs/jobmanager.h"
 #include "core/project/project.h"
+#include "ui/shell/historydialog.h"
 
 class QLabel;
 class QListWidget;
@@ -59,6 +61,10 @@ public:
     void setTheme(const QString &theme);
     /// The folder used for the demo project by default.
     static QString defaultDemoFolder();
+    /// The keyboard shortcuts help (F1), written from the window's and every page's actions.
+    QString shortcutsHelpHtml() const;
+    /// Shows the curation history (Ctrl+H), modeless.
+    void showHistory();
 
 Q_SIGNALS:
     void projectOpened();
@@ -79,7 +85,6 @@ private:
     void rebuildRecentMenu();
     void showAbout();
     void showShortcuts();
-    void showHistory();
     void opened();
 
     ProjectDocument *m_doc;
@@ -94,6 +99,7 @@ private:
     QProgressBar *m_jobProgress;
     QToolButton *m_jobCancel;
     QMenu *m_recent = nullptr;
+    QPointer<CurationHistoryDialog> m_history;
     QTimer *m_autosave;
     JobManager::JobId m_demoJob = 0;
     bool m_hasProject = false;
