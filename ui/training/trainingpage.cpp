@@ -139,8 +139,8 @@ void TrainingPage::buildActions()
     m_pause->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
     m_continue->setIcon(style()->standardIcon(QStyle::SP_MediaSeekForward));
     m_stop->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
-    for (QAction *a : std::as_const(m_actions))
-        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    // Window-wide shortcuts: they live in the page's menu, which the window shows only while the page
+    // is current, so they never fire on another page.
     addActions(m_actions);
 }
 
@@ -230,7 +230,16 @@ void TrainingPage::buildLayout()
     auto *queueLayout = new QVBoxLayout(queuePage);
     queueLayout->addWidget(new QLabel(tr("Runs start one after another, in this order."), queuePage));
     queueLayout->addWidget(m_queueList, 1);
-    queueLayout->addWidget(removeQueued, 0, Qt::AlignLeft);
+    auto *startQueued = new QPushButton(tr("Start the &next run now"), this);
+    startQueued->setToolTip(tr("After a stopped or crashed run the queue waits; this starts its next run"));
+    connect(startQueued, &QPushButton::clicked, this, [this] {
+        if (!m_worker || m_worker->isEnded()) startNextQueued();
+    });
+    auto *queueButtons = new QHBoxLayout;
+    queueButtons->addWidget(startQueued);
+    queueButtons->addWidget(removeQueued);
+    queueButtons->addStretch(1);
+    queueLayout->addLayout(queueButtons);
 
     m_tabs = new QTabWidget(this);
     m_tabs->addTab(m_monitor, tr("&Run"));
@@ -740,6 +749,18 @@ void TrainingPage::activate(const QVariantMap &arguments)
     if (arguments.contains(QStringLiteral("run"))) {
         m_monitor->showStoredRun(arguments.value(QStringLiteral("run")).toString());
         m_tabs->setCurrentWidget(m_monitor);
+    }
+    if (arguments.contains(QStringLiteral("clone"))) {
+        // "Retrain with this configuration" (e.g. from the Results page after relabelling).
+        const QString dir = arguments.value(QStringLiteral("clone")).toString();
+        if (auto config = project::RunFolder(dir).readConfig()) {
+            m_form->setConfig(*config);
+            m_formEdited = true;
+            Q_EMIT statusMessage(tr("The configuration of %1 is in the form: start it to retrain on the curated data.")
+                                     .arg(QFileInfo(dir).fileName()));
+        } else {
+            Q_EMIT statusMessage(config.error().message());
+        }
     }
     const QString tab = arguments.value(QStringLiteral("tab")).toString();
     if (tab == QLatin1String("run")) m_tabs->setCurrentIndex(0);

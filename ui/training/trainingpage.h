@@ -8,8 +8,9 @@
 // Runs are written to <project>/runs/<name>; the worker's records, output and the queue live in
 // <project>/runs/.workers/ (core/jobs/workerrun.h).
 //
-// Arguments (navigate("training", ...)): "run" (string) shows that run folder; "tab" (string:
-// run, queue, history) selects a tab; "demo" (bool) starts the quick demo run.
+// Arguments (navigate("training", ...)): "run" (string) shows that run folder; "clone" (string)
+// puts that run's configuration in the form; "tab" (string: run, queue, history) selects a tab;
+// "demo" (bool) starts the quick demo run.
 
 #include "core/jobs/workerrun.h"
 #include "ui/shell/page.h"
