@@ -2,8 +2,12 @@
 // be shown (also with arguments, through PageContext::navigate), its actions fill the page menu;
 // the start-up options (--page, --screenshot, --size), in-process and on the built binary, give a
 // picture that is not blank; closing the window leaves no job thread running; the settings table
-// round-trips every key.
+// round-trips every key; a window destroyed while a training worker runs (as after --screenshot)
+// stops the worker without touching its half-destroyed navigation.
 #include "core/data/importer.h"
+#include "core/jobs/workerrun.h"
+#include "core/ml/configfields.h"
+#include "core/ml/trainconfig.h"
 #include "core/project/project.h"
 #include "tests/support/imagecheck.h"
 #include "tests/support/testsupport.h"
@@ -15,7 +19,11 @@
 #include "ui/shell/pages.h"
 #include "ui/shell/projectdocument.h"
 #include "ui/shell/startup.h"
+#include "ui/training/configform.h"
+#include "ui/training/runmonitor.h"
+#include "ui/training/trainingpage.h"
 
+#include <QtCore/QJsonArray>
 #include <QtCore/QProcess>
 #include <QtTest/QtTest>
 #include <QtWidgets/QListWidget>
@@ -203,6 +211,55 @@ private Q_SLOTS:
         QVERIFY(window.jobs()->isBusy());
         QVERIFY(window.close());
         QCOMPARE(window.jobs()->ioPool()->activeThreadCount(), 0);
+    }
+
+    void destroyingTheWindowDuringARunStopsTheWorker()
+    {
+        project::Project p;
+        p.name = QStringLiteral("trainable");
+        p.folder = m_tmp.filePath(QStringLiteral("trainable"));
+        p.dataset.root = m_tmp.filePath(QStringLiteral("trainable-images"));
+        p.dataset.classes = {QStringLiteral("a"), QStringLiteral("b")};
+        for (int c = 0; c < 2; ++c)
+            for (int i = 0; i < 16; ++i) {
+                const QString name = QStringLiteral("%1/%2.png").arg(p.dataset.classes[c]).arg(i);
+                QVERIFY(writeImage(QDir(p.dataset.root).filePath(name), patternImage(32, 32, 50 * c + i)));
+                data::Sample sample;
+                sample.path = name;
+                sample.label = sample.originalLabel = c;
+                sample.split = i < 10 ? data::Split::Train : i < 13 ? data::Split::Val : data::Split::Test;
+                p.dataset.samples.push_back(sample);
+            }
+        QVERIFY(p.save().ok());
+        QJsonObject config = ml::TrainConfig().toJson();
+        const QList<std::pair<const char *, QJsonValue>> values{{"strategy", "bsm"},
+                                                                {"student.architecture", "cifar_resnet"},
+                                                                {"student.widthMultiplier", 0.25},
+                                                                {"student.cifarBlocks", QJsonArray{1, 1, 1, 1}},
+                                                                {"imageSize", 32},
+                                                                {"batchSize", 4},
+                                                                {"epochs", 200},
+                                                                {"threads", 1},
+                                                                {"workers", 1},
+                                                                {"augment.enabled", false}};
+        for (const auto &[key, value] : values)
+            ml::setConfigValue(config, QString::fromLatin1(key), value);
+
+        qint64 pid = 0;
+        {
+            ui::MainWindow window;
+            QVERIFY(window.openProject(p.folder));
+            auto *training = qobject_cast<ui::TrainingPage *>(window.page(QStringLiteral("training")));
+            QVERIFY(training);
+            QVERIFY(window.showPage(QStringLiteral("training")));
+            training->form()->setConfig(config);
+            QVERIFY(training->startTraining());
+            pid = training->activeRun()->record().pid;
+            QTRY_VERIFY_WITH_TIMEOUT(training->monitor()->numbersText().contains(QLatin1String("Epoch")), 60000);
+            QVERIFY(window.showPage(QStringLiteral("dataset"))); // the navigation shows the run's progress
+            QTest::qWait(200);
+        } // destroyed without closeEvent, as the --screenshot exit does
+        QCOMPARE(worker::processStartTicks(pid), qint64(-1));
     }
 
     void settingsRoundTrip()

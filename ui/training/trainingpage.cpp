@@ -74,7 +74,10 @@ TrainingPage::~TrainingPage()
         m_estimator->waitForFinished(2000);
     }
     // Nobody chose to keep the run going (the window was not asked, e.g. the application quit):
-    // no worker outlives the page.
+    // no worker outlives the page. The window around the page is half destroyed by now: the last
+    // events are not handled and the page says nothing (the run folder records how the run ended).
+    blockSignals(true);
+    if (m_worker) m_worker->disconnect(this);
     if (m_worker && !m_worker->isEnded() && !m_keepRunningOnClose) stopAndWait();
 }
 
