@@ -40,7 +40,7 @@ CurvePlot::CurvePlot(const QString &title, const QString &yLabel, QWidget *paren
     m_plot->legend->setVisible(true);
     m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     m_plot->legend->setWrap(4);
-    m_plot->legend->setColumnSpacing(10);
+    m_plot->legend->setColumnSpacing(8);
     m_plot->legend->setIconSize(14, 8);
     m_plot->legend->setBorderPen(Qt::NoPen);
     m_plot->legend->setBrush(Qt::NoBrush);
@@ -82,6 +82,7 @@ QCPGraph *CurvePlot::series(const QString &name, const QColor &color, Style styl
     else if (QCPPlottableLegendItem *item = m_plot->legend->itemWithPlottable(g))
         item->setMargins(QMargins(2, 1, 2, 3)); // QCustomPlot clips descenders of items without margins
     m_series.insert(name, g);
+    if (inLegend) fitLegend();
     return g;
 }
 
@@ -100,6 +101,7 @@ QCPGraph *CurvePlot::rightSeries(const QString &name, const QColor &color, const
     g->setSelectable(QCP::stNone);
     if (QCPPlottableLegendItem *item = m_plot->legend->itemWithPlottable(g)) item->setMargins(QMargins(2, 1, 2, 3));
     m_series.insert(name, g);
+    fitLegend();
     return g;
 }
 
@@ -142,6 +144,37 @@ void CurvePlot::setLogY(bool log)
     }
 }
 
+void CurvePlot::setLegendColumns(int columns)
+{
+    m_legendColumns = std::max(1, columns);
+    fitLegend();
+}
+
+void CurvePlot::fitLegend()
+{
+    // As many columns (up to m_legendColumns) as fit the plot's width with every name in full.
+    QCPLegend *legend = m_plot->legend;
+    int widest = 0;
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (QCPAbstractLegendItem *item = legend->item(i))
+            widest = std::max(widest, item->minimumOuterSizeHint().width());
+    int columns = m_legendColumns;
+    const int room = std::max(1, m_plot->width() - 4);
+    while (columns > 1 && columns * widest + (columns - 1) * legend->columnSpacing() > room)
+        --columns;
+    if (columns != legend->wrap()) {
+        legend->setWrap(columns);
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true); // re-wrap the existing entries
+        m_controller->requestReplot();
+    }
+}
+
+void CurvePlot::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitLegend();
+}
+
 void CurvePlot::setFixedYRange(double lo, double hi)
 {
     m_fixedY = true;
@@ -171,7 +204,17 @@ void CurvePlot::rescale(bool fromZero)
     }
     if (any) m_plot->xAxis->setRange(std::min(0.0, x.lower), std::max(1.0, x.upper));
     const auto pad = [fromZero](QCPRange r, bool log) {
-        if (log) return QCPRange(r.lower / 1.5, r.upper * 1.5);
+        if (log) {
+            // Whole decades, at least two: a constant learning rate sits between two labelled
+            // powers of ten instead of filling the axis with one repeated label.
+            if (r.lower <= 0) r.lower = r.upper / 1000;
+            double lo = std::floor(std::log10(r.lower)), hi = std::ceil(std::log10(r.upper));
+            if (hi - lo < 1) {
+                lo -= 1;
+                hi += 1;
+            }
+            return QCPRange(std::pow(10.0, lo), std::pow(10.0, hi));
+        }
         const double span = std::max(r.size(), std::abs(r.upper) * 0.1 + 1e-9);
         return QCPRange(fromZero ? std::min(0.0, r.lower) : r.lower - 0.08 * span, r.upper + 0.08 * span);
     };

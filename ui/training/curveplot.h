@@ -38,6 +38,8 @@ public:
     /// Fits the axes to the data (y from 0 when `fromZero`) and queues a replot.
     void rescale(bool fromZero = false);
     void setLogY(bool log);
+    /// Legend entries per row (default 4).
+    void setLegendColumns(int columns);
     /// Fixes the y range (e.g. 0..1 for accuracies); rescale() keeps it.
     void setFixedYRange(double lo, double hi);
 
@@ -46,13 +48,19 @@ public:
     /// Number of points of a series (0 when absent).
     int pointCount(const QString &name) const;
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    void fitLegend();
+
     QCustomPlot *m_plot;
     PlotController *m_controller;
     QHash<QString, QCPGraph *> m_series;
     bool m_fixedY = false;
     double m_yLo = 0, m_yHi = 1;
     bool m_logY = false;
+    int m_legendColumns = 4;
 };
 
 } // namespace fopro::ui

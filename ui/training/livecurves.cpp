@@ -18,6 +18,21 @@ bool isLossTerm(const QString &name)
     return !name.startsWith(QLatin1String("val_")) && !other.contains(name);
 }
 
+/// The legend's words for a loss term of the worker's events ("main_bsm", "prompt_regulariser"...).
+QString termLabel(const QString &name)
+{
+    if (name == QLatin1String("loss")) return LiveCurves::tr("total");
+    if (name == QLatin1String("feature")) return LiveCurves::tr("feature");
+    if (name == QLatin1String("kd")) return LiveCurves::tr("distillation");
+    if (name == QLatin1String("ce")) return LiveCurves::tr("cross-entropy");
+    if (name.startsWith(QLatin1String("main_"))) return LiveCurves::tr("main head");
+    if (name.startsWith(QLatin1String("aux_"))) return LiveCurves::tr("aux. head");
+    if (name == QLatin1String("prompt_discrepancy")) return LiveCurves::tr("prompt discr.");
+    if (name == QLatin1String("prompt_regulariser")) return LiveCurves::tr("prompt reg.");
+    QString text = name;
+    return text.replace(QLatin1Char('_'), QLatin1Char(' '));
+}
+
 /// Running points closer than this (in epochs) are skipped, so a long run stays light to draw.
 constexpr double kRunningStep = 1.0 / 200;
 
@@ -49,6 +64,7 @@ LiveCurves::LiveCurves(QWidget *parent) : QWidget(parent)
     m_validation->setFixedYRange(0, 1);
     m_recall->setFixedYRange(0, 1);
     m_rate->setLogY(true);
+    m_loss->setLegendColumns(3); // six terms for FoPro-KD, in two rows
 
     m_validation->series(tr("balanced accuracy"), PlotPalette::categorical(0));
     m_validation->series(tr("macro-F1"), PlotPalette::categorical(1));
@@ -91,8 +107,9 @@ void LiveCurves::addProgress(const Progress &progress)
     m_lastRunningX = x;
     for (const auto &[name, value] : progress.metrics) {
         // The running mean is the legend's entry for its term; the epoch means share its colour.
-        m_loss->series(name, termColor(name), CurvePlot::Style::Line, true);
-        m_loss->addPoint(name, x, value);
+        const QString label = termLabel(name);
+        m_loss->series(label, termColor(name), CurvePlot::Style::Line, true);
+        m_loss->addPoint(label, x, value);
     }
     if (progress.rate > 0) m_rate->addPoint(tr("images/s"), x, progress.rate);
     m_loss->rescale(true);
@@ -115,8 +132,9 @@ void LiveCurves::addEpoch(int epoch, const EpochMetrics &metrics)
     };
     for (const auto &[name, v] : metrics) {
         if (!isLossTerm(name)) continue;
-        const QString series = name + QStringLiteral(" (epoch mean)");
-        m_loss->series(series, termColor(name), CurvePlot::Style::LineMarkers, !m_loss->hasSeries(name));
+        const QString label = termLabel(name);
+        const QString series = label + QStringLiteral(" (epoch mean)");
+        m_loss->series(series, termColor(name), CurvePlot::Style::LineMarkers, !m_loss->hasSeries(label));
         m_loss->addPoint(series, x, v);
     }
     if (value("images_per_second") > 0 && m_lastRunningX < 0) // a stored history: no running rate
