@@ -144,6 +144,23 @@ void CurvePlot::setLogY(bool log)
     }
 }
 
+double CurvePlot::lastX() const
+{
+    double upper = 0;
+    for (QCPGraph *g : std::as_const(m_series)) {
+        bool found = false;
+        const QCPRange r = g->getKeyRange(found);
+        if (found) upper = std::max(upper, r.upper);
+    }
+    return upper;
+}
+
+void CurvePlot::setXUpper(double upper)
+{
+    m_plot->xAxis->setRange(0, upper);
+    m_controller->requestReplot();
+}
+
 void CurvePlot::setLegendColumns(int columns)
 {
     m_legendColumns = std::max(1, columns);

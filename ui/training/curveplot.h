@@ -37,6 +37,10 @@ public:
     void clear();
     /// Fits the axes to the data (y from 0 when `fromZero`) and queues a replot.
     void rescale(bool fromZero = false);
+    /// The largest x of any point (0 when empty).
+    double lastX() const;
+    /// Shows x from 0 to `upper` (LiveCurves keeps its plots on one x range).
+    void setXUpper(double upper);
     void setLogY(bool log);
     /// Legend entries per row (default 4).
     void setLegendColumns(int columns);

@@ -114,6 +114,7 @@ void LiveCurves::addProgress(const Progress &progress)
     if (progress.rate > 0) m_rate->addPoint(tr("images/s"), x, progress.rate);
     m_loss->rescale(true);
     m_rate->rescale();
+    alignX();
 }
 
 void LiveCurves::addEpoch(int epoch, const EpochMetrics &metrics)
@@ -163,6 +164,18 @@ void LiveCurves::rescaleAll()
     m_validation->rescale();
     m_recall->rescale();
     m_rate->rescale();
+    alignX();
+}
+
+void LiveCurves::alignX()
+{
+    // One x range for the four plots, a little past the last point so that a point at the edge
+    // (the epoch just finished) shows whole.
+    double upper = 1;
+    for (CurvePlot *p : {m_loss, m_validation, m_recall, m_rate})
+        upper = std::max(upper, p->lastX());
+    for (CurvePlot *p : {m_loss, m_validation, m_recall, m_rate})
+        p->setXUpper(upper * 1.03);
 }
 
 } // namespace fopro::ui

@@ -46,6 +46,7 @@ public:
 private:
     QColor termColor(const QString &term);
     void rescaleAll();
+    void alignX();
 
     CurvePlot *m_loss;
     CurvePlot *m_validation;
