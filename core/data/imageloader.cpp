@@ -267,6 +267,13 @@ QString resizePolicyName(ResizePolicy policy)
     return QStringLiteral("crop");
 }
 
+std::optional<ResizePolicy> resizePolicyFromName(const QString &name)
+{
+    for (const ResizePolicy policy : {ResizePolicy::Stretch, ResizePolicy::ShorterSideCrop, ResizePolicy::Letterbox})
+        if (resizePolicyName(policy) == name) return policy;
+    return std::nullopt;
+}
+
 namespace {
 
 /// Resizes `src` to `to`, choosing the interpolation by direction; `to` equal to the source size

@@ -59,6 +59,8 @@ struct ResizeSpec {
 
 /// "stretch", "crop", "letterbox".
 QString resizePolicyName(ResizePolicy policy);
+/// The policy named by resizePolicyName, or nullopt for any other text.
+std::optional<ResizePolicy> resizePolicyFromName(const QString &name);
 
 /// Resizes to exactly size×size by the policy: INTER_AREA when shrinking, INTER_LINEAR when
 /// enlarging. ShorterSideCrop crops the centred square of the source first, then scales it (same

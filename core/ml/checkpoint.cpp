@@ -2,8 +2,13 @@
 // prompt, both optimisers' moments, counters and the history), written to a temporary file and
 // renamed, so a crash leaves the previous checkpoint intact.
 
+#include "core/data/imageloader.h"
 #include "core/ml/errortext.h"
+#include "core/ml/promptgain.h"
 #include "core/ml/session_p.h"
+#include "core/ml/strategies.h"
+#include "core/ml/trainconfig.h"
+#include "core/project/runfolder.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
@@ -12,6 +17,7 @@
 
 namespace fopro::ml {
 
+using detail::firstLine;
 using detail::qs;
 
 namespace {
@@ -120,9 +126,79 @@ Result<void> loadCheckpoint(Session &s, const QString &path)
         readMeta(s, QJsonDocument::fromJson(QByteArray::fromStdString(metaValue.toStringRef())).object());
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Malformed, path,
-                         QStringLiteral("not a usable checkpoint of this run: %1").arg(qs(detail::firstLine(e))));
+                         QStringLiteral("not a usable checkpoint of this run: %1").arg(qs(firstLine(e))));
     }
     return {};
+}
+
+// ---- a run's conditional prompt ------------------------------------------------------------------
+
+bool runHasConditionalPrompt(const QString &runDir)
+{
+    auto config = TrainConfig::load(project::RunFolder(runDir).configFile());
+    return config && config->strategyInfo() && config->strategyInfo()->usesPrompt &&
+           config->prompt.mode == FourierPromptMode::Conditional;
+}
+
+Result<spectral::GainMap> conditionalPromptGain(const QString &runDir, const cv::Mat &rgb8)
+{
+    const project::RunFolder run(runDir);
+    auto config = TrainConfig::load(run.configFile());
+    if (!config) return config.error();
+    if (!config->strategyInfo() || !config->strategyInfo()->usesPrompt)
+        return makeError(ErrorCode::InvalidArgument, run.configFile(), QStringLiteral("the run has no Fourier prompt"));
+    if (config->prompt.mode != FourierPromptMode::Conditional)
+        return makeError(ErrorCode::InvalidArgument, run.configFile(),
+                         QStringLiteral("the run's prompt is global: its gain is the same for every image"));
+    const QString checkpoint = run.lastCheckpoint();
+    if (!QFileInfo::exists(checkpoint))
+        return makeError(ErrorCode::NotFound, checkpoint, QStringLiteral("the run has no finished epoch yet"));
+    if (rgb8.empty() || rgb8.type() != CV_8UC3)
+        return makeError(ErrorCode::InvalidArgument, runDir, QStringLiteral("the image is not 8-bit RGB"));
+    try {
+        // The prompt as the session builds it (trainsession.cpp), its weights from the checkpoint.
+        FourierPromptConfig pc = config->prompt;
+        pc.imageSize = config->imageSize;
+        pc.imageWidth = 0;
+        pc.channels = 3;
+        FourierPrompt prompt(pc);
+        prompt.setTraining(false);
+        torch::NoGradGuard noGrad;
+        {
+            torch::serialize::InputArchive ar;
+            ar.load_from(checkpoint.toStdString());
+            try {
+                readTensors(ar, "prompt.", promptState(prompt));
+            } catch (const std::exception &e) {
+                return makeError(
+                    ErrorCode::Malformed, checkpoint,
+                    qs("the checkpoint holds no conditional prompt of this configuration: " + firstLine(e)));
+            }
+        }
+        // The image as training saw it: resized by the run's policy, RGB in [0, 1] (b.x01).
+        const int s = config->imageSize;
+        const data::ResizePolicy policy =
+            data::resizePolicyFromName(config->resizePolicy).value_or(data::ResizePolicy::ShorterSideCrop);
+        const cv::Mat resized = data::resizeImage(rgb8, data::ResizeSpec{s, policy});
+        const torch::Tensor x = torch::from_blob(const_cast<uchar *>(resized.ptr<uchar>()), {1, s, s, 3}, torch::kUInt8)
+                                    .permute({0, 3, 1, 2})
+                                    .to(torch::kFloat32)
+                                    .div(255.0)
+                                    .contiguous();
+        prompt.apply(x);
+        const torch::Tensor gain = prompt.gainMap().contiguous(); // C × H × (W/2+1), this image's own
+        spectral::GainMap map;
+        map.channels = int(gain.size(0));
+        map.height = int(gain.size(1));
+        map.width = s;
+        map.values.assign(gain.data_ptr<float>(), gain.data_ptr<float>() + gain.numel());
+        if (!map.isValid())
+            return makeError(ErrorCode::Malformed, checkpoint,
+                             QStringLiteral("the prompt's gain has an unexpected size"));
+        return map;
+    } catch (const std::exception &e) {
+        return makeError(ErrorCode::Malformed, checkpoint, qs("cannot apply the run's prompt: " + firstLine(e)));
+    }
 }
 
 } // namespace fopro::ml

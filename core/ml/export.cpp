@@ -31,13 +31,7 @@ namespace {
 using detail::firstLine;
 using detail::qs;
 
-std::optional<data::ResizePolicy> parseResizePolicy(const QString &name)
-{
-    for (const auto policy :
-         {data::ResizePolicy::Stretch, data::ResizePolicy::ShorterSideCrop, data::ResizePolicy::Letterbox})
-        if (data::resizePolicyName(policy) == name) return policy;
-    return std::nullopt;
-}
+using data::resizePolicyFromName;
 
 // ------------------------------------------------------------------------------------------------
 // Building the TorchScript module.
@@ -298,7 +292,7 @@ Result<void> exportTorchScript(Student &student, const ExportInfo &info, const Q
             !(info.std[size_t(c)] > 0.0f))
             return bad(QStringLiteral("normalisation mean must be finite and std positive"));
     }
-    if (!parseResizePolicy(info.resizePolicy))
+    if (!resizePolicyFromName(info.resizePolicy))
         return bad(QStringLiteral("unknown resize policy \"%1\" (expected stretch, crop or letterbox)")
                        .arg(info.resizePolicy));
     if (config.inputChannels != 3) return bad(QStringLiteral("only 3-channel (RGB) students can be exported"));
@@ -505,7 +499,7 @@ Result<ExportedModel> ExportedModel::load(const QString &modelPath)
     impl->mean = mean.value();
     impl->std = sd.value();
     impl->resizePolicyName = o.value(QStringLiteral("resizePolicy")).toString();
-    const auto policy = parseResizePolicy(impl->resizePolicyName);
+    const auto policy = resizePolicyFromName(impl->resizePolicyName);
     if (!policy) return malformed(QStringLiteral("\"resizePolicy\" must be \"stretch\", \"crop\" or \"letterbox\""));
     impl->resizePolicy = *policy;
     impl->architecture = o.value(QStringLiteral("architecture")).toString();

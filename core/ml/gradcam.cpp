@@ -51,9 +51,7 @@ namespace {
 /// "stretch" / "crop" / "letterbox" (ExportedModel validated it).
 data::ResizePolicy policyFromName(const QString &name)
 {
-    if (name == QLatin1String("stretch")) return data::ResizePolicy::Stretch;
-    if (name == QLatin1String("letterbox")) return data::ResizePolicy::Letterbox;
-    return data::ResizePolicy::ShorterSideCrop;
+    return data::resizePolicyFromName(name).value_or(data::ResizePolicy::ShorterSideCrop);
 }
 
 /// The rectangle of the S×S network input that shows the image (the rest is letterbox padding).

@@ -25,11 +25,10 @@ std::uint64_t mix(std::uint64_t x)
     return x ^ (x >> 31);
 }
 
+/// The configuration's resize policy (TrainConfig::validate accepted it; crop otherwise).
 data::ResizePolicy policyOf(const QString &name)
 {
-    if (name == QLatin1String("stretch")) return data::ResizePolicy::Stretch;
-    if (name == QLatin1String("letterbox")) return data::ResizePolicy::Letterbox;
-    return data::ResizePolicy::ShorterSideCrop;
+    return data::resizePolicyFromName(name).value_or(data::ResizePolicy::ShorterSideCrop);
 }
 
 /// Runs `work` on `workers` threads, the calling thread being one of them.

@@ -1,10 +1,18 @@
 // Fourier Prompt Generator: identity, differentiability through a frozen network, band removal,
-// band mask, regulariser, conditional mode and the radial gain profile.
+// band mask, regulariser, conditional mode and the radial gain profile; the gain of a run's
+// conditional prompt for one image, read from the run's checkpoint.
 #include <torch/torch.h> // before Qt (QT_NO_KEYWORDS is set anyway)
 
+#include "core/data/imageloader.h"
 #include "core/ml/fourierprompt.h"
+#include "core/ml/promptgain.h"
+#include "core/ml/trainconfig.h"
 
+#include <QtCore/QJsonDocument>
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
+
+#include <opencv2/core.hpp>
 
 #include <cmath>
 
@@ -239,6 +247,124 @@ private Q_SLOTS:
     {
         FourierPrompt prompt(makeConfig(16, 16));
         QVERIFY_THROWS_EXCEPTION(c10::Error, prompt.apply(torch::randn({1, 3, 16, 15})));
+    }
+
+    /// A run folder whose conditional prompt's generator is `prompt` (config.json + checkpoints/last.ckpt
+    /// with the prompt's parameters, as the trainer's checkpoint names them).
+    static QString writeConditionalRun(const QString &dir, FourierPrompt &prompt, const QString &mode)
+    {
+        QJsonObject c = TrainConfig().toJson(); // FoPro-KD by default
+        c.insert(QStringLiteral("imageSize"), prompt.config().imageSize);
+        c.insert(QStringLiteral("resizePolicy"), QStringLiteral("crop"));
+        QJsonObject teacher = c.value(QStringLiteral("teacher")).toObject();
+        teacher.insert(QStringLiteral("path"), QStringLiteral("teacher/model.json"));
+        c.insert(QStringLiteral("teacher"), teacher);
+        QJsonObject p = c.value(QStringLiteral("prompt")).toObject();
+        p.insert(QStringLiteral("mode"), mode);
+        p.insert(QStringLiteral("alpha"), prompt.config().alpha);
+        p.insert(QStringLiteral("generatorWidth"), prompt.config().generatorWidth);
+        p.insert(QStringLiteral("generatorGrid"), prompt.config().generatorGrid);
+        c.insert(QStringLiteral("prompt"), p);
+        QDir().mkpath(dir + QStringLiteral("/checkpoints"));
+        QFile f(dir + QStringLiteral("/config.json"));
+        if (!f.open(QIODevice::WriteOnly)) return {};
+        f.write(QJsonDocument(c).toJson());
+        f.close();
+        torch::serialize::OutputArchive ar;
+        const auto params = prompt.parameters();
+        for (std::size_t i = 0; i < params.size(); ++i)
+            ar.write("prompt." + std::to_string(i), params[i], true);
+        ar.save_to((dir + QStringLiteral("/checkpoints/last.ckpt")).toStdString());
+        return dir;
+    }
+
+    void conditionalGainOfOneImageFromARun()
+    {
+        QTemporaryDir tmp;
+        FourierPromptConfig config = makeConfig(16, 0, FourierPromptMode::Conditional);
+        config.generatorWidth = 4;
+        config.generatorGrid = 8;
+        config.alpha = 0.5;
+        cv::Mat a(30, 40, CV_8UC3), b(30, 40, CV_8UC3);
+        cv::randu(a, 0, 256);
+        for (int y = 0; y < b.rows; ++y) // smooth: a different spectrum
+            for (int x = 0; x < b.cols; ++x)
+                b.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(6 * x), uchar(8 * y), uchar(3 * (x + y)));
+
+        // 1. Known by hand: the last layer's weights 0 and its biases β give P = β everywhere, so
+        //    G = 1 + α·tanh(β_c) in every bin of channel c, whatever the image.
+        {
+            FourierPrompt prompt(config);
+            const double beta[3] = {0.3, -0.2, 1.0};
+            {
+                torch::NoGradGuard noGrad;
+                auto params = prompt.parameters(); // conv1 w, b, conv2 w, b, conv3 w, b
+                QCOMPARE(int(params.size()), 6);
+                params[4].zero_();
+                for (int ch = 0; ch < 3; ++ch)
+                    params[5][ch] = beta[ch];
+            }
+            const QString run =
+                writeConditionalRun(tmp.filePath(QStringLiteral("constant")), prompt, QStringLiteral("conditional"));
+            QVERIFY(fopro::ml::runHasConditionalPrompt(run));
+            auto gain = conditionalPromptGain(run, a);
+            QVERIFY2(gain.ok(), qPrintable(gain.ok() ? QString() : gain.error().message()));
+            QCOMPARE(gain->channels, 3);
+            QCOMPARE(gain->height, 16);
+            QCOMPARE(gain->width, 16);
+            for (int ch = 0; ch < 3; ++ch)
+                for (int y = 0; y < 16; ++y)
+                    for (int x = 0; x < gain->halfWidth(); ++x)
+                        QVERIFY(std::abs(gain->at(ch, y, x) - (1.0 + 0.5 * std::tanh(beta[ch]))) < 1e-6);
+        }
+
+        // 2. Trained-looking weights: the gain depends on the image and equals the prompt applied
+        //    directly to the image as training prepares it (crop to 16 px, RGB in [0, 1]).
+        torch::manual_seed(7);
+        FourierPrompt prompt(config);
+        {
+            torch::NoGradGuard noGrad;
+            for (auto &p : prompt.parameters())
+                p.uniform_(-0.5, 0.5);
+        }
+        const QString run =
+            writeConditionalRun(tmp.filePath(QStringLiteral("random")), prompt, QStringLiteral("conditional"));
+        auto ga = conditionalPromptGain(run, a);
+        auto gb = conditionalPromptGain(run, b);
+        QVERIFY(ga.ok() && gb.ok());
+        const cv::Mat resized = fopro::data::resizeImage(a, {16, fopro::data::ResizePolicy::ShorterSideCrop});
+        torch::Tensor x = torch::from_blob(const_cast<uchar *>(resized.ptr<uchar>()), {1, 16, 16, 3}, torch::kUInt8)
+                              .permute({0, 3, 1, 2})
+                              .to(torch::kFloat32)
+                              .div(255.0);
+        {
+            torch::NoGradGuard noGrad;
+            prompt.apply(x);
+        }
+        const torch::Tensor direct = prompt.gainMap().contiguous();
+        double maxDiffDirect = 0, maxDiffImages = 0;
+        for (int ch = 0; ch < 3; ++ch)
+            for (int y = 0; y < 16; ++y)
+                for (int xx = 0; xx < ga->halfWidth(); ++xx) {
+                    maxDiffDirect =
+                        std::max(maxDiffDirect, double(std::abs(ga->at(ch, y, xx) - direct[ch][y][xx].item<float>())));
+                    maxDiffImages = std::max(maxDiffImages, double(std::abs(ga->at(ch, y, xx) - gb->at(ch, y, xx))));
+                }
+        QVERIFY2(maxDiffDirect < 1e-6, qPrintable(QString::number(maxDiffDirect)));
+        QVERIFY2(maxDiffImages > 1e-3, qPrintable(QString::number(maxDiffImages)));
+
+        // 3. Refusals name the reason: a global prompt, a run without a checkpoint.
+        FourierPrompt global(makeConfig(16, 0));
+        const QString globalRun =
+            writeConditionalRun(tmp.filePath(QStringLiteral("global")), global, QStringLiteral("global"));
+        QVERIFY(!fopro::ml::runHasConditionalPrompt(globalRun));
+        auto refused = conditionalPromptGain(globalRun, a);
+        QVERIFY(!refused.ok());
+        QVERIFY(refused.error().message().contains(QLatin1String("global")));
+        QFile::remove(run + QStringLiteral("/checkpoints/last.ckpt"));
+        auto none = conditionalPromptGain(run, a);
+        QVERIFY(!none.ok());
+        QVERIFY(none.error().code == fopro::ErrorCode::NotFound);
     }
 };
 
