@@ -129,6 +129,16 @@ private Q_SLOTS:
         QCOMPARE(o.screenshot, QStringLiteral("/tmp/x.png"));
         QCOMPARE(o.size, QSize(1024, 700));
         QVERIFY(!o.demo);
+        const ui::StartupOptions withTab =
+            ui::parseStartupOptions({QStringLiteral("fopro-studio"), QStringLiteral("--page"),
+                                     QStringLiteral("spectra"), QStringLiteral("--tab"), QStringLiteral("Classes")},
+                                    &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(withTab.tab, QStringLiteral("classes"));
+        ui::parseStartupOptions({QStringLiteral("fopro-studio"), QStringLiteral("--tab"), QStringLiteral("classes")},
+                                &error);
+        QVERIFY(error.contains(QLatin1String("--page")));
+        error.clear();
         ui::parseStartupOptions({QStringLiteral("fopro-studio"), QStringLiteral("--size"), QStringLiteral("big")},
                                 &error);
         QVERIFY(error.contains(QLatin1String("--size")));

@@ -90,7 +90,12 @@ StartupOptions parseStartupOptions(const QStringList &arguments, QString *error)
         QStringLiteral("train-demo"),
         QStringLiteral("Open the demo project on the Training page and start its short demo run (with --screenshot: "
                        "the picture is taken once two epochs show)."));
-    parser.addOptions({demo, page, screenshot, size, trainDemo});
+    const QCommandLineOption tab(
+        QStringLiteral("tab"),
+        QStringLiteral("With --page: open that page's tab ID once the project is open (Spectra: image, classes, "
+                       "outliers, prompt, teacher; Training: run, queue, history)."),
+        QStringLiteral("id"));
+    parser.addOptions({demo, page, tab, screenshot, size, trainDemo});
     parser.process(arguments); // --help, --version and unknown options end the process here
 
     StartupOptions o;
@@ -98,6 +103,8 @@ StartupOptions parseStartupOptions(const QStringList &arguments, QString *error)
     o.trainDemo = parser.isSet(trainDemo);
     o.demo = parser.isSet(demo) || o.trainDemo;
     o.page = o.trainDemo ? QStringLiteral("training") : parser.value(page).trimmed().toLower();
+    o.tab = parser.value(tab).trimmed().toLower();
+    if (!o.tab.isEmpty() && o.page.isEmpty() && error) *error = QStringLiteral("--tab goes with --page NAME");
     o.screenshot = parser.value(screenshot);
     if (parser.isSet(size)) {
         static const QRegularExpression re(QStringLiteral("^(\\d+)[xX](\\d+)$"));
@@ -138,6 +145,14 @@ bool startStudio(MainWindow &window, const StartupOptions &options, QString *err
             &window, &MainWindow::projectOpened, &window,
             [&window] {
                 window.showPage(QStringLiteral("training"), {{QStringLiteral("demo"), true}});
+            },
+            Qt::SingleShotConnection);
+
+    if (!options.tab.isEmpty() && !options.trainDemo)
+        QObject::connect(
+            &window, &MainWindow::projectOpened, &window,
+            [&window, page = options.page, tab = options.tab] {
+                window.showPage(page, {{QStringLiteral("tab"), tab}});
             },
             Qt::SingleShotConnection);
 

@@ -1,6 +1,6 @@
 #pragma once
 // What `fopro-studio` does at start, outside main() so the UI tests run the same code in-process:
-// the command line (PROJECT-OR-DATASET, --demo, --page NAME, --screenshot FILE, --size WxH,
+// the command line (PROJECT-OR-DATASET, --demo, --page NAME, --tab ID, --screenshot FILE, --size WxH,
 // --train-demo), which
 // project to open (the one given, else the demo when asked or on first start, else the last one),
 // the page to show, and the screenshot mode: once the window has settled (project open, no job
@@ -22,6 +22,7 @@ struct StartupOptions {
     QString path;           ///< a project folder, or a dataset to import
     bool demo = false;      ///< open the built-in demo project
     QString page;           ///< Page::pageId() to show, empty: the last one
+    QString tab;            ///< --tab: the page's tab to show once the project is open
     QString screenshot;     ///< save the window here once settled, then quit
     QSize size;             ///< window size (--size), invalid: restored or default
     bool trainDemo = false; ///< --train-demo: the demo project, the Training page, its demo run started
