@@ -312,10 +312,25 @@ void ClassSpectraTab::show()
     publishScores();
     showGrid();
     showProfiles();
-    if (m_spectra && !m_spectra->headMinusTail.empty())
+    m_difference->setTitle(tr("Head − tail mean log-amplitude"));
+    if (m_spectra && !m_spectra->headMinusTail.empty()) {
         m_difference->setMap(m_spectra->headMinusTail, SpectrumMapView::Scale::Diverging, tr("head − tail"), 0.0);
-    else
+    } else {
         m_difference->clear();
+        if (m_spectra) {
+            // Say why the map is empty: a group has no class under the project's thresholds.
+            const data::TailThresholds t =
+                m_page->document() ? m_page->document()->thresholds() : data::TailThresholds::defaults();
+            const bool anyHead =
+                std::count(m_spectra->groups.begin(), m_spectra->groups.end(), data::TailGroup::Head) > 0;
+            m_difference->setTitle(anyHead ? tr("Head − tail: no tail class (fewer than %1 training images); change "
+                                                "the thresholds on the Dataset page to compare")
+                                                 .arg(t.few)
+                                           : tr("Head − tail: no head class (more than %1 training images); change "
+                                                "the thresholds on the Dataset page to compare")
+                                                 .arg(t.many));
+        }
+    }
     showOutliers();
 }
 

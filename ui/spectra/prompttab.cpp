@@ -1,6 +1,7 @@
 #include "ui/spectra/prompttab.h"
 
 #include "core/data/imageloader.h"
+#include "core/ml/promptgain.h"
 #include "core/project/runfolder.h"
 #include "core/spectral/spectrum.h"
 #include "ui/common/imageconvert.h"
@@ -13,7 +14,6 @@
 #include "ui/spectra/spectrummapview.h"
 
 #include <QtCore/QDir>
-#include <QtCore/QJsonArray>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QFileDialog>
 #include <QtWidgets/QGridLayout>
@@ -29,8 +29,6 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <array>
-
 namespace fopro::ui {
 
 namespace {
@@ -40,11 +38,14 @@ constexpr int kPairs = 3;
 struct Prompted {
     std::vector<cv::Mat> before, after;
     std::vector<QString> names;
+    std::vector<spectral::GainMap> gains; ///< conditional runs: each image's own gain
+    QString problem;                      ///< the first image whose own gain could not be computed
 };
 
-/// x̃ = σ·irfft(G · rfft((x − μ)/σ)) + μ per channel: the prompt acts on the normalised image, as in
-/// training; shown de-normalised. `rgb` is resized (shorter side, centre crop) to the map's size.
-cv::Mat applyGain(const cv::Mat &rgb, const spectral::GainMap &map, const std::array<double, 3> &mean)
+/// x̃ = irfft2(G · rfft2(x)) per channel, on x in [0, 1] as training applies the prompt (to the
+/// images before the teacher's own normalisation). `rgb` is resized (shorter side, centre crop) to
+/// the map's size.
+cv::Mat applyGain(const cv::Mat &rgb, const spectral::GainMap &map)
 {
     cv::Mat square = data::resizeImage(rgb, data::ResizeSpec{map.height, data::ResizePolicy::ShorterSideCrop});
     if (map.width != map.height) cv::resize(rgb, square, cv::Size(map.width, map.height), 0, 0, cv::INTER_AREA);
@@ -56,13 +57,12 @@ cv::Mat applyGain(const cv::Mat &rgb, const spectral::GainMap &map, const std::a
         cv::Mat gain2;
         cv::merge(std::vector<cv::Mat>{gain, gain}, gain2);
         cv::Mat x;
-        channels[std::size_t(c)].convertTo(x, CV_32F, 1.0 / 255.0, -mean[std::size_t(c)]);
-        // σ cancels: G acts linearly, so scaling by 1/σ and back by σ changes nothing.
+        channels[std::size_t(c)].convertTo(x, CV_32F, 1.0 / 255.0);
         cv::Mat spec = spectral::dft(x);
         cv::multiply(spec, gain2, spec);
         cv::Mat back;
         cv::dft(spec, back, cv::DFT_INVERSE | cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
-        back.convertTo(out[std::size_t(c)], CV_8U, 255.0, 255.0 * mean[std::size_t(c)]);
+        back.convertTo(out[std::size_t(c)], CV_8U, 255.0); // saturates outside [0, 1], as a display does
     }
     cv::Mat result;
     cv::merge(out, result);
@@ -73,9 +73,9 @@ cv::Mat applyGain(const cv::Mat &rgb, const spectral::GainMap &map, const std::a
 
 PromptTab::PromptTab(Page *page, QWidget *parent)
     : QWidget(parent), m_page(page), m_run(new QComboBox(this)), m_channel(new QComboBox(this)),
-      m_epoch(new QSlider(Qt::Horizontal, this)), m_epochLabel(new QLabel(this)), m_status(new QLabel(this)),
-      m_bands(new QSpinBox(this)), m_mapView(new SpectrumMapView(tr("Learned gain G"), this)),
-      m_profile(new QCustomPlot(this))
+      m_gainOf(new QComboBox(this)), m_epoch(new QSlider(Qt::Horizontal, this)), m_epochLabel(new QLabel(this)),
+      m_status(new QLabel(this)), m_bands(new QSpinBox(this)),
+      m_mapView(new SpectrumMapView(tr("Learned gain G"), this)), m_profile(new QCustomPlot(this))
 {
     m_run->setMinimumContentsLength(24);
     m_run->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -92,6 +92,15 @@ PromptTab::PromptTab(Page *page, QWidget *parent)
     m_channel->addItem(tr("Red"), 0);
     m_channel->addItem(tr("Green"), 1);
     m_channel->addItem(tr("Blue"), 2);
+    m_gainOf->setToolTip(tr("A conditional prompt computes its gain from each image: show the training batches' mean "
+                            "of the chosen epoch, or one image's own gain (the run's last checkpoint)"));
+    m_gainOf->setAccessibleName(tr("Gain of"));
+    m_gainOf->addItem(tr("Gain: batch mean of the epoch"), -1);
+    m_gainOf->setVisible(false);
+    connect(m_gainOf, &QComboBox::currentIndexChanged, this, [this] {
+        showMap();
+        showProfile();
+    });
     m_epoch->setEnabled(false);
     m_epoch->setAccessibleName(tr("Epoch"));
     m_bands->setRange(2, 64);
@@ -116,6 +125,7 @@ PromptTab::PromptTab(Page *page, QWidget *parent)
     row->addWidget(new QLabel(tr("Epoch:"), this));
     row->addWidget(m_epoch, 1);
     row->addWidget(m_epochLabel);
+    row->addWidget(m_gainOf);
     row->addWidget(m_channel);
     row->addWidget(m_bands);
 
@@ -147,8 +157,9 @@ PromptTab::PromptTab(Page *page, QWidget *parent)
     auto *split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(m_mapView);
     split->addWidget(right);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setSizes({400, 600}); // the map gets room enough to read (its cells stay square)
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(row);
@@ -159,6 +170,15 @@ PromptTab::PromptTab(Page *page, QWidget *parent)
 
 void PromptTab::runChanged()
 {
+    m_conditional = ml::runHasConditionalPrompt(currentRun());
+    m_imageGains.clear();
+    {
+        const QSignalBlocker block(m_gainOf);
+        while (m_gainOf->count() > 1)
+            m_gainOf->removeItem(m_gainOf->count() - 1);
+        m_gainOf->setCurrentIndex(0);
+    }
+    m_gainOf->setVisible(m_conditional);
     m_epochs = spectral::gainSnapshotEpochs(currentRun());
     {
         const QSignalBlocker block(m_epoch);
@@ -266,7 +286,10 @@ void PromptTab::loadEpoch()
             tr("Gain over the %1 × %2 spectrum of the teacher's input; 1 leaves a frequency as it is, above "
                "1 amplifies it, below 1 attenuates it.")
                 .arg(m_map.width)
-                .arg(m_map.height));
+                .arg(m_map.height) +
+            (m_conditional ? tr(" A conditional prompt: each image gets its own gain (the images below use theirs, "
+                                "from the run's last checkpoint).")
+                           : QString()));
     }
     showMap();
     showProfile();
@@ -274,14 +297,29 @@ void PromptTab::loadEpoch()
     Q_EMIT gainChanged();
 }
 
+const spectral::GainMap &PromptTab::shownMap() const
+{
+    const int k = m_gainOf->currentData().toInt();
+    if (k >= 0 && k < int(m_imageGains.size()) && m_imageGains[std::size_t(k)].isValid())
+        return m_imageGains[std::size_t(k)];
+    return m_map;
+}
+
+void PromptTab::showGainOf(int image)
+{
+    const int i = m_gainOf->findData(image);
+    if (i >= 0) m_gainOf->setCurrentIndex(i);
+}
+
 void PromptTab::showMap()
 {
-    if (!m_map.isValid()) {
+    const spectral::GainMap &map = shownMap();
+    if (!map.isValid()) {
         m_mapView->clear();
         return;
     }
-    m_mapView->setMap(m_map.fullShifted(m_channel->currentData().toInt()), SpectrumMapView::Scale::Diverging,
-                      tr("gain"), 1.0);
+    m_mapView->setMap(map.fullShifted(m_channel->currentData().toInt()), SpectrumMapView::Scale::Diverging, tr("gain"),
+                      1.0);
 }
 
 void PromptTab::showProfile()
@@ -303,9 +341,13 @@ void PromptTab::showProfile()
             g->setPen(QPen(PlotPalette::categorical(5), 1.5));
             g->setData(keys, QVector<double>(first.begin(), first.end()));
         }
-        const auto now = m_map.radialProfile(k);
+        const int image = m_gainOf->currentData().toInt();
+        const bool ownGain = &shownMap() != &m_map;
+        const auto now = shownMap().radialProfile(k);
         QCPGraph *g = m_profile->addGraph();
-        g->setName(tr("epoch %1").arg(currentEpoch()));
+        g->setName(ownGain         ? tr("%1 (its own gain)").arg(m_gainOf->itemText(m_gainOf->findData(image)))
+                   : m_conditional ? tr("epoch %1 (batch mean)").arg(currentEpoch())
+                                   : tr("epoch %1").arg(currentEpoch()));
         g->setPen(QPen(PlotPalette::categorical(1), 2.2));
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
         g->setData(keys, QVector<double>(now.begin(), now.end()));
@@ -337,20 +379,14 @@ void PromptTab::showPairs()
                 break;
             }
     }
-    std::array<double, 3> mean{0.485, 0.456, 0.406};
-    if (auto config = project::RunFolder(currentRun()).readConfig(); config.ok()) {
-        const QJsonArray m = config->value(QStringLiteral("mean")).toArray();
-        if (m.size() == 3)
-            for (int c = 0; c < 3; ++c)
-                mean[std::size_t(c)] = m[c].toDouble();
-    }
     const spectral::GainMap map = m_map;
+    const QString run = m_conditional ? currentRun() : QString();
     const int generation = ++m_generation;
     m_busy = true;
     Q_EMIT computingChanged(true);
     m_page->jobs()->submit<Prompted>(
         JobManager::Kind::Io, tr("Prompted images"),
-        [index, picks, map, mean](JobControl &control, const ProgressSink &) -> Result<Prompted> {
+        [index, picks, map, run](JobControl &control, const ProgressSink &) -> Result<Prompted> {
             Prompted p;
             for (int i : picks) {
                 if (control.isCancelled()) break;
@@ -358,7 +394,17 @@ void PromptTab::showPairs()
                 if (!img) continue;
                 p.before.push_back(
                     data::resizeImage(*img, data::ResizeSpec{map.height, data::ResizePolicy::ShorterSideCrop}));
-                p.after.push_back(applyGain(*img, map, mean));
+                spectral::GainMap own;
+                if (!run.isEmpty()) {
+                    // A conditional prompt: the image's own gain, as the teacher saw it.
+                    auto gain = ml::conditionalPromptGain(run, *img);
+                    if (gain)
+                        own = std::move(*gain);
+                    else if (p.problem.isEmpty())
+                        p.problem = gain.error().message();
+                }
+                p.after.push_back(applyGain(*img, own.isValid() ? own : map));
+                p.gains.push_back(std::move(own));
                 p.names.push_back(index.classes.value(index.samples[std::size_t(i)].label));
             }
             return p;
@@ -368,11 +414,29 @@ void PromptTab::showPairs()
             Q_EMIT computingChanged(false);
             if (generation != m_generation || !r.ok()) return;
             for (std::size_t k = 0; k < r->before.size() && k < m_before.size(); ++k) {
-                m_before[k]->setCaption(
-                    tr("%1 (as the teacher's input, %2 px)").arg(r->names[k]).arg(r->before[k].cols));
+                const bool own = k < r->gains.size() && r->gains[k].isValid();
+                m_before[k]->setCaption(tr("%1 · %2 px").arg(r->names[k]).arg(r->before[k].cols));
                 m_before[k]->setImage(toQImage(r->before[k]));
-                m_after[k]->setCaption(tr("with the prompt of epoch %1").arg(currentEpoch()));
+                m_after[k]->setCaption(own ? tr("with its own prompt")
+                                           : tr("with the prompt of epoch %1").arg(currentEpoch()));
                 m_after[k]->setImage(toQImage(r->after[k]));
+            }
+            if (m_conditional) {
+                const int keep = m_gainOf->currentData().toInt();
+                m_imageGains = r->gains;
+                {
+                    const QSignalBlocker block(m_gainOf);
+                    while (m_gainOf->count() > 1)
+                        m_gainOf->removeItem(m_gainOf->count() - 1);
+                    for (std::size_t k = 0; k < m_imageGains.size(); ++k)
+                        if (m_imageGains[k].isValid())
+                            m_gainOf->addItem(tr("Gain of image %1: %2").arg(k + 1).arg(r->names[k]), int(k));
+                    const int i = m_gainOf->findData(keep);
+                    m_gainOf->setCurrentIndex(i >= 0 ? i : 0);
+                }
+                if (!r->problem.isEmpty()) m_status->setText(r->problem);
+                showMap();
+                showProfile();
             }
         },
         this);

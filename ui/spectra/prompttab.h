@@ -3,7 +3,10 @@
 // channel (diverging colours centred on 1: red amplifies, blue attenuates; colour bar; value on
 // hover), the radial gain against frequency (bands chosen to line up with the teacher probe), an
 // epoch slider over the snapshots the run kept, and a few of the project's images before and after
-// the prompt (what the teacher was shown, at the run's image size).
+// the prompt (what the teacher was shown, at the run's image size). A conditional prompt computes
+// its gain from each image: its snapshots hold a batch mean, so the pairs are shown with each image's
+// own gain (the run's last checkpoint, ml::conditionalPromptGain) and "Gain of" shows one image's
+// map and profile.
 
 #include "core/spectral/gainmap.h"
 
@@ -44,6 +47,10 @@ public:
     std::vector<double> radialGain() const;
     SpectrumMapView *mapView() const { return m_mapView; }
     bool isComputing() const { return m_busy; }
+    /// Conditional runs: the per-image gains of the shown pairs (empty otherwise) and the choice of
+    /// the map shown (-1: the epoch's snapshot, k: the k-th image's own gain).
+    const std::vector<spectral::GainMap> &imageGains() const { return m_imageGains; }
+    void showGainOf(int image);
 
 Q_SIGNALS:
     /// The shown gain changed (run, epoch or bands).
@@ -56,9 +63,11 @@ private:
     void showMap();
     void showProfile();
     void showPairs();
+    /// The map on screen: the epoch's snapshot, or the chosen image's own gain.
+    const spectral::GainMap &shownMap() const;
 
     Page *m_page;
-    QComboBox *m_run, *m_channel;
+    QComboBox *m_run, *m_channel, *m_gainOf;
     QSlider *m_epoch;
     QLabel *m_epochLabel, *m_status;
     QSpinBox *m_bands;
@@ -68,6 +77,8 @@ private:
     std::vector<ImageView *> m_before, m_after;
     std::vector<int> m_epochs;
     spectral::GainMap m_map, m_firstMap;
+    std::vector<spectral::GainMap> m_imageGains;
+    bool m_conditional = false;
     bool m_busy = false;
     int m_generation = 0;
 };

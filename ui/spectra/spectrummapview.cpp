@@ -25,6 +25,7 @@ SpectrumMapView::SpectrumMapView(const QString &title, QWidget *parent)
     QFont bold = m_title->font();
     bold.setBold(true);
     m_title->setFont(bold);
+    m_title->setWordWrap(true);
     layout->addWidget(m_title);
     layout->addWidget(m_plot, 1);
     m_plot->setMinimumSize(160, 140);
@@ -52,6 +53,7 @@ SpectrumMapView::SpectrumMapView(const QString &title, QWidget *parent)
     m_colorMap->setVisible(false); // nothing to show until setMap()
     m_plot->xAxis->setRange(-1, 1);
     m_plot->yAxis->setRange(-1, 1);
+    connect(m_plot, &QCustomPlot::afterLayout, this, &SpectrumMapView::keepCellsSquare);
     m_controller = new PlotController(m_plot);
     m_controller->setExportName(title.toLower().replace(QLatin1Char(' '), QLatin1Char('-')));
     m_controller->setCsvProvider([this] { return csv(); });
@@ -102,7 +104,22 @@ void SpectrumMapView::setMap(const cv::Mat &map, Scale scale, const QString &val
     m_colorMap->setVisible(true);
     recolour();
     m_plot->rescaleAxes();
+    m_xCentre = m_plot->xAxis->range().center();
+    m_xSize = m_plot->xAxis->range().size();
+    m_yCentre = m_plot->yAxis->range().center();
+    m_ySize = m_plot->yAxis->range().size();
     m_controller->requestReplot();
+}
+
+void SpectrumMapView::keepCellsSquare()
+{
+    const QRect rect = m_plot->axisRect()->rect();
+    if (m_map.empty() || rect.width() <= 0 || rect.height() <= 0) return;
+    // Pixels per unit of a frequency axis when it shows exactly the map.
+    if (m_xSize <= 0 || m_ySize <= 0) return;
+    const double scale = std::min(rect.width() / m_xSize, rect.height() / m_ySize);
+    m_plot->xAxis->setRange(m_xCentre, rect.width() / scale, Qt::AlignCenter);
+    m_plot->yAxis->setRange(m_yCentre, rect.height() / scale, Qt::AlignCenter);
 }
 
 void SpectrumMapView::setFixedRange(double lo, double hi)
@@ -114,6 +131,11 @@ void SpectrumMapView::setFixedRange(double lo, double hi)
         m_colorMap->setDataRange(QCPRange(lo, hi > lo ? hi : lo + 1e-6));
         m_controller->requestReplot();
     }
+}
+
+void SpectrumMapView::setTitle(const QString &title)
+{
+    m_title->setText(title);
 }
 
 void SpectrumMapView::clear()

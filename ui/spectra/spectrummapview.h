@@ -29,6 +29,8 @@ public:
     };
 
     explicit SpectrumMapView(const QString &title, QWidget *parent = nullptr);
+    /// The bold line above the map (e.g. to say why it is empty).
+    void setTitle(const QString &title);
 
     /// Shows `map` (CV_32F). `valueLabel` names the colour bar (e.g. "log(1 + |X|)").
     void setMap(const cv::Mat &map, Scale scale, const QString &valueLabel, double centre = 0.0);
@@ -53,6 +55,10 @@ protected:
 
 private:
     void recolour();
+    /// Square cells: the axis with fewer pixels per unit keeps the map's extent, the other one is
+    /// widened to the same scale (run after every layout, so a narrow or tall pane never stretches
+    /// the spectrum).
+    void keepCellsSquare();
 
     QLabel *m_title;
     QCustomPlot *m_plot;
@@ -64,6 +70,7 @@ private:
     double m_centre = 0;
     bool m_fixed = false;
     double m_lo = 0, m_hi = 1;
+    double m_xCentre = 0, m_xSize = 2, m_yCentre = 0, m_ySize = 2; ///< the map's extent on each axis
 };
 
 } // namespace fopro::ui
