@@ -2,6 +2,7 @@
 
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
+#include "core/common/allocator.h"
 #include "core/ml/torchinfo.h"
 
 #include <QtCore/QCoreApplication>
@@ -52,6 +53,7 @@ int version()
 
 int main(int argc, char **argv)
 {
+    fopro::reuseLargeBuffers();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("fopro"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FOPRO_VERSION));

@@ -2,6 +2,7 @@
 // last project, else (first start) the built-in demo project; `--page NAME --screenshot FILE`
 // renders a page and exits (ui/shell/startup.h).
 
+#include "core/common/allocator.h"
 #include "ui/shell/mainwindow.h"
 #include "ui/shell/startup.h"
 
@@ -11,6 +12,7 @@
 
 int main(int argc, char **argv)
 {
+    fopro::reuseLargeBuffers();
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("FoPro-KD Studio"));
     QApplication::setApplicationName(QStringLiteral("fopro-studio"));

@@ -11,6 +11,7 @@
 // Targets (issue "Spectra and Fourier-prompt workbench"): spectrum and views of a 1024 × 1024 image
 // ≤ 50 ms; the filtered preview at 512 px ≥ 20 frames/s.
 
+#include "core/common/allocator.h"
 #include "core/spectral/classspectra.h"
 #include "core/spectral/spectrum.h"
 #include "tests/support/testsupport.h"
@@ -57,6 +58,7 @@ int intArg(const QStringList &args, const QString &name, int fallback)
 
 int main(int argc, char **argv)
 {
+    fopro::reuseLargeBuffers(); // as both applications do at start
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     const int images = intArg(args, QStringLiteral("--images"), 10000);
