@@ -7,6 +7,7 @@
 #include "app/cli/trainrunner.h"
 #include "core/jobs/jobmanager.h"
 #include "core/ml/trainer.h"
+#include "core/project/epochmetrics.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
@@ -188,24 +189,6 @@ private:
 
 // ---- events of a training run --------------------------------------------------------------------------
 
-/// An epoch's record as the metrics of its `epoch` event.
-std::vector<std::pair<QString, double>> epochMetrics(const ml::EpochRecord &r)
-{
-    std::vector<std::pair<QString, double>> m{{QStringLiteral("lr"), r.lr}};
-    for (const auto &loss : r.losses) // "loss" first, then the strategy's terms
-        m.push_back(loss);
-    m.insert(m.end(), {{QStringLiteral("val_accuracy"), r.valAccuracy},
-                       {QStringLiteral("val_balanced_accuracy"), r.valBalancedAccuracy},
-                       {QStringLiteral("val_macro_f1"), r.valMacroF1},
-                       {QStringLiteral("val_head_recall"), r.valHeadRecall},
-                       {QStringLiteral("val_medium_recall"), r.valMediumRecall},
-                       {QStringLiteral("val_tail_recall"), r.valTailRecall},
-                       {QStringLiteral("seconds"), r.seconds},
-                       {QStringLiteral("images_per_second"), r.imagesPerSecond},
-                       {QStringLiteral("best"), r.best ? 1.0 : 0.0}});
-    return m;
-}
-
 /// The throttled progress of runBlocking as events: each new message also as a `log` event.
 class ProgressEvents {
 public:
@@ -304,7 +287,7 @@ int runWorkerTraining(const ml::TrainConfig *config, const QString &resumeDir, i
         WorkerEvents::logLines(what);
         ProgressEvents progress;
         const ml::EpochSink epochEnded = [](const ml::EpochRecord &r) {
-            WorkerEvents::send(worker::Event::ofEpoch(r.epoch, epochMetrics(r)));
+            WorkerEvents::send(worker::Event::ofEpoch(r.epoch, project::epochMetrics(r)));
         };
         const auto job = config ? ml::trainJob(*config, epochEnded) : ml::resumeJob(resumeDir, epochs, epochEnded);
         result = runBlocking(job, control, progress.sink(), QStringLiteral("training"));

@@ -1,5 +1,7 @@
 #include "ui/training/livecurves.h"
 
+#include "core/project/epochmetrics.h"
+
 #include "ui/common/plotpalette.h"
 #include "ui/training/curveplot.h"
 
@@ -37,23 +39,6 @@ QString termLabel(const QString &name)
 constexpr double kRunningStep = 1.0 / 200;
 
 } // namespace
-
-EpochMetrics epochMetrics(const project::EpochRecord &r)
-{
-    EpochMetrics m{{QStringLiteral("lr"), r.lr}};
-    for (const auto &loss : r.losses)
-        m.emplace_back(loss.first, loss.second);
-    m.insert(m.end(), {{QStringLiteral("val_accuracy"), r.valAccuracy},
-                       {QStringLiteral("val_balanced_accuracy"), r.valBalancedAccuracy},
-                       {QStringLiteral("val_macro_f1"), r.valMacroF1},
-                       {QStringLiteral("val_head_recall"), r.valHeadRecall},
-                       {QStringLiteral("val_medium_recall"), r.valMediumRecall},
-                       {QStringLiteral("val_tail_recall"), r.valTailRecall},
-                       {QStringLiteral("seconds"), r.seconds},
-                       {QStringLiteral("images_per_second"), r.imagesPerSecond},
-                       {QStringLiteral("best"), r.best ? 1.0 : 0.0}});
-    return m;
-}
 
 LiveCurves::LiveCurves(QWidget *parent) : QWidget(parent)
 {
@@ -154,7 +139,7 @@ void LiveCurves::setHistory(const std::vector<project::EpochRecord> &history)
 {
     clear();
     for (const project::EpochRecord &r : history)
-        addEpoch(r.epoch, epochMetrics(r));
+        addEpoch(r.epoch, project::epochMetrics(r));
     rescaleAll();
 }
 

@@ -20,9 +20,6 @@ class CurvePlot;
 /// Per-epoch metrics by name (the worker protocol's "epoch" event).
 using EpochMetrics = std::vector<std::pair<QString, double>>;
 
-/// The protocol's metrics of an epochs.csv row (the names of the worker's "epoch" event).
-EpochMetrics epochMetrics(const project::EpochRecord &record);
-
 class LiveCurves : public QWidget {
     Q_OBJECT
 public:
