@@ -31,6 +31,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -385,7 +386,8 @@ Result<DicomInfo> inspect(const LoadedFile &loaded, const QString &file)
     if (!framesText.isEmpty()) {
         bool ok = false;
         const long frames = framesText.toLong(&ok);
-        if (!ok || frames < 0)
+        // Beyond int the count wrapped to a negative one, which passed the pixel data size check.
+        if (!ok || frames < 0 || frames > std::numeric_limits<int>::max())
             return makeError(ErrorCode::Malformed, file,
                              QStringLiteral("invalid Number of Frames value '%1'").arg(framesText));
         info.frames = frames > 0 ? int(frames) : 1;

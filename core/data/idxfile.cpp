@@ -7,10 +7,16 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace fopro::data {
 
 int IdxArray::itemBytes() const
 {
+    // readIdxFile keeps the whole product in int range, but with a 0 among the dimensions a partial
+    // product need not be: 0 first when there is one.
+    if (dims.size() > 1 && std::find(dims.begin() + 1, dims.end(), 0) != dims.end()) return 0;
     int n = 1;
     for (std::size_t i = 1; i < dims.size(); ++i)
         n *= dims[i];
@@ -78,18 +84,30 @@ Result<IdxArray> readIdxFile(const QString &file)
     const qsizetype headerBytes = 4 + 4 * qsizetype(ndims);
     if (b.size() < headerBytes) return makeError(ErrorCode::Malformed, file, QStringLiteral("truncated IDX header"));
     IdxArray a;
+    const qint64 available = b.size() - headerBytes;
+    // The data size, capped just above what the file holds: the product of up to four dimensions of
+    // up to 10^8 each does not fit in 64 bits. `expected` is for the message only.
     qint64 total = 1;
+    double expected = 1, item = 1;
     for (int i = 0; i < ndims; ++i) {
         const quint32 d = bigEndian32(p + 4 + 4 * i);
         if (d > 100000000u)
             return makeError(ErrorCode::Malformed, file, QStringLiteral("implausible IDX dimension %1").arg(d));
         a.dims.push_back(int(d));
-        total *= qint64(d);
+        total = std::min(total * qint64(d), available + 1);
+        expected *= double(d);
+        if (i > 0) item *= double(d);
     }
-    if (b.size() - headerBytes < total)
-        return makeError(
-            ErrorCode::Malformed, file,
-            QStringLiteral("truncated: %1 bytes of data expected, %2 present").arg(total).arg(b.size() - headerBytes));
+    // One item (an image, a label) in int range, whatever the count (even 0): itemBytes() and the
+    // image store's cv::Mat rely on it.
+    if (item > double(std::numeric_limits<int>::max()))
+        return makeError(ErrorCode::Malformed, file,
+                         QStringLiteral("implausible IDX item size (%1 bytes)").arg(item, 0, 'g', 15));
+    if (available < total)
+        return makeError(ErrorCode::Malformed, file,
+                         QStringLiteral("truncated: %1 bytes of data expected, %2 present")
+                             .arg(expected, 0, 'g', 15)
+                             .arg(available));
     a.data = b.mid(headerBytes, qsizetype(total));
     return a;
 }
@@ -114,6 +132,9 @@ Result<std::shared_ptr<const IdxArray>> IdxStore::images(const QString &file)
         return makeError(
             ErrorCode::Malformed, file,
             QStringLiteral("not an IDX image file (expected 3 dimensions, found %1)").arg(arr->dims.size()));
+    if (arr->dims[1] == 0 || arr->dims[2] == 0)
+        return makeError(ErrorCode::Malformed, file,
+                         QStringLiteral("an IDX image file of empty %1×%2 images").arg(arr->dims[1]).arg(arr->dims[2]));
     auto shared = std::make_shared<const IdxArray>(std::move(arr).value());
     std::lock_guard<std::mutex> lock(m_mutex);
     return m_files.emplace(key, shared).first->second;

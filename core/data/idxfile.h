@@ -21,7 +21,7 @@ struct IdxArray {
     std::vector<int> dims; // e.g. {60000, 28, 28} for images, {60000} for labels
     QByteArray data;       // unsigned bytes, row-major
     int count() const { return dims.empty() ? 0 : dims.front(); }
-    int itemBytes() const;
+    int itemBytes() const; ///< bytes of one item; readIdxFile refuses items of 2^31 bytes or more
 };
 
 /// Reads an IDX file of unsigned bytes (magic 0x00000801 labels or 0x00000803 images), gzip or raw.

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace fopro::worker {
 
@@ -23,6 +24,17 @@ double numberOf(const QJsonValue &v, double fallback = 0)
 {
     if (v.isNull()) return std::numeric_limits<double>::quiet_NaN();
     return v.isDouble() ? v.toDouble() : fallback;
+}
+
+/// `v` as a 64-bit integer (a fraction truncated), or nothing when it is null or outside qint64's
+/// range: converting such a double to an integer is undefined behaviour, and a line of the protocol
+/// is untrusted input.
+std::optional<qint64> int64Of(const QJsonValue &v, double fallback = 0)
+{
+    const double d = numberOf(v, fallback);
+    constexpr double kLimit = 9223372036854775808.0; // 2^63, exact as a double
+    if (!(d >= -kLimit && d < kLimit)) return std::nullopt;
+    return qint64(d);
 }
 
 QJsonObject metricsObject(const std::vector<std::pair<QString, double>> &metrics)
@@ -196,17 +208,20 @@ Result<Event> decode(const QByteArray &line)
         return malformed(type.isEmpty() ? QStringLiteral("no event type")
                                         : QStringLiteral("unknown event type \"%1\"").arg(type.left(40)));
     e.type = EventType(t);
-    e.time = qint64(o.value(QStringLiteral("time")).toDouble(0));
+    e.time = int64Of(o.value(QStringLiteral("time"))).value_or(0);
     switch (e.type) {
     case EventType::Started:
         e.text = o.value(QStringLiteral("run")).toString();
-        e.pid = qint64(o.value(QStringLiteral("pid")).toDouble());
+        e.pid = int64Of(o.value(QStringLiteral("pid"))).value_or(0);
         if (e.text.isEmpty()) return malformed(QStringLiteral("a started event without its run folder"));
         break;
     case EventType::Progress: {
         Progress &p = e.progress;
-        p.done = qint64(numberOf(o.value(QStringLiteral("done"))));
-        p.total = qint64(numberOf(o.value(QStringLiteral("total"))));
+        const auto done = int64Of(o.value(QStringLiteral("done")));
+        const auto total = int64Of(o.value(QStringLiteral("total")));
+        if (!done || !total) return malformed(QStringLiteral("progress without a valid done or total"));
+        p.done = *done;
+        p.total = *total;
         p.stage = o.value(QStringLiteral("stage")).toInt();
         p.stages = o.value(QStringLiteral("stages")).toInt();
         p.phase = o.value(QStringLiteral("phase")).toString();

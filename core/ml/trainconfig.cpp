@@ -6,6 +6,8 @@
 #include <QtCore/QSet>
 
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 namespace fopro::ml {
 
@@ -33,6 +35,11 @@ public:
         const double d = v.toDouble();
         if constexpr (std::is_integral_v<T>) {
             if (d != std::floor(d)) return fail(key, QStringLiteral("must be a whole number"));
+            // Converting a double outside T's range is undefined behaviour: refuse it. T's range is
+            // [-2^digits, 2^digits) for the signed types used here; both bounds are exact doubles.
+            static_assert(std::is_signed_v<T>);
+            const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);
+            if (!(d >= -limit && d < limit)) return fail(key, QStringLiteral("is out of range"));
         }
         *out = static_cast<T>(d);
     }

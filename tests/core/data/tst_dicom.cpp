@@ -480,6 +480,28 @@ private Q_SLOTS:
         QCOMPARE(dir.error().code, ErrorCode::Unreadable);
     }
 
+    /// A Number of Frames beyond int (found reviewing what fuzz_dicom feeds the reader) wrapped to a
+    /// negative frame count, which passed the pixel data size check; it is refused as malformed.
+    void numberOfFramesBeyondInt()
+    {
+        const QString path = m_tmp.filePath(QStringLiteral("frames/huge-count.dcm"));
+        Fixture f;
+        f.rows = 2;
+        f.columns = 2;
+        f.bytes.assign(2 * 2 * 3, 7);
+        QVERIFY(writeDicom(path, f));
+        DcmFileFormat file;
+        const QByteArray name = QFile::encodeName(path);
+        QVERIFY(file.loadFile(OFFilename(name.constData())).good());
+        QVERIFY(file.getDataset()->putAndInsertString(DCM_NumberOfFrames, "2147483648").good());
+        QVERIFY(file.saveFile(OFFilename(name.constData()), EXS_LittleEndianExplicit).good());
+        const auto info = readDicomInfo(path);
+        QVERIFY(!info.ok());
+        QCOMPARE(info.error().code, ErrorCode::Malformed);
+        QVERIFY2(info.error().detail.contains(QLatin1String("Number of Frames")), qPrintable(info.error().detail));
+        QVERIFY(!decodeDicomFrame(path, 0).ok());
+    }
+
     // --- Import ----------------------------------------------------------------------------------
 
     void probe()

@@ -387,6 +387,53 @@ private Q_SLOTS:
         QVERIFY(!readIdxFile(tmp2.filePath(QStringLiteral("cut-images-idx3-ubyte.gz"))));
     }
 
+    /// Found by fuzz_idx: dimensions whose product overflows 64 bits (undefined behaviour before
+    /// the truncation check), an item size that overflowed itemBytes(), and an image file of 0-pixel
+    /// images, on which IdxStore::image threw cv::Exception from cvtColor instead of returning an
+    /// error.
+    void idxExtremeDimensions()
+    {
+        QTemporaryDir tmp;
+        const QString huge = tmp.filePath(QStringLiteral("huge-images-idx3-ubyte"));
+        QVERIFY(writeText(huge, idx(4, {100000000, 100000000, 100000000, 100000000}, QByteArray(8, '\x01'))));
+        auto r = readIdxFile(huge);
+        QVERIFY(!r);
+        QVERIFY2(r.error().detail.contains(QLatin1String("implausible IDX item size (1e+24 bytes)")),
+                 qPrintable(r.error().detail));
+        QVERIFY(writeText(huge, idx(3, {100000000, 1000, 1000}, QByteArray(8, '\x01'))));
+        r = readIdxFile(huge);
+        QVERIFY(!r);
+        QVERIFY2(r.error().detail.contains(QLatin1String("truncated: 100000000000000 bytes")),
+                 qPrintable(r.error().detail));
+
+        // No items, but each would be 10^24 bytes: refused (itemBytes() overflowed).
+        const QString none = tmp.filePath(QStringLiteral("none-images-idx3-ubyte"));
+        QVERIFY(writeText(none, idx(4, {0, 100000000, 100000000, 100000000}, {})));
+        r = readIdxFile(none);
+        QVERIFY(!r);
+        QVERIFY2(r.error().detail.contains(QLatin1String("implausible IDX item size (1e+24 bytes)")),
+                 qPrintable(r.error().detail));
+        // An item just below 2^31 bytes still reads (no items, so no data).
+        QVERIFY(writeText(none, idx(3, {0, 46340, 46340}, {})));
+        r = readIdxFile(none);
+        QVERIFY2(r.ok(), qPrintable(r.error().message()));
+        QCOMPARE(r->count(), 0);
+        QCOMPARE(r->itemBytes(), 46340 * 46340);
+        // Items of 0 bytes, but two of their dimensions multiply beyond int (itemBytes() overflowed).
+        QVERIFY(writeText(none, idx(4, {0, 16908288, 65536, 0}, {})));
+        r = readIdxFile(none);
+        QVERIFY2(r.ok(), qPrintable(r.error().message()));
+        QCOMPARE(r->itemBytes(), 0);
+
+        const QString empty = tmp.filePath(QStringLiteral("empty-images-idx3-ubyte"));
+        QVERIFY(writeText(empty, idx(3, {2, 2, 0}, QByteArray("\x07\x0a\x00\x1e", 4))));
+        QVERIFY(readIdxFile(empty).ok());
+        auto img = IdxStore::instance().image(empty, 0);
+        QVERIFY(!img);
+        QCOMPARE(img.error().code, ErrorCode::Malformed);
+        QVERIFY2(img.error().detail.contains(QLatin1String("empty")), qPrintable(img.error().detail));
+    }
+
     void fashionMnistReal()
     {
         const QString dir = fopro::test::fashionMnistDir();

@@ -86,6 +86,32 @@ private Q_SLOTS:
                                << QStringLiteral("unknown final state");
         QTest::newRow("started") << QByteArray("{\"type\":\"started\"}") << QStringLiteral("run folder");
         QTest::newRow("empty") << QByteArray("") << QStringLiteral("not JSON");
+        // Found by fuzz_workerprotocol: a null or huge done/total was cast from double to qint64
+        // (undefined behaviour; UBSan stops there).
+        QTest::newRow("done null") << QByteArray("{\"type\":\"progress\",\"done\":null,\"total\":3}")
+                                   << QStringLiteral("valid done or total");
+        QTest::newRow("total huge") << QByteArray("{\"type\":\"progress\",\"done\":1,\"total\":1e300}")
+                                    << QStringLiteral("valid done or total");
+        QTest::newRow("done 2^63") << QByteArray("{\"type\":\"progress\",\"done\":9223372036854775808}")
+                                   << QStringLiteral("valid done or total");
+    }
+
+    /// Found by fuzz_workerprotocol: "time" and "pid" were cast from double to qint64 whatever
+    /// their size (undefined behaviour). Out of range they now read as 0 (unknown), like a missing
+    /// value.
+    void outOfRangeTimesReadAsUnknown()
+    {
+        auto e = decode("{\"type\":\"log\",\"text\":\"x\",\"time\":1.76789e+110}");
+        QVERIFY(e.ok());
+        QCOMPARE(e->time, 0);
+        e = decode("{\"type\":\"started\",\"run\":\"/r\",\"pid\":-1e19,\"time\":null}");
+        QVERIFY(e.ok());
+        QCOMPARE(e->pid, 0);
+        QCOMPARE(e->time, 0);
+        e = decode("{\"type\":\"progress\",\"done\":-9223372036854775808,\"total\":5,\"time\":1767268800000}");
+        QVERIFY(!e.ok()); // in range, but negative
+        e = decode("{\"type\":\"log\",\"text\":\"x\",\"time\":1767268800000.5}");
+        QCOMPARE(e->time, Q_INT64_C(1767268800000));
     }
 
     void malformedLinesAreRefused()

@@ -208,6 +208,39 @@ private Q_SLOTS:
         QVERIFY(!nt && nt.error().detail.contains(QStringLiteral("teacher.path")));
     }
 
+    /// Found by fuzz_trainconfig: a whole number too large for its integer field ({"imageSize":
+    /// 1e300}, {"seed": 1e19}) was cast from double regardless (undefined behaviour; UBSan stops
+    /// there). It is now an error naming the field; the extremes that fit still read.
+    void configIntegersOutOfRange()
+    {
+        const std::pair<const char *, double> topLevel[] = {
+            {"imageSize", 1e300}, {"epochs", 2147483648.0}, {"seed", 9223372036854775808.0}, {"cacheMegabytes", -1e19}};
+        for (const auto &[key, value] : topLevel) {
+            QJsonObject o = TrainConfig().toJson();
+            o.insert(QString::fromLatin1(key), value);
+            const auto r = TrainConfig::fromJson(o, QStringLiteral("cfg.json"));
+            QVERIFY2(!r, key);
+            QVERIFY2(r.error().detail == QStringLiteral("%1 is out of range").arg(QLatin1String(key)),
+                     qPrintable(r.error().detail));
+        }
+        QJsonObject nested = TrainConfig().toJson();
+        QJsonObject teacher = nested.value(QStringLiteral("teacher")).toObject();
+        teacher.insert(QStringLiteral("inputSize"), 1e12);
+        nested.insert(QStringLiteral("teacher"), teacher);
+        const auto n = TrainConfig::fromJson(nested);
+        QVERIFY(!n);
+        QCOMPARE(n.error().detail, QStringLiteral("teacher.inputSize is out of range"));
+
+        QJsonObject extreme = TrainConfig().toJson();
+        extreme.insert(QStringLiteral("strategy"), QStringLiteral("ce"));
+        extreme.insert(QStringLiteral("seed"), -9223372036854775808.0);
+        extreme.insert(QStringLiteral("many"), 2147483647.0);
+        const auto e = TrainConfig::fromJson(extreme);
+        QVERIFY2(e, qPrintable(e ? QString() : e.error().message()));
+        QCOMPARE(e->seed, std::numeric_limits<std::int64_t>::min());
+        QCOMPARE(e->many, std::numeric_limits<int>::max());
+    }
+
     void registryAndValidationAgree()
     {
         // Every registered strategy is a valid configuration (with a teacher when it needs one) and
