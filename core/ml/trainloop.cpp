@@ -6,6 +6,7 @@
 #include "core/ml/errortext.h"
 #include "core/ml/session_p.h"
 #include "core/ml/trainer.h"
+#include "core/project/runlock.h"
 #include "core/spectral/gainmap.h"
 
 #include <QtCore/QDir>
@@ -429,6 +430,15 @@ Result<TrainOutcome> trainRun(const TrainConfig &config, JobControl *control, co
     if (auto r = prepareData(*s); !r) return r.error();
     auto created = project::RunFolder::create(s->run.dir());
     if (!created) return created.error();
+    // One writer per run folder: a second `fopro train --run X` started at the same moment passed
+    // the emptiness check above too; whoever claims the lock second is refused, and whoever claims
+    // it after the first run wrote anything finds the folder no longer empty.
+    auto lock = project::RunLock::acquire(s->run.dir());
+    if (!lock) return lock.error();
+    if (!QDir(s->run.dir()).isEmpty())
+        return makeError(
+            ErrorCode::InvalidArgument, s->run.dir(),
+            QStringLiteral("the run folder exists and is not empty (choose another folder, or resume it)"));
     return guarded(s->run, [&]() -> Result<TrainOutcome> {
         if (auto r = buildModels(*s); !r) return r.error();
         if (auto w = s->run.writeHeader(runHeader(*s)); !w) return w.error();
@@ -441,6 +451,10 @@ Result<TrainOutcome> trainRun(const TrainConfig &config, JobControl *control, co
 Result<TrainOutcome> resumeRun(const QString &runDir, JobControl *control, const TrainHooks &hooks, int epochs)
 {
     auto s = std::make_unique<Session>();
+    auto folder = project::RunFolder::open(runDir);
+    if (!folder) return folder.error();
+    auto lock = project::RunLock::acquire(folder->dir());
+    if (!lock) return lock.error();
     if (auto r = openRun(*s, runDir); !r) return r.error();
     if (epochs > 0) s->config.epochs = epochs;
     return guarded(s->run, [&]() -> Result<TrainOutcome> {

@@ -496,6 +496,15 @@ private Q_SLOTS:
             err += QString::fromUtf8(p.readAllStandardError());
         }
         QVERIFY2(err.contains(QLatin1String("epoch 2/")), qPrintable(err));
+        // While it trains, the run folder is locked: neither a resume nor a new run writes into it,
+        // and the refusal names the owner.
+        const QString owner = QStringLiteral("in use by process %1").arg(p.processId());
+        const Run second = runCli({QStringLiteral("train"), QStringLiteral("--resume"), run});
+        QVERIFY2(second.code != 0 && second.err.contains(owner), qPrintable(second.err));
+        const Run again = runCli(tinyTraining(m_manifest, run, 1));
+        QVERIFY2(again.code != 0 && (again.err.contains(owner) || again.err.contains(QLatin1String("not empty"))),
+                 qPrintable(again.err));
+        QVERIFY(QFile::exists(run + QStringLiteral("/.lock")));
         QVERIFY(::kill(pid_t(p.processId()), SIGINT) == 0);
         QVERIFY(p.waitForFinished(60000));
         err += QString::fromUtf8(p.readAllStandardError());
@@ -512,6 +521,7 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
         QCOMPARE(csvRows(run + QStringLiteral("/epochs.csv")), done + 1);
         QVERIFY(QFile::exists(run + QStringLiteral("/results/test_predictions.csv")));
+        QVERIFY(!QFile::exists(run + QStringLiteral("/.lock"))); // released when the run ended
     }
 };
 

@@ -3,8 +3,11 @@
 // clear error. Plain Qt: no torch, no training.
 
 #include "core/project/runfolder.h"
+#include "core/project/runlock.h"
 
 #include <QtCore/QJsonArray>
+#include <QtCore/QProcess>
+#include <QtCore/QSysInfo>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
 
@@ -14,6 +17,7 @@
 using namespace fopro;
 using fopro::project::EpochRecord;
 using fopro::project::RunFolder;
+using fopro::project::RunLock;
 using fopro::project::RunStatus;
 
 namespace {
@@ -272,6 +276,51 @@ private Q_SLOTS:
         QCOMPARE(occupied.error().code, ErrorCode::InvalidArgument);
         QVERIFY(RunFolder::create(tmp.filePath(QStringLiteral("fresh/run"))));
         QVERIFY(!RunFolder(tmp.filePath(QStringLiteral("fresh/none"))).readEpochs());
+    }
+    void lockRefusesASecondWriter()
+    {
+        QTemporaryDir tmp;
+        auto first = RunLock::acquire(tmp.path());
+        QVERIFY2(first, qPrintable(first ? QString() : first.error().message()));
+        QVERIFY(QFileInfo::exists(tmp.filePath(RunLock::fileName())));
+        // A second claim (another writer; here the same process, as QLockFile treats it alike) is
+        // refused and names the owner.
+        auto second = RunLock::acquire(tmp.path());
+        QVERIFY(!second);
+        QCOMPARE(second.error().code, ErrorCode::InvalidArgument);
+        const QString owner = QStringLiteral("process %1").arg(QCoreApplication::applicationPid());
+        QVERIFY2(second.error().detail.contains(owner), qPrintable(second.error().message()));
+        QVERIFY(second.error().detail.contains(QLatin1String("in use")));
+        QVERIFY(RunLock::holder(tmp.path()).startsWith(owner));
+        // Released: the folder is free again and the lock file is gone.
+        first->release();
+        QVERIFY(RunLock::holder(tmp.path()).isEmpty());
+        QVERIFY(!QFileInfo::exists(tmp.filePath(RunLock::fileName())));
+        auto third = RunLock::acquire(tmp.path());
+        QVERIFY(third);
+        auto missing = RunLock::acquire(tmp.filePath(QStringLiteral("missing")));
+        QVERIFY(!missing);
+        QCOMPARE(missing.error().code, ErrorCode::NotFound);
+    }
+
+    void staleLockOfADeadProcessIsTakenOver()
+    {
+        // The pid of a process that has ended (a crash or kill -9 leaves such a lock behind).
+        QProcess p;
+        p.start(QStringLiteral("/bin/true"), {});
+        QVERIFY(p.waitForStarted());
+        const qint64 deadPid = p.processId();
+        QVERIFY(p.waitForFinished());
+        QTemporaryDir tmp;
+        QFile f(tmp.filePath(RunLock::fileName()));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        // QLockFile's format: pid, program, host.
+        f.write(QStringLiteral("%1\nfopro\n%2\n").arg(deadPid).arg(QSysInfo::machineHostName()).toUtf8());
+        f.close();
+        QVERIFY(RunLock::holder(tmp.path()).isEmpty());
+        auto lock = RunLock::acquire(tmp.path());
+        QVERIFY2(lock, qPrintable(lock ? QString() : lock.error().message()));
+        QVERIFY(RunLock::holder(tmp.path()).contains(QString::number(QCoreApplication::applicationPid())));
     }
 };
 
