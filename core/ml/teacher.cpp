@@ -45,15 +45,23 @@ torch::Tensor Teacher::Impl::run(const torch::Tensor &nchw01)
     return y;
 }
 
-void Teacher::Impl::dryRun()
+std::string Teacher::Impl::dryRun()
 {
     torch::NoGradGuard noGrad;
     const int side = inputSize > 0 ? inputSize : 224;
-    const torch::Tensor probe = torch::full({1, 3, side, side}, 0.5f);
-    featureDim = int(run(probe).size(1));
+    // A ramp over the image with a different slope per channel: every value in [0,1] appears, so
+    // weights that only break on some inputs are caught too (a uniform grey would not show them).
+    const torch::Tensor ramp = torch::linspace(0.0, 1.0, side * side).view({1, 1, side, side});
+    const torch::Tensor probe = torch::cat({ramp, ramp.flip({2}), 1.0 - ramp}, 1);
+    const torch::Tensor features = run(probe);
+    featureDim = int(features.size(1));
+    if (!torch::isfinite(features).all().item<bool>())
+        return "its features on a test image are not finite numbers (NaN or infinity): the weights or the layer "
+               "settings are broken";
     const auto t0 = std::chrono::steady_clock::now();
     run(probe);
     secondsPerImage = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return {};
 }
 
 Teacher::Teacher(std::shared_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -76,7 +84,7 @@ Teacher Teacher::withInputSize(int side) const
 {
     auto impl = std::make_shared<Impl>(*m_impl); // the network handles are shared, not copied
     impl->inputSize = std::max(0, side);
-    impl->dryRun();
+    (void)impl->dryRun(); // the load already refused weights that give non-finite features
     return Impl::make(std::move(impl));
 }
 double Teacher::secondsPerImage() const
@@ -135,7 +143,8 @@ Result<Teacher> Teacher::loadTorchScript(const std::string &path, int inputSize,
                          qs("not a loadable TorchScript file: " + what.substr(0, what.find('\n'))));
     }
     try {
-        impl->dryRun();
+        if (const std::string broken = impl->dryRun(); !broken.empty())
+            return makeError(ErrorCode::Malformed, file, qs(broken));
     } catch (const std::exception &e) {
         std::string what = e.what();
         return makeError(ErrorCode::Unsupported, file, qs("the dry run failed: " + what.substr(0, what.find('\n'))));

@@ -27,8 +27,11 @@ struct Teacher::Impl {
 
     /// N×3×H×W in [0,1] → N×D (resizes to inputSize, normalises for TorchScript).
     torch::Tensor run(const torch::Tensor &nchw01);
-    /// Dry run at load time: feature dimension and seconds per image (batch of one, after warm-up).
-    void dryRun();
+    /// Dry run at load time: feature dimension and seconds per image (batch of one, after warm-up),
+    /// on a deterministic test image (a colour ramp). Returns why the teacher cannot be used (its
+    /// features there are not all finite: broken weights or layer settings), empty when fine.
+    /// Throws what the network throws.
+    std::string dryRun();
     /// A Teacher holding this state (the constructor is private to Teacher).
     static Teacher make(std::shared_ptr<Impl> impl) { return Teacher(std::move(impl)); }
 };

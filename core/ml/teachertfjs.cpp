@@ -34,6 +34,11 @@ using namespace tfjs;
 
 namespace {
 
+/// Limits that no real teacher comes near and a hostile file must not pass: zero padding per side,
+/// and the input image's side.
+constexpr int kMaxPadding = 1024;
+constexpr std::int64_t kMaxInputSide = 4096;
+
 // ------------------------------------------------------------------------------------------------
 // Reading the TF.js files.
 
@@ -62,8 +67,14 @@ std::optional<LoadError> readWeights(const QString &modelJson, const QJsonArray 
         QByteArray bytes;
         QStringList shardNames;
         for (const QJsonValue &p : group.value(QStringLiteral("paths")).toArray()) {
-            const QString shard = dir + QLatin1Char('/') + p.toString();
+            const QString shard = QDir::cleanPath(dir + QLatin1Char('/') + p.toString());
             shardNames << shard;
+            // Shards live beside model.json; a path leading elsewhere is refused, not followed.
+            if (p.toString().isEmpty() || QDir::isAbsolutePath(p.toString()) ||
+                !shard.startsWith(QDir::cleanPath(dir) + QLatin1Char('/')))
+                return LoadError{ErrorCode::Malformed, modelJson.toStdString(),
+                                 "weight shard path '" + p.toString().toStdString() +
+                                     "' leaves the model's folder (shards must lie beside model.json)"};
             QByteArray part;
             if (!QFileInfo::exists(shard))
                 return LoadError{ErrorCode::NotFound, shard.toStdString(),
@@ -80,12 +91,28 @@ std::optional<LoadError> readWeights(const QString &modelJson, const QJsonArray 
             std::vector<int64_t> shape;
             int64_t count = 1;
             for (const QJsonValue &d : w.value(QStringLiteral("shape")).toArray()) {
-                shape.push_back(d.toInteger());
-                count *= d.toInteger();
+                // Whole numbers from 0 to 2^31 only: a bad manifest must be an error naming the
+                // weight, never a failed allocation or an overflow (a count beyond the shards' bytes
+                // is a size mismatch, below).
+                const double v = d.toDouble(-1);
+                if (!d.isDouble() || v < 0 || v != std::floor(v) || v > 2147483648.0)
+                    return LoadError{ErrorCode::Malformed, modelJson.toStdString(),
+                                     "weight " + name + ": shape " +
+                                         QJsonDocument(w.value(QStringLiteral("shape")).toArray())
+                                             .toJson(QJsonDocument::Compact)
+                                             .toStdString() +
+                                         " is not a list of whole sizes from 0 to 2^31"};
+                shape.push_back(int64_t(v));
+                count *= int64_t(v);
+                if (count > bytes.size()) break; // reported below as a size mismatch
             }
+            if (count > bytes.size()) break;
             const std::string dtype =
                 w.value(QStringLiteral("dtype")).toString(QStringLiteral("float32")).toStdString();
             const QJsonObject quant = w.value(QStringLiteral("quantization")).toObject();
+            if (dtype != "float32" && dtype != "int32")
+                return LoadError{ErrorCode::Unsupported, modelJson.toStdString(),
+                                 "weight " + name + ": unsupported dtype '" + dtype + "' (float32 and int32 are)"};
             torch::Tensor t;
             int64_t size = 0;
             if (!quant.isEmpty()) {
@@ -101,6 +128,11 @@ std::optional<LoadError> readWeights(const QString &modelJson, const QJsonArray 
                 if (offset + size > bytes.size()) break; // reported below as a size mismatch
                 const double scale = quant.value(QStringLiteral("scale")).toDouble();
                 const double min = quant.value(QStringLiteral("min")).toDouble();
+                const double largest = std::abs(min) + std::abs(scale) * (width == 1 ? 255.0 : 65535.0);
+                if (!std::isfinite(scale) || !std::isfinite(min) || !(largest <= std::numeric_limits<float>::max()))
+                    return LoadError{ErrorCode::Malformed, modelJson.toStdString(),
+                                     "weight " + name + ": quantization scale/min give values beyond float32 (scale " +
+                                         std::to_string(scale) + ", min " + std::to_string(min) + ")"};
                 // Like TF.js: q·scale + min in double precision, stored as float32.
                 t = torch::empty(shape, torch::kFloat32);
                 float *dst = t.data_ptr<float>();
@@ -115,6 +147,9 @@ std::optional<LoadError> readWeights(const QString &modelJson, const QJsonArray 
                 t = torch::empty(shape, dtype == "float32" ? torch::kFloat32 : torch::kInt32);
                 std::memcpy(t.data_ptr(), bytes.constData() + offset, size_t(size));
                 t = t.to(torch::kFloat32);
+                if (!torch::isfinite(t).all().item<bool>())
+                    return LoadError{ErrorCode::Malformed, shardNames.join(QStringLiteral(", ")).toStdString(),
+                                     "weight " + name + " holds NaN or infinite values"};
             } else {
                 return LoadError{ErrorCode::Unsupported, modelJson.toStdString(),
                                  "weight " + name + ": unsupported dtype '" + dtype + "'"};
@@ -123,20 +158,22 @@ std::optional<LoadError> readWeights(const QString &modelJson, const QJsonArray 
             weights[name] = t;
         }
         // Every weight must have been read, and the shards must hold exactly that many bytes.
-        int64_t expected = 0;
+        // In double precision: sizes from a bad manifest must not overflow.
+        double expected = 0;
         for (const QJsonValue &wv : group.value(QStringLiteral("weights")).toArray()) {
             const QJsonObject w = wv.toObject();
-            int64_t count = 1;
+            double count = 1;
             for (const QJsonValue &d : w.value(QStringLiteral("shape")).toArray())
-                count *= d.toInteger();
+                count *= std::max(0.0, d.toDouble());
             const QJsonObject quant = w.value(QStringLiteral("quantization")).toObject();
             const QString qtype = quant.value(QStringLiteral("dtype")).toString();
             expected += count * (quant.isEmpty() ? 4 : (qtype == QLatin1String("uint16") ? 2 : 1));
         }
-        if (expected != bytes.size())
+        if (expected != double(bytes.size()))
             return LoadError{ErrorCode::Malformed, shardNames.join(QStringLiteral(", ")).toStdString(),
-                             "size mismatch: the weightsManifest needs " + std::to_string(expected) +
-                                 " bytes, the shard(s) hold " + std::to_string(bytes.size())};
+                             "size mismatch: the weightsManifest needs " +
+                                 QString::number(expected, 'f', 0).toStdString() + " bytes, the shard(s) hold " +
+                                 std::to_string(bytes.size())};
     }
     return std::nullopt;
 }
@@ -258,6 +295,11 @@ struct LayerReader {
             op.pad[0] = op.pad[1] = hw[0];
             op.pad[2] = op.pad[3] = hw[1];
         }
+        // Real networks pad by a few pixels; a bad file's 100,000 would ask for gigabytes.
+        for (int pad : op.pad)
+            if (pad < 0 || pad > kMaxPadding)
+                return "layer " + op.name + ": zero padding of " + std::to_string(pad) + " pixels (supported: 0 to " +
+                       std::to_string(kMaxPadding) + ")";
         return {};
     }
 
@@ -280,14 +322,20 @@ struct LayerReader {
             return "layer " + n + ": kernel shape " + shapeString(k) + " does not match kernel_size";
         if (depthwise) {
             // HWCM → (C·M)×1×H×W, output channel c·M + m as in TF; groups = C.
+            // The configuration must agree with the weights (a contradiction means a broken file).
+            const double multiplier = cfg.value(QStringLiteral("depth_multiplier")).toDouble(double(k.size(3)));
+            if (double(k.size(3)) != multiplier)
+                return "layer " + n + ": depthwise kernel shape " + shapeString(k) +
+                       " does not match depth_multiplier " + QString::number(multiplier, 'g', 12).toStdString();
             op.groups = int(k.size(2));
             op.weight = k.permute({2, 3, 0, 1}).reshape({k.size(2) * k.size(3), 1, k.size(0), k.size(1)}).contiguous();
         } else {
             op.groups = cfg.value(QStringLiteral("groups")).toInt(1);
-            const int filters = cfg.value(QStringLiteral("filters")).toInt(int(k.size(3)));
-            if (k.size(3) != filters)
+            // Compared as a number: a value no int can hold must not fall back to the kernel's own.
+            const double filters = cfg.value(QStringLiteral("filters")).toDouble(double(k.size(3)));
+            if (double(k.size(3)) != filters)
                 return "layer " + n + ": kernel shape " + shapeString(k) + " does not match filters " +
-                       std::to_string(filters);
+                       QString::number(filters, 'g', 12).toStdString();
             op.weight = k.permute({3, 2, 0, 1}).contiguous(); // HWIO → OIHW
         }
         if (!(e = bias()).empty()) return e;
@@ -509,44 +557,60 @@ Result<Teacher> Teacher::loadTfjs(const std::string &modelJson, const std::strin
 {
     const QString file = qs(modelJson);
     auto fail = [&](ErrorCode code, const std::string &detail) { return makeError(code, file, qs(detail)); };
-    auto m = readModelFile(file);
-    if (!m) return m.error();
-    const KerasModel &model = m->model;
-    const std::string output = outputLayer.empty() ? model.defaultOutput : outputLayer;
-    std::vector<std::string> used;
-    auto built = buildTruncated(*m, output, used);
-    if (!built) return built.error();
-    TfjsNet net = *built;
-    net->globalAveragePool = globalAveragePool;
-    auto impl = std::make_shared<Impl>();
-    impl->tfjs = [net](const torch::Tensor &x) mutable { return net->forward(x); };
-    const std::vector<int64_t> &shape = model.inputShape;
-    if (shape.size() == 4) {
-        if (shape[3] != 3 && shape[3] != -1)
-            return fail(ErrorCode::Unsupported,
-                        "the model takes " + std::to_string(shape[3]) + " channels; teachers take RGB (3)");
-        if (shape[1] > 0 && shape[1] == shape[2]) impl->inputSize = int(shape[1]);
-    }
+    // Whatever a malformed file makes LibTorch throw while the network is put together becomes an
+    // error naming the file, never an exception out of the loader.
     try {
-        impl->dryRun();
+        return [&]() -> Result<Teacher> {
+            auto m = readModelFile(file);
+            if (!m) return m.error();
+            const KerasModel &model = m->model;
+            const std::string output = outputLayer.empty() ? model.defaultOutput : outputLayer;
+            std::vector<std::string> used;
+            auto built = buildTruncated(*m, output, used);
+            if (!built) return built.error();
+            TfjsNet net = *built;
+            net->globalAveragePool = globalAveragePool;
+            auto impl = std::make_shared<Impl>();
+            impl->tfjs = [net](const torch::Tensor &x) mutable { return net->forward(x); };
+            const std::vector<int64_t> &shape = model.inputShape;
+            if (shape.size() == 4) {
+                if (shape[3] != 3 && shape[3] != -1)
+                    return fail(ErrorCode::Unsupported,
+                                "the model takes " + std::to_string(shape[3]) + " channels; teachers take RGB (3)");
+                for (int i : {1, 2})
+                    if (shape[i] != -1 && (shape[i] < 1 || shape[i] > kMaxInputSide))
+                        return fail(ErrorCode::Malformed, "the input layer declares an image side of " +
+                                                              std::to_string(shape[i]) + " pixels (supported: 1 to " +
+                                                              std::to_string(kMaxInputSide) + ")");
+                if (shape[1] > 0 && shape[1] == shape[2]) impl->inputSize = int(shape[1]);
+            }
+            try {
+                if (const std::string broken = impl->dryRun(); !broken.empty())
+                    return fail(ErrorCode::Malformed, broken);
+            } catch (const std::exception &e) {
+                return fail(ErrorCode::Malformed,
+                            "the imported network does not run (weights inconsistent with the layers?): " +
+                                detail::firstLine(e));
+            }
+            std::ostringstream d;
+            d << "TF.js layers model " << QFileInfo(file).dir().dirName().toStdString() << "/"
+              << QFileInfo(file).fileName().toStdString() << " truncated at " << output << " (" << used.size() << " of "
+              << model.order.size() << " layers), "
+              << (impl->inputSize > 0 ? std::to_string(impl->inputSize) + "x" + std::to_string(impl->inputSize)
+                                      : std::string("any size"))
+              << " RGB input in [0,1], " << (globalAveragePool ? "global-average-pooled, " : "") << impl->featureDim
+              << " features";
+            impl->description = d.str();
+            return Impl::make(std::move(impl));
+        }();
     } catch (const std::exception &e) {
-        return fail(ErrorCode::Malformed,
-                    "the imported network does not run (weights inconsistent with the layers?): " +
-                        detail::firstLine(e));
+        return fail(ErrorCode::Malformed, "cannot import the model: " + detail::firstLine(e));
     }
-    std::ostringstream d;
-    d << "TF.js layers model " << QFileInfo(file).dir().dirName().toStdString() << "/"
-      << QFileInfo(file).fileName().toStdString() << " truncated at " << output << " (" << used.size() << " of "
-      << model.order.size() << " layers), "
-      << (impl->inputSize > 0 ? std::to_string(impl->inputSize) + "x" + std::to_string(impl->inputSize)
-                              : std::string("any size"))
-      << " RGB input in [0,1], " << (globalAveragePool ? "global-average-pooled, " : "") << impl->featureDim
-      << " features";
-    impl->description = d.str();
-    return Impl::make(std::move(impl));
 }
 
-Result<std::vector<TeacherLayer>> listTfjsLayers(const QString &modelJson, int inputSize)
+namespace {
+
+Result<std::vector<TeacherLayer>> listTfjsLayersUnguarded(const QString &modelJson, int inputSize)
 {
     auto m = readModelFile(modelJson);
     if (!m) return m.error();
@@ -573,6 +637,17 @@ Result<std::vector<TeacherLayer>> listTfjsLayers(const QString &modelJson, int i
         // The shapes stay unknown; the names and classes are listed anyway.
     }
     return layers;
+}
+
+} // namespace
+
+Result<std::vector<TeacherLayer>> listTfjsLayers(const QString &modelJson, int inputSize)
+{
+    try {
+        return listTfjsLayersUnguarded(modelJson, inputSize);
+    } catch (const std::exception &e) {
+        return makeError(ErrorCode::Malformed, modelJson, qs("cannot import the model: " + detail::firstLine(e)));
+    }
 }
 
 } // namespace fopro::ml

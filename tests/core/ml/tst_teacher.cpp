@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace F = torch::nn::functional;
 using fopro::ml::Teacher;
@@ -229,6 +230,223 @@ double maxAbsDiff(const torch::Tensor &a, const torch::Tensor &b)
     return (a - b).abs().max().item<double>();
 }
 
+/// The demo teacher's model.json with one change, for the mutation test below.
+struct Mutation {
+    const char *what;
+    std::function<void(QJsonObject &model)> apply;
+    const char *mustMention = nullptr; // a word the refusal must contain, when one is required
+};
+
+QJsonArray &layersOf(QJsonObject &model, QJsonObject &topology, QJsonObject &config, QJsonObject &inner,
+                     QJsonArray &layers)
+{
+    topology = model.value(QStringLiteral("modelTopology")).toObject();
+    config = topology.value(QStringLiteral("model_config")).toObject();
+    inner = config.value(QStringLiteral("config")).toObject();
+    layers = inner.value(QStringLiteral("layers")).toArray();
+    return layers;
+}
+
+/// Applies `fn` to the layer named `name` (its whole JSON object) of the model's topology.
+std::function<void(QJsonObject &)> onLayer(const QString &name, std::function<void(QJsonObject &)> fn)
+{
+    return [name, fn](QJsonObject &model) {
+        QJsonObject topology, config, inner;
+        QJsonArray layers;
+        layersOf(model, topology, config, inner, layers);
+        for (qsizetype i = 0; i < layers.size(); ++i) {
+            QJsonObject l = layers[i].toObject();
+            if (l.value(QStringLiteral("name")).toString() != name) continue;
+            fn(l);
+            layers[i] = l;
+        }
+        inner[QStringLiteral("layers")] = layers;
+        config[QStringLiteral("config")] = inner;
+        topology[QStringLiteral("model_config")] = config;
+        model[QStringLiteral("modelTopology")] = topology;
+    };
+}
+
+/// Applies `fn` to the config object of layer `name`.
+std::function<void(QJsonObject &)> onLayerConfig(const QString &name, std::function<void(QJsonObject &)> fn)
+{
+    return onLayer(name, [fn](QJsonObject &l) {
+        QJsonObject c = l.value(QStringLiteral("config")).toObject();
+        fn(c);
+        l[QStringLiteral("config")] = c;
+    });
+}
+
+/// Applies `fn` to the weightsManifest entry named `name`.
+std::function<void(QJsonObject &)> onWeight(const QString &name, std::function<void(QJsonObject &)> fn)
+{
+    return [name, fn](QJsonObject &model) {
+        QJsonArray groups = model.value(QStringLiteral("weightsManifest")).toArray();
+        QJsonObject group = groups[0].toObject();
+        QJsonArray weights = group.value(QStringLiteral("weights")).toArray();
+        for (qsizetype i = 0; i < weights.size(); ++i) {
+            QJsonObject w = weights[i].toObject();
+            if (w.value(QStringLiteral("name")).toString() != name) continue;
+            fn(w);
+            weights[i] = w;
+        }
+        group[QStringLiteral("weights")] = weights;
+        groups[0] = group;
+        model[QStringLiteral("weightsManifest")] = groups;
+    };
+}
+
+std::function<void(QJsonObject &)> setKey(const QString &key, const QJsonValue &v)
+{
+    return [key, v](QJsonObject &o) { o[key] = v; };
+}
+
+std::function<void(QJsonObject &)> setShapeDim(int i, const QJsonValue &v)
+{
+    return [i, v](QJsonObject &w) {
+        QJsonArray shape = w.value(QStringLiteral("shape")).toArray();
+        shape[i] = v;
+        w[QStringLiteral("shape")] = shape;
+    };
+}
+
+std::function<void(QJsonObject &)> setQuant(const QString &key, const QJsonValue &v)
+{
+    return [key, v](QJsonObject &w) {
+        QJsonObject q = w.value(QStringLiteral("quantization")).toObject();
+        q[key] = v;
+        w[QStringLiteral("quantization")] = q;
+    };
+}
+
+std::vector<Mutation> demoTeacherMutations()
+{
+    const QString k = QStringLiteral("Conv1/kernel"), g = QStringLiteral("bn_Conv1/gamma"),
+                  v = QStringLiteral("bn_Conv1/moving_variance"),
+                  dw = QStringLiteral("expanded_conv_depthwise/depthwise_kernel");
+    const QJsonValue null;
+    std::vector<Mutation> m = {
+        // Weight shapes.
+        {"negative dimension", onWeight(k, setShapeDim(0, -1)), "Conv1/kernel"},
+        {"negative last dimension", onWeight(g, setShapeDim(0, -32)), "bn_Conv1/gamma"},
+        {"zero dimension", onWeight(k, setShapeDim(3, 0))},
+        {"doubled dimension", onWeight(k, setShapeDim(3, 64))},
+        {"fractional dimension", onWeight(k, setShapeDim(0, 1.5)), "Conv1/kernel"},
+        {"huge dimension", onWeight(k, setShapeDim(0, 1e12)), "Conv1/kernel"},
+        {"dimension beyond int64", onWeight(k, setShapeDim(0, 1e30)), "Conv1/kernel"},
+        {"dimension as a string", onWeight(k, setShapeDim(0, QStringLiteral("3"))), "Conv1/kernel"},
+        {"dimension null", onWeight(k, setShapeDim(0, null)), "Conv1/kernel"},
+        {"empty shape", onWeight(k, setKey(QStringLiteral("shape"), QJsonArray{}))},
+        {"shape not a list", onWeight(k, setKey(QStringLiteral("shape"), 27))},
+        {"shape of another rank", onWeight(k, setKey(QStringLiteral("shape"), QJsonArray{27, 32}))},
+        {"depthwise kernel transposed", onWeight(dw, [](QJsonObject &w) {
+             QJsonArray s = w.value(QStringLiteral("shape")).toArray();
+             w[QStringLiteral("shape")] = QJsonArray{s[2], s[3], s[0], s[1]};
+         })},
+        // Weight types and quantisation.
+        {"complex64 dtype", onWeight(k, setKey(QStringLiteral("dtype"), QStringLiteral("complex64"))), "complex64"},
+        {"string dtype", onWeight(k, setKey(QStringLiteral("dtype"), QStringLiteral("string"))), "string"},
+        {"dtype a number", onWeight(k, setKey(QStringLiteral("dtype"), 7))},
+        {"int32 dtype", onWeight(k, setKey(QStringLiteral("dtype"), QStringLiteral("int32")))},
+        {"quantisation scale 1e308", onWeight(k, setQuant(QStringLiteral("scale"), 1e308)), "quantization"},
+        {"quantisation scale -1e308", onWeight(g, setQuant(QStringLiteral("scale"), -1e308)), "quantization"},
+        {"quantisation min 1e308", onWeight(g, setQuant(QStringLiteral("min"), 1e308)), "quantization"},
+        {"quantisation scale 1e38", onWeight(v, setQuant(QStringLiteral("scale"), 1e38))},
+        {"quantisation scale a string", onWeight(k, setQuant(QStringLiteral("scale"), QStringLiteral("x")))},
+        {"quantisation dtype uint4", onWeight(k, setQuant(QStringLiteral("dtype"), QStringLiteral("uint4"))), "uint4"},
+        {"quantisation dtype uint16", onWeight(k, setQuant(QStringLiteral("dtype"), QStringLiteral("uint16")))},
+        {"quantisation removed", onWeight(k, [](QJsonObject &w) { w.remove(QStringLiteral("quantization")); })},
+        {"moving variance negative", onWeight(v, [](QJsonObject &w) {
+             QJsonObject q = w.value(QStringLiteral("quantization")).toObject();
+             q[QStringLiteral("min")] = -100.0;
+             q[QStringLiteral("scale")] = 0.0;
+             w[QStringLiteral("quantization")] = q;
+         })},
+        {"weight renamed", onWeight(k, setKey(QStringLiteral("name"), QStringLiteral("Conv1/other"))), "Conv1"},
+        {"weight name removed", onWeight(g, [](QJsonObject &w) { w.remove(QStringLiteral("name")); })},
+        // Layer configurations contradicting their weights, or meaningless.
+        {"filters 0", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("filters"), 0)), "Conv1"},
+        {"filters -1", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("filters"), -1)), "Conv1"},
+        {"filters 1e12", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("filters"), 1e12)), "Conv1"},
+        {"kernel 0x0", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("kernel_size"), QJsonArray{0, 0}))},
+        {"kernel 99x99", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("kernel_size"), QJsonArray{99, 99}))},
+        {"kernel -3", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("kernel_size"), QJsonArray{-3, -3}))},
+        {"strides 0", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("strides"), QJsonArray{0, 0}))},
+        {"strides -2", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("strides"), QJsonArray{-2, -2}))},
+        {"strides 1e9", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("strides"), QJsonArray{1e9, 1e9}))},
+        {"dilation 0", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("dilation_rate"), QJsonArray{0, 0}))},
+        {"dilation 500", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("dilation_rate"), QJsonArray{500, 500}))},
+        {"padding unknown", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("padding"), QStringLiteral("mirror")))},
+        {"zero padding negative", onLayerConfig(QStringLiteral("Conv1_pad"),
+                                                setKey(QStringLiteral("padding"), QJsonArray{QJsonArray{-9, -9}, QJsonArray{-9, -9}})),
+         "Conv1_pad"},
+        {"zero padding huge", onLayerConfig(QStringLiteral("Conv1_pad"),
+                                            setKey(QStringLiteral("padding"), QJsonArray{QJsonArray{0, 100000}, QJsonArray{0, 1}})),
+         "Conv1_pad"},
+        {"activation unknown", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("activation"), QStringLiteral("swoosh")))},
+        {"relu max_value NaN-like", onLayerConfig(QStringLiteral("Conv1_relu"), setKey(QStringLiteral("max_value"), -1e308))},
+        {"depth multiplier 0", onLayerConfig(QStringLiteral("expanded_conv_depthwise"), setKey(QStringLiteral("depth_multiplier"), 0)),
+         "depth_multiplier"},
+        {"depth multiplier -1", onLayerConfig(QStringLiteral("expanded_conv_depthwise"), setKey(QStringLiteral("depth_multiplier"), -1)),
+         "depth_multiplier"},
+        {"epsilon -1", onLayerConfig(QStringLiteral("bn_Conv1"), setKey(QStringLiteral("epsilon"), -1.0))},
+        {"epsilon 1e308", onLayerConfig(QStringLiteral("bn_Conv1"), setKey(QStringLiteral("epsilon"), 1e308))},
+        {"batch norm axis 7", onLayerConfig(QStringLiteral("bn_Conv1"), setKey(QStringLiteral("axis"), 7))},
+        {"batch norm without scale", onLayerConfig(QStringLiteral("bn_Conv1"), setKey(QStringLiteral("scale"), false))},
+        {"use_bias turned on", onLayerConfig(QStringLiteral("Conv1"), setKey(QStringLiteral("use_bias"), true)), "Conv1"},
+        {"input shape negative", onLayerConfig(QStringLiteral("input_1"),
+                                               setKey(QStringLiteral("batch_input_shape"), QJsonArray{null, -5, -5, 3})),
+         "image side"},
+        {"input shape zero", onLayerConfig(QStringLiteral("input_1"),
+                                           setKey(QStringLiteral("batch_input_shape"), QJsonArray{null, 0, 0, 3})),
+         "image side"},
+        {"input shape huge", onLayerConfig(QStringLiteral("input_1"),
+                                           setKey(QStringLiteral("batch_input_shape"), QJsonArray{null, 1e9, 1e9, 3})),
+         "image side"},
+        {"input with 4 channels", onLayerConfig(QStringLiteral("input_1"),
+                                                setKey(QStringLiteral("batch_input_shape"), QJsonArray{null, 224, 224, 4}))},
+        // The graph.
+        {"unknown layer class", onLayer(QStringLiteral("Conv1"), setKey(QStringLiteral("class_name"), QStringLiteral("Conv9D"))), "Conv9D"},
+        {"inbound layer missing", onLayer(QStringLiteral("bn_Conv1"),
+                                          setKey(QStringLiteral("inbound_nodes"),
+                                                 QJsonArray{QJsonArray{QJsonArray{QStringLiteral("nowhere"), 0, 0, QJsonObject{}}}})),
+         "nowhere"},
+        {"inbound nodes removed", onLayer(QStringLiteral("bn_Conv1"), [](QJsonObject &l) { l.remove(QStringLiteral("inbound_nodes")); })},
+        {"inbound nodes garbage", onLayer(QStringLiteral("bn_Conv1"), setKey(QStringLiteral("inbound_nodes"), QStringLiteral("x")))},
+        {"a cycle", onLayer(QStringLiteral("Conv1_pad"),
+                            setKey(QStringLiteral("inbound_nodes"),
+                                   QJsonArray{QJsonArray{QJsonArray{QStringLiteral("bn_Conv1"), 0, 0, QJsonObject{}}}}))},
+        {"layers not a list", [](QJsonObject &model) {
+             QJsonObject t = model.value(QStringLiteral("modelTopology")).toObject();
+             QJsonObject c = t.value(QStringLiteral("model_config")).toObject();
+             QJsonObject i = c.value(QStringLiteral("config")).toObject();
+             i[QStringLiteral("layers")] = 3;
+             c[QStringLiteral("config")] = i;
+             t[QStringLiteral("model_config")] = c;
+             model[QStringLiteral("modelTopology")] = t;
+         }},
+        // The manifest's files.
+        {"shard path climbing out", [](QJsonObject &model) {
+             QJsonArray groups = model.value(QStringLiteral("weightsManifest")).toArray();
+             QJsonObject g0 = groups[0].toObject();
+             g0[QStringLiteral("paths")] = QJsonArray{QStringLiteral("../../../../../../etc/passwd")};
+             groups[0] = g0;
+             model[QStringLiteral("weightsManifest")] = groups;
+         }, "leaves the model's folder"},
+        {"shard missing", [](QJsonObject &model) {
+             QJsonArray groups = model.value(QStringLiteral("weightsManifest")).toArray();
+             QJsonObject g0 = groups[0].toObject();
+             g0[QStringLiteral("paths")] = QJsonArray{QStringLiteral("nothing.bin")};
+             groups[0] = g0;
+             model[QStringLiteral("weightsManifest")] = groups;
+         }, "nothing.bin"},
+        {"no weightsManifest", [](QJsonObject &model) { model.remove(QStringLiteral("weightsManifest")); }},
+        {"no modelTopology", [](QJsonObject &model) { model.remove(QStringLiteral("modelTopology")); }},
+        {"modelTopology a string", setKey(QStringLiteral("modelTopology"), QStringLiteral("x"))},
+    };
+    return m;
+}
+
 } // namespace
 
 class TestTeacher : public QObject {
@@ -437,6 +655,65 @@ private Q_SLOTS:
         const torch::Tensor p = whole->forward(batch);
         QVERIFY(std::abs(p.sum().item<double>() - 2.0) < 1e-5);
         QVERIFY(p.min().item<double>() >= 0.0);
+    }
+
+    void mutatedDemoTeacherIsRefusedOrFinite()
+    {
+        // Every deliberate corruption of the real teacher's model.json is either refused with an
+        // error naming the file (and, where one exists, the weight or layer at fault), or loads
+        // into a network whose features are finite numbers; never an abort, never NaN features.
+        const QString dir = fopro::test::assetsDir() + QStringLiteral("/teachers/mobilenet_v2");
+        if (!QFileInfo::exists(dir + QStringLiteral("/model.json")))
+            QSKIP("demo teacher absent: run packaging/install-deps.sh (needs npm to reach its registry)");
+        QFile in(dir + QStringLiteral("/model.json"));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QJsonObject original = QJsonDocument::fromJson(in.readAll()).object();
+        QVERIFY(!original.isEmpty());
+        QTemporaryDir tmp;
+        QVERIFY(QFile::link(dir + QStringLiteral("/group1-shard1of1.bin"),
+                            tmp.filePath(QStringLiteral("group1-shard1of1.bin"))));
+        const QString file = tmp.filePath(QStringLiteral("model.json"));
+        const torch::Tensor image = pinnedImage(224);
+        int refused = 0, loaded = 0;
+        const auto mutations = demoTeacherMutations();
+        for (const Mutation &m : mutations) {
+            QJsonObject model = original;
+            m.apply(model);
+            QVERIFY2(model != original, m.what); // the mutation changed something
+            QVERIFY(fopro::test::writeText(file, QJsonDocument(model).toJson(QJsonDocument::Compact)));
+            if (qEnvironmentVariableIsSet("FOPRO_TEST_VERBOSE")) qInfo("mutation: %s", m.what);
+            const auto t = Teacher::loadTfjs(file.toStdString(), "block_10_project_BN", true);
+            if (!t) {
+                ++refused;
+                if (qEnvironmentVariableIsSet("FOPRO_TEST_VERBOSE"))
+                    qInfo("   refused: %s", qPrintable(t.error().detail));
+                QVERIFY2(!t.error().file.isEmpty() && !t.error().detail.isEmpty(), m.what);
+                if (m.mustMention)
+                    QVERIFY2(t.error().message().contains(QLatin1String(m.mustMention)),
+                             qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(m.what), t.error().message())));
+                continue;
+            }
+            ++loaded;
+            QVERIFY2(!m.mustMention, qPrintable(QStringLiteral("%1 was accepted").arg(QLatin1String(m.what))));
+            const torch::Tensor f = t->forward(image);
+            QVERIFY2(torch::isfinite(f).all().item<bool>(), m.what);
+        }
+        qInfo("%d mutations: %d refused, %d loaded with finite features", int(mutations.size()), refused, loaded);
+
+        // Corrupt shard bytes: a quantised shard holds bytes, so any value is a number; a shard cut
+        // short or grown is a size mismatch naming the shard.
+        QFile shard(dir + QStringLiteral("/group1-shard1of1.bin"));
+        QVERIFY(shard.open(QIODevice::ReadOnly));
+        const QByteArray bytes = shard.readAll();
+        QVERIFY(fopro::test::writeText(file, QJsonDocument(original).toJson()));
+        for (const QByteArray &b : {bytes.left(bytes.size() - 1), bytes + QByteArray(4, '\0'), QByteArray()}) {
+            QVERIFY(QFile::remove(tmp.filePath(QStringLiteral("group1-shard1of1.bin"))));
+            QVERIFY(fopro::test::writeText(tmp.filePath(QStringLiteral("group1-shard1of1.bin")), b));
+            const auto t = Teacher::loadTfjs(file.toStdString(), "block_10_project_BN", true);
+            QVERIFY(!t);
+            QVERIFY2(t.error().message().contains(QLatin1String("group1-shard1of1.bin")),
+                     qPrintable(t.error().message()));
+        }
     }
 
     void loadsTorchScriptTeachers()
