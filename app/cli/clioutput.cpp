@@ -1,4 +1,5 @@
 #include "app/cli/clioutput.h"
+#include "core/common/librarymessages.h"
 
 #include <QtCore/QCoreApplication>
 
@@ -15,7 +16,7 @@ QTextStream &out()
 
 QTextStream &err()
 {
-    static QTextStream s(stderr);
+    static QTextStream s(fopro::userErrorStream());
     return s;
 }
 

@@ -119,7 +119,7 @@ void printSummary(const QString &path, const ImportResult &r, const LongTailSumm
           << "Images      " << std::count_if(d.samples.begin(), d.samples.end(), &DatasetIndex::isActive);
     const auto inactive =
         std::count_if(d.samples.begin(), d.samples.end(), [](const Sample &s) { return !DatasetIndex::isActive(s); });
-    if (inactive > 0) out() << " (" << inactive << " more excluded, unlabelled or without file)";
+    if (inactive > 0) out() << " (" << inactive << " more excluded, unlabelled, missing or unreadable)";
     out() << "\n";
     out() << "Classes     " << d.classCount();
     if (sum.emptyClasses) out() << " (" << sum.emptyClasses << " empty)";
@@ -275,6 +275,11 @@ int datasetInspect(const QStringList &args)
         dedup = std::move(rep).value();
         for (const ImportProblem &prob : dedup->unreadable)
             r->problems.push_back(prob);
+        // A file the decoding pass could not read is not an image of its class: it counts nowhere
+        // (totals, class counts, head/medium/tail), as the files the importer skipped.
+        for (const DuplicateProblem &prob : dedup->report.problems)
+            if (prob.sample >= 0 && prob.sample < int(r->index.samples.size()))
+                r->index.samples[std::size_t(prob.sample)].set(FlagMissing, true);
     }
     const LongTailSummary sum = summarizeLongTail(r->index, th);
     for (const ClassStat &c : sum.sorted)
@@ -283,6 +288,7 @@ int datasetInspect(const QStringList &args)
     if (p.isSet(QStringLiteral("json"))) {
         QJsonObject o = summaryJson(path, *r, sum, th);
         if (dedup) o[QStringLiteral("duplicates")] = dedupJson(r->index, *dedup);
+        o[QStringLiteral("decoded")] = dedup.has_value(); // false with --quick: corrupt images not looked for
         out() << QJsonDocument(o).toJson(QJsonDocument::Indented);
         return 0;
     }
@@ -290,6 +296,9 @@ int datasetInspect(const QStringList &args)
     if (dedup) {
         out() << "\n";
         printDedupSummary(r->index, *dedup, 5);
+    } else {
+        out() << "\nQuick check: the images were not decoded, so corrupt images and duplicates were not looked\n"
+                 "for (run without --quick for that)\n";
     }
     printProblems(r->problems, limit);
     return 0;

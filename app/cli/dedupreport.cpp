@@ -1,4 +1,5 @@
 #include "app/cli/dedupreport.h"
+#include "core/common/librarymessages.h"
 
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
@@ -25,12 +26,12 @@ Result<DedupReport> runDedup(const DatasetIndex &index, int threads, const Dedup
     o.maxDifference = settings.maxDifference;
     o.nearDuplicates = settings.near;
     o.threads = threads;
-    const bool tty = isatty(fileno(stderr));
+    const bool tty = isatty(fileno(fopro::userErrorStream()));
     // At most ten updates per second; the throttle serialises the worker threads' reports.
     ProgressThrottle throttle([](const Progress &p) {
-        std::fprintf(stderr, "\rChecking images: %lld / %lld", p.done, p.total);
-        if (p.done == p.total) std::fprintf(stderr, "\r\033[K");
-        std::fflush(stderr);
+        std::fprintf(fopro::userErrorStream(), "\rChecking images: %lld / %lld", p.done, p.total);
+        if (p.done == p.total) std::fprintf(fopro::userErrorStream(), "\r\033[K");
+        std::fflush(fopro::userErrorStream());
     });
     if (tty) o.progress = throttle.sink();
     auto r = findDuplicates(index, o);

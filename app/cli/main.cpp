@@ -3,11 +3,14 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
 #include "core/common/allocator.h"
+#include "core/common/librarymessages.h"
 #include "core/ml/torchinfo.h"
 
 #include <QtCore/QCoreApplication>
 
 #include <opencv2/core/version.hpp>
+
+#include <cstring>
 
 using namespace fopro::cli;
 
@@ -36,6 +39,10 @@ const char *kUsage =
     "                           long tail, checks, FoPro-KD vs Balanced Softmax, the learned prompt\n"
     "  version                  versions of the product and its libraries\n"
     "\n"
+    "Messages the libraries print themselves (libpng, libjpeg, LibTorch, OpenCV, Qt warnings) go to the\n"
+    "log file ($FOPRO_LOG, default ~/.local/state/fopro/fopro.log); add --verbose to any command to see\n"
+    "them on the terminal as well.\n"
+    "\n"
     "PATH is a dataset as it comes (a folder per class, HyperKvasir, ISIC 2019, ISIC-2019-LT split\n"
     "files, HAM10000, a CSV with path and label columns, IDX files, DICOM files or folders) or a saved\n"
     "manifest (.json). Run 'fopro <command> --help' for the options of a command.\n";
@@ -54,10 +61,17 @@ int version()
 int main(int argc, char **argv)
 {
     fopro::reuseLargeBuffers();
+    // --verbose (any position, any command) also shows the libraries' own messages on the terminal;
+    // without it they go to the log file only (fopro::libraryLogFile()).
+    bool verbose = false;
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--verbose") == 0) verbose = true;
+    fopro::routeLibraryMessages(QStringLiteral("fopro"), verbose);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("fopro"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FOPRO_VERSION));
     QStringList args = app.arguments().mid(1);
+    args.removeAll(QStringLiteral("--verbose"));
     if (args.isEmpty() || args.front() == QLatin1String("--help") || args.front() == QLatin1String("-h") ||
         args.front() == QLatin1String("help")) {
         out() << kUsage;

@@ -7,6 +7,7 @@
 #include "app/cli/trainrunner.h"
 #include "app/cli/workermode.h"
 #include "core/common/fileio.h"
+#include "core/common/librarymessages.h"
 #include "core/ml/classify.h"
 #include "core/ml/configfields.h"
 #include "core/ml/export.h"
@@ -607,7 +608,7 @@ int predict(const QStringList &args)
         // Progress only on a terminal: in a log, stderr holds the unreadable files and nothing else.
         CancelOnSignal guard(&control);
         ProgressPrinter progress;
-        const bool tty = isatty(fileno(stderr));
+        const bool tty = isatty(fileno(fopro::userErrorStream()));
         classified = runBlocking(ml::classifyJob(request), control, tty ? progress.sink() : ProgressSink(),
                                  QStringLiteral("classification"));
         progress.finish();

@@ -1,6 +1,7 @@
 #include "app/cli/trainrunner.h"
 
 #include "app/cli/clioutput.h"
+#include "core/common/librarymessages.h"
 #include "core/metrics/evaluation.h"
 
 #include <QtCore/QDir>
@@ -21,15 +22,15 @@ namespace {
 int terminalColumns()
 {
     winsize w{};
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 20) return w.ws_col;
+    if (ioctl(fileno(fopro::userErrorStream()), TIOCGWINSZ, &w) == 0 && w.ws_col > 20) return w.ws_col;
     return 100;
 }
 
 void writeErr(const QString &text)
 {
     const QByteArray bytes = text.toLocal8Bit();
-    std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), stderr);
-    std::fflush(stderr);
+    std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), fopro::userErrorStream());
+    std::fflush(fopro::userErrorStream());
 }
 
 QString number(double v)
@@ -56,7 +57,7 @@ extern "C" void onTerminationSignal(int)
     sigaction(SIGINT, &dfl, nullptr);
     sigaction(SIGTERM, &dfl, nullptr);
     static const char message[] = "\nfopro: stopping after the current batch (press Ctrl-C again to quit at once)\n";
-    const ssize_t written = write(STDERR_FILENO, message, sizeof message - 1);
+    const ssize_t written = write(fopro::userErrorFd(), message, sizeof message - 1);
     (void)written;
 }
 
@@ -64,7 +65,8 @@ extern "C" void onTerminationSignal(int)
 
 // ---- progress -----------------------------------------------------------------------------------
 
-ProgressPrinter::ProgressPrinter(int terminal) : m_terminal(terminal < 0 ? isatty(fileno(stderr)) != 0 : terminal != 0)
+ProgressPrinter::ProgressPrinter(int terminal)
+    : m_terminal(terminal < 0 ? isatty(fileno(fopro::userErrorStream())) != 0 : terminal != 0)
 {
     m_clock.start();
 }

@@ -2,6 +2,7 @@
 // (stdin lines and signals through a self-pipe, handled on one thread) and the training run.
 
 #include "app/cli/workermode.h"
+#include "core/common/librarymessages.h"
 
 #include "app/cli/clioutput.h"
 #include "app/cli/trainrunner.h"
@@ -149,7 +150,7 @@ private:
             if (command)
                 apply(*command);
             else
-                std::fprintf(stderr, "fopro: ignoring %s\n", qPrintable(command.error().detail));
+                std::fprintf(fopro::userErrorStream(), "fopro: ignoring %s\n", qPrintable(command.error().detail));
         }
         if (pending.size() > 4096) pending.clear(); // not a command stream
         return true;
@@ -241,7 +242,7 @@ void WorkerEvents::begin()
         std::lock_guard<std::mutex> lock(g_writeMutex);
         g_eventFd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
         if (g_eventFd < 0) g_broken.store(true);
-        ::dup2(STDERR_FILENO, STDOUT_FILENO); // anything else written to stdout lands on stderr
+        ::dup2(fopro::userErrorFd(), STDOUT_FILENO); // anything else written to stdout lands on stderr
     }
     installSignalPipe();
     setFailureHook([](const Error &error) { send(worker::Event::failed(error)); });

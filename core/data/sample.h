@@ -27,7 +27,7 @@ enum SampleFlag : std::uint8_t {
     FlagExcluded = 1 << 0,   // left out of training and evaluation
     FlagRelabelled = 1 << 1, // label differs from the imported one
     FlagFlagged = 1 << 2,    // marked for review by a person
-    FlagMissing = 1 << 3,    // the importer could not find the image file
+    FlagMissing = 1 << 3,    // the image file is missing, or a decoding check found it unreadable
 };
 
 struct Sample {

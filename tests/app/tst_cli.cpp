@@ -5,10 +5,12 @@
 #include "core/ml/strategies.h"
 #include "tests/support/testsupport.h"
 
+#include <QtCore/QProcessEnvironment>
 #include <QtCore/QRegularExpression>
 #include <QtTest/QtTest>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include <signal.h>
 
@@ -219,6 +221,85 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QLatin1String("Imbalance   7.5 (nevus 30 : dermatofibroma 4)")));
         QVERIFY(r.out.contains(QLatin1String("1 exact")));
+    }
+
+    void unusableFilesCountNowhere()
+    {
+        // A CSV-described dataset: class "a" has 7 good images plus an empty file, a text file named
+        // .jpg, a JPEG cut in half and a JPEG whose body is garbage; class "b" has 3 good images and
+        // one with stray bytes before its end marker (libjpeg warns, the image decodes).
+        const QString root = m_tmp.filePath(QStringLiteral("csvset"));
+        QByteArray csv = "path,label\n";
+        std::vector<uchar> jpeg;
+        for (int i = 0; i < 10; ++i) {
+            const QString name = QStringLiteral("img/good_%1.jpg").arg(i);
+            QVERIFY(writeImage(root + QLatin1Char('/') + name, patternImage(48, 40, 500 + i)));
+            csv += name.toUtf8() + (i < 7 ? ",a\n" : ",b\n");
+        }
+        cv::imencode(".jpg", patternImage(48, 40, 600), jpeg);
+        const QByteArray whole(reinterpret_cast<const char *>(jpeg.data()), qsizetype(jpeg.size()));
+        QVERIFY(fopro::test::writeText(root + QStringLiteral("/img/empty.jpg"), QByteArray()));
+        QVERIFY(fopro::test::writeText(root + QStringLiteral("/img/notes.jpg"), "patient notes, not an image\n"));
+        QVERIFY(fopro::test::writeText(root + QStringLiteral("/img/cut.jpg"), whole.left(whole.size() / 2)));
+        QVERIFY(fopro::test::writeText(root + QStringLiteral("/img/garbage.jpg"),
+                                       whole.left(4) + QByteArray(2000, '\x5a') + whole.right(2)));
+        QVERIFY(
+            fopro::test::writeText(root + QStringLiteral("/img/stray.jpg"),
+                                   whole.left(whole.size() - 2) + QByteArray("\x01\x02\x03\x04", 4) + whole.right(2)));
+        csv += "img/empty.jpg,a\nimg/notes.jpg,a\nimg/cut.jpg,a\nimg/garbage.jpg,a\nimg/stray.jpg,b\n";
+        QVERIFY(fopro::test::writeText(root + QStringLiteral("/labels.csv"), csv));
+
+        const QString log = m_tmp.filePath(QStringLiteral("library.log"));
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("FOPRO_LOG"), log);
+        p.setProcessEnvironment(env);
+        p.start(cliPath(), {QStringLiteral("dataset"), QStringLiteral("inspect"), root + QStringLiteral("/labels.csv"),
+                            QStringLiteral("--json")});
+        QVERIFY(p.waitForFinished(120000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitCode(), 0);
+        const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        QCOMPARE(o.value(QStringLiteral("images")).toInt(), 11); // 7 + 3 + the decodable stray.jpg
+        QJsonObject a, b;
+        for (const QJsonValue &c : o.value(QStringLiteral("classes")).toArray())
+            (c.toObject().value(QStringLiteral("name")).toString() == QLatin1String("a") ? a : b) = c.toObject();
+        QCOMPARE(a.value(QStringLiteral("count")).toInt(), 7);
+        QCOMPARE(b.value(QStringLiteral("count")).toInt(), 4);
+        QCOMPARE(o.value(QStringLiteral("imbalanceRatio")).toDouble(), 7.0 / 4.0);
+        QStringList problems;
+        for (const QJsonValue &v : o.value(QStringLiteral("problems")).toArray())
+            problems << QFileInfo(v.toObject().value(QStringLiteral("file")).toString()).fileName() +
+                            QStringLiteral(": ") + v.toObject().value(QStringLiteral("reason")).toString();
+        const QString listed = problems.join(QLatin1Char('\n'));
+        for (const char *bad :
+             {"empty.jpg: empty file", "notes.jpg: not an image", "cut.jpg: truncated JPEG", "garbage.jpg: "})
+            QVERIFY2(listed.contains(QLatin1String(bad)), qPrintable(listed));
+        QVERIFY2(!listed.contains(QLatin1String("stray.jpg")), qPrintable(listed));
+
+        // The libraries' own warnings went to the log, not between the tool's lines.
+        QVERIFY2(!err.contains(QLatin1String("JPEG")) && !err.contains(QLatin1String("libpng")), qPrintable(err));
+        QFile logFile(log);
+        QVERIFY(logFile.open(QIODevice::ReadOnly));
+        const QString logged = QString::fromUtf8(logFile.readAll());
+        QVERIFY2(logged.contains(QLatin1String("[fopro] Corrupt JPEG data")), qPrintable(logged));
+
+        // --verbose shows them on the terminal too, marked as the libraries'.
+        p.start(cliPath(), {QStringLiteral("dataset"), QStringLiteral("inspect"), root + QStringLiteral("/labels.csv"),
+                            QStringLiteral("--verbose")});
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitCode(), 0);
+        const QString table = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(table.contains(QLatin1String("Images      11 (1 more")), qPrintable(table));
+        const QString shown = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(shown.contains(QLatin1String("fopro: library: Corrupt JPEG data")), qPrintable(shown));
+
+        // --quick decodes nothing: the cheap checks still refuse three files, and it says so.
+        const Run quick = runCli({QStringLiteral("dataset"), QStringLiteral("inspect"),
+                                  root + QStringLiteral("/labels.csv"), QStringLiteral("--quick")});
+        QCOMPARE(quick.code, 0);
+        QVERIFY2(quick.out.contains(QLatin1String("Images      12")), qPrintable(quick.out));
+        QVERIFY2(quick.out.contains(QLatin1String("not decoded")), qPrintable(quick.out));
     }
 
     void splitFolds()

@@ -1,4 +1,5 @@
 #include "ui/shell/startup.h"
+#include "core/common/librarymessages.h"
 
 #include "core/project/project.h"
 #include "ui/common/settings.h"
@@ -44,9 +45,12 @@ private:
         if (m_quiet < kQuietPolls && !timedOut) return;
         m_timer.stop();
         const bool saved = m_window.grab().save(m_file);
-        if (!saved) std::fprintf(stderr, "fopro-studio: cannot write the screenshot %s\n", qPrintable(m_file));
+        if (!saved)
+            std::fprintf(fopro::userErrorStream(), "fopro-studio: cannot write the screenshot %s\n",
+                         qPrintable(m_file));
         if (timedOut)
-            std::fprintf(stderr, "fopro-studio: the window did not settle within %d s; saved it as it was\n",
+            std::fprintf(fopro::userErrorStream(),
+                         "fopro-studio: the window did not settle within %d s; saved it as it was\n",
                          m_timeoutMs / 1000);
         const int code = saved && !timedOut ? 0 : 1;
         const auto finished = m_finished;
