@@ -97,6 +97,10 @@ public:
         d.info.insert(QStringLiteral("labelColumn"), table->header[*labelCol]);
         const QDir base(d.root);
         const QString csvName = QFileInfo(path).fileName();
+        const QString rootPrefix = QDir::cleanPath(d.root) + QLatin1Char('/');
+        QHash<QString, std::pair<int, QString>> listed; // image → (line, label) of its first row
+        int outside = 0;
+        QString outsideExample;
         d.samples.reserve(table->rows.size());
         for (std::size_t i = 0; i < table->rows.size(); ++i) {
             if ((i & 1023) == 0 && isCancelled(cancel))
@@ -104,7 +108,7 @@ public:
             const QStringList &row = table->rows[i];
             const QString where = QStringLiteral("%1:%2").arg(csvName).arg(table->lines[i]);
             const QString file = row[*pathCol];
-            const QString label = row[*labelCol];
+            const QString label = row[*labelCol].trimmed();
             if (file.isEmpty()) {
                 r.problems.push_back({where, QStringLiteral("empty path; skipped")});
                 continue;
@@ -113,7 +117,27 @@ public:
                 r.problems.push_back({where, QStringLiteral("empty label for %1; skipped").arg(file)});
                 continue;
             }
+            if (detail::hasControlCharacters(label)) {
+                r.problems.push_back({where, QStringLiteral("the label of %1 holds control characters (a line break, a "
+                                                            "tab...): \"%2\"; skipped")
+                                                 .arg(file, detail::printable(label))});
+                continue;
+            }
             const QString abs = QDir::cleanPath(base.absoluteFilePath(file));
+            if (const auto first = listed.constFind(abs); first != listed.constEnd()) {
+                r.problems.push_back(
+                    {where,
+                     first->second == label
+                         ? QStringLiteral("%1 is listed again (first at line %2); skipped").arg(file).arg(first->first)
+                         : QStringLiteral("%1 is listed again with another label, '%2' (first at line %3 as "
+                                          "'%4'); the first row is kept")
+                               .arg(file, label)
+                               .arg(first->first)
+                               .arg(first->second)});
+                continue;
+            }
+            listed.insert(abs, {table->lines[i], label});
+            if (!abs.startsWith(rootPrefix) && ++outside == 1) outsideExample = file;
             if (detail::skipUnusableImage(abs, where, options, &r.problems)) continue;
             Sample s;
             s.path = d.storedPath(abs);
@@ -127,6 +151,12 @@ public:
                     s.meta.insert(table->header[c], row[c]);
             d.samples.push_back(std::move(s));
         }
+        if (outside > 0)
+            r.problems.push_back(
+                {path, QStringLiteral("%1 image path(s) lead outside the CSV's folder (e.g. %2); they are read from "
+                                      "there, never written")
+                           .arg(outside)
+                           .arg(outsideExample)});
         detail::sortClassesNaturally(d);
         return r;
     }

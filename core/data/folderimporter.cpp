@@ -7,6 +7,7 @@
 #include "core/data/csvreader.h"
 #include "core/data/imageloader.h"
 #include "core/data/importers.h"
+#include "core/data/importhelpers.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QDirIterator>
@@ -103,6 +104,11 @@ public:
             }
             found.push_back({rel, fi.dir().dirName()});
         }
+        // Names that are not valid UTF-8 (written on another system): Qt's listing above cannot
+        // name them and leaves them out, so they are found with a raw walk and reported.
+        for (const QString &bad : detail::undecodableNames(d.root))
+            r.problems.push_back({bad, QStringLiteral("the name is not valid UTF-8 (shown with \uFFFD), so the "
+                                                      "file or folder cannot be opened by name; rename it; skipped")});
         // Class folders are leaf folders: images lying in a folder that also has class folders below
         // it (e.g. labeled-images/stray.jpg beside labeled-images/<tract>/...) have no class.
         QSet<QString> ancestors;

@@ -5,6 +5,7 @@
 
 #include <QtCore/QDirIterator>
 #include <QtCore/QFileInfo>
+#include <QtCore/QSet>
 
 namespace fopro::data {
 
@@ -30,11 +31,21 @@ ImageFileList collectImageFiles(const QStringList &paths)
             continue;
         }
         QStringList found;
+        // Symbolic links are followed (Qt does not enter a folder link twice, so a loop ends), and
+        // a file reached along two paths is listed once.
+        QSet<QString> seen;
         QDirIterator it(path, QDir::Files | QDir::Readable,
                         QDirIterator::Subdirectories | QDirIterator::FollowSymlinks);
         while (it.hasNext()) {
             const QString f = it.next();
-            if (imageFileSuffixes().contains(QFileInfo(f).suffix().toLower())) found << f;
+            if (!imageFileSuffixes().contains(QFileInfo(f).suffix().toLower())) continue;
+            const QString canonical = it.fileInfo().canonicalFilePath();
+            if (canonical.isEmpty()) { // a dangling link: listed, so that it is reported
+                found << f;
+            } else if (!seen.contains(canonical)) {
+                seen.insert(canonical);
+                found << f;
+            }
         }
         if (found.isEmpty())
             list.problems.push_back(makeError(

@@ -11,6 +11,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -68,6 +70,17 @@ Result<cv::Mat> decodeRaw(const QByteArray &bytes, const QString &file, int flag
     const QString unsupported = unsupportedFormat(bytes);
     if (!unsupported.isEmpty()) return makeError(ErrorCode::Unsupported, file, unsupported);
 
+    if (const auto size = declaredImageSize(bytes)) {
+        const qint64 pixels = qint64(size->width) * qint64(size->height), limit = maxImagePixels();
+        if (pixels > limit)
+            return makeError(ErrorCode::Unsupported, file,
+                             QStringLiteral("the image declares %1 × %2 pixels, more than the limit of %3 "
+                                            "(a damaged or hostile file? raise the limit with the environment "
+                                            "variable FOPRO_MAX_IMAGE_PIXELS)")
+                                 .arg(size->width)
+                                 .arg(size->height)
+                                 .arg(limit));
+    }
     cv::Mat decoded;
     QString reason;
     try {
@@ -354,6 +367,38 @@ std::optional<cv::Size> jpegImageSize(const QByteArray &bytes)
             return cv::Size(width, height);
         }
         pos += length;
+    }
+    return std::nullopt;
+}
+
+qint64 maxImagePixels()
+{
+    bool ok = false;
+    const qint64 set = qEnvironmentVariable("FOPRO_MAX_IMAGE_PIXELS").toLongLong(&ok);
+    return ok && set > 0 ? set : qint64(1) << 28;
+}
+
+std::optional<cv::Size> declaredImageSize(const QByteArray &bytes)
+{
+    const auto *b = reinterpret_cast<const unsigned char *>(bytes.constData());
+    const auto be32 = [b](int at) {
+        return (quint32(b[at]) << 24) | (quint32(b[at + 1]) << 16) | (quint32(b[at + 2]) << 8) | b[at + 3];
+    };
+    const auto le32 = [b](int at) {
+        return qint32(quint32(b[at]) | (quint32(b[at + 1]) << 8) | (quint32(b[at + 2]) << 16) |
+                      (quint32(b[at + 3]) << 24));
+    };
+    if (isJpeg(bytes)) return jpegImageSize(bytes);
+    // PNG: the signature, then the IHDR chunk (length, "IHDR", width, height; big-endian).
+    if (startsWith(bytes, "\x89PNG\r\n\x1A\n", 8) && startsWith(bytes, "IHDR", 4, 12) && bytes.size() >= 24) {
+        const quint32 w = be32(16), h = be32(20);
+        if (w > 0x7FFFFFFFu || h > 0x7FFFFFFFu) return cv::Size(INT_MAX, INT_MAX);
+        return cv::Size(int(w), int(h));
+    }
+    // BMP: the info header's width and height (signed; negative height means top-down rows).
+    if (startsWith(bytes, "BM", 2) && bytes.size() >= 26) {
+        const qint64 w = std::abs(qint64(le32(18))), h = std::abs(qint64(le32(22)));
+        return cv::Size(int(std::min<qint64>(w, INT_MAX)), int(std::min<qint64>(h, INT_MAX)));
     }
     return std::nullopt;
 }

@@ -84,6 +84,15 @@ Result<cv::Mat> loadResized(const DatasetIndex &index, const Sample &sample, con
 Result<cv::Mat> loadResized(const DatasetIndex &index, const Sample &sample, const ResizeSpec &spec,
                             const LoadOptions &options);
 
+/// The largest image, in pixels, that is decoded: larger ones (a "decompression bomb", a small
+/// PNG declaring 40,000 × 40,000 pixels, would need gigabytes) are refused with an error before
+/// any memory is spent. 2^28 (268 megapixels, e.g. 16,384 × 16,384) unless the environment
+/// variable FOPRO_MAX_IMAGE_PIXELS sets another limit (read at each call).
+qint64 maxImagePixels();
+/// Width and height an encoded image declares in its header (PNG's IHDR, JPEG's SOF, BMP's info
+/// header), without decoding; nullopt for other formats or a header cut short.
+std::optional<cv::Size> declaredImageSize(const QByteArray &bytes);
+
 /// Width and height read from the SOF marker of JPEG data (no decoding), before EXIF rotation.
 /// nullopt when the data is not a JPEG or the header is truncated.
 std::optional<cv::Size> jpegImageSize(const QByteArray &bytes);

@@ -4,9 +4,13 @@
 
 #include <QtCore/QDir>
 #include <QtCore/QDirIterator>
+#include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 
 #include <algorithm>
+
+#include <ftw.h>
+#include <sys/stat.h>
 
 namespace fopro::data::detail {
 
@@ -79,6 +83,61 @@ void sortClassesNaturally(DatasetIndex &index)
             return ci != 0 ? ci < 0 : a < b;
         });
     index.reorderClasses(order);
+}
+
+namespace {
+struct UndecodableScan {
+    int rootLength = 0;
+    int limit = 0;
+    QStringList found;
+};
+thread_local UndecodableScan *t_scan = nullptr;
+
+int visitEntry(const char *path, const struct stat *, int, struct FTW *ftw)
+{
+    const char *name = path + ftw->base;
+    const QByteArray bytes(name);
+    if (QString::fromUtf8(bytes).toUtf8() != bytes) {
+        t_scan->found << QString::fromUtf8(path + t_scan->rootLength);
+        if (t_scan->found.size() >= t_scan->limit) return 1; // stop the walk
+    }
+    return 0;
+}
+} // namespace
+
+QStringList undecodableNames(const QString &root, int limit)
+{
+    QByteArray native = QFile::encodeName(QDir::cleanPath(root));
+    UndecodableScan scan;
+    scan.rootLength = int(native.size()) + 1;
+    scan.limit = std::max(1, limit);
+    t_scan = &scan;
+    ::nftw(native.constData(), visitEntry, 32, FTW_PHYS);
+    t_scan = nullptr;
+    return scan.found;
+}
+
+bool hasControlCharacters(const QString &text)
+{
+    return std::any_of(text.cbegin(), text.cend(), [](QChar c) { return c.category() == QChar::Other_Control; });
+}
+
+QString printable(const QString &text)
+{
+    QString out;
+    for (QChar c : text) {
+        if (c == QLatin1Char('\n'))
+            out += QStringLiteral("\\n");
+        else if (c == QLatin1Char('\t'))
+            out += QStringLiteral("\\t");
+        else if (c == QLatin1Char('\r'))
+            out += QStringLiteral("\\r");
+        else if (c.category() == QChar::Other_Control)
+            out += QStringLiteral("\\x%1").arg(uint(c.unicode()), 2, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out;
 }
 
 } // namespace fopro::data::detail

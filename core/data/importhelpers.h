@@ -38,4 +38,16 @@ bool skipUnusableImage(const QString &absolutePath, const QString &where, const 
 /// Classes sorted alphabetically (numerically when all names are integers).
 void sortClassesNaturally(DatasetIndex &index);
 
+/// Entries under `root` (files and folders, at any depth, symbolic links not followed) whose
+/// names are not valid UTF-8, as paths relative to `root` with the bad bytes shown as U+FFFD. Qt
+/// cannot name such files and its directory listings leave them out silently; an importer reports
+/// them so they are not lost without a word. Capped at `limit` entries.
+QStringList undecodableNames(const QString &root, int limit = 1000);
+
+/// True when `text` holds control characters (line breaks, tabs, NUL...), which no class name or
+/// label may hold: they break tables, CSV files and file names.
+bool hasControlCharacters(const QString &text);
+/// `text` with control characters shown as escapes ("\n", "\t", "\x01"), for error messages.
+QString printable(const QString &text);
+
 } // namespace fopro::data::detail

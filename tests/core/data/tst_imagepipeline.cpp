@@ -97,6 +97,7 @@ private Q_SLOTS:
     void missingFileIsNotFound();
     void garbageJpegIsMalformed_data();
     void garbageJpegIsMalformed();
+    void decompressionBombRefused();
     void idxEntryThroughLoadImage();
     void dicomFrameThroughLoadImage();
 
@@ -311,6 +312,88 @@ void TestImagePipeline::garbageJpegIsMalformed()
     QVERIFY(!s.ok());
     QCOMPARE(int(s.error().code), code);
     QCOMPARE(s.error().file, file);
+}
+
+namespace {
+quint32 crc32Of(const QByteArray &data)
+{
+    // The PNG chunk CRC (ISO 3309, reflected polynomial 0xEDB88320), bit by bit.
+    quint32 c = 0xFFFFFFFFu;
+    for (char ch : data) {
+        c ^= quint8(ch);
+        for (int k = 0; k < 8; ++k)
+            c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+QByteArray be32(quint32 v)
+{
+    QByteArray b(4, '\0');
+    for (int i = 0; i < 4; ++i)
+        b[i] = char((v >> (24 - 8 * i)) & 0xFF);
+    return b;
+}
+
+/// A real 1×1 PNG from OpenCV whose IHDR is rewritten to declare `w`×`h` (CRC fixed).
+QByteArray pngDeclaring(quint32 w, quint32 h)
+{
+    std::vector<uchar> buf;
+    cv::imencode(".png", cv::Mat(1, 1, CV_8UC3, cv::Scalar(10, 20, 30)), buf);
+    QByteArray png(reinterpret_cast<const char *>(buf.data()), qsizetype(buf.size()));
+    png.replace(16, 4, be32(w));
+    png.replace(20, 4, be32(h));
+    png.replace(29, 4, be32(crc32Of(png.mid(12, 17)))); // over "IHDR" and its 13 data bytes
+    return png;
+}
+} // namespace
+
+void TestImagePipeline::decompressionBombRefused()
+{
+    // A PNG of a few dozen bytes declaring 40,000 × 40,000 pixels (4.8 GB decoded) is refused from
+    // its header, before any memory is spent, with an error that says how to raise the limit.
+    const QByteArray bomb = pngDeclaring(40000, 40000);
+    QVERIFY(bomb.size() < 100);
+    QVERIFY(declaredImageSize(bomb) == std::optional<cv::Size>(cv::Size(40000, 40000)));
+    QCOMPARE(maxImagePixels(), qint64(1) << 28);
+    const QString file = path(QStringLiteral("bomb.png"));
+    QVERIFY(test::writeText(file, bomb));
+    const auto r = loadImageFile(file);
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, ErrorCode::Unsupported);
+    QCOMPARE(r.error().file, file);
+    QVERIFY2(r.error().detail.contains(QStringLiteral("40000 × 40000")) &&
+                 r.error().detail.contains(QLatin1String("FOPRO_MAX_IMAGE_PIXELS")),
+             qPrintable(r.error().detail));
+    const auto s = loadResized(indexAt(m_dir.path()), fileSample(QStringLiteral("bomb.png")), ResizeSpec{});
+    QVERIFY(!s);
+    QCOMPARE(s.error().code, ErrorCode::Unsupported);
+
+    // Below the limit the header check lets the decoder have it (which then finds the pixel data
+    // missing); the limit follows the environment.
+    const QString small = path(QStringLiteral("declares_64.png"));
+    QVERIFY(test::writeText(small, pngDeclaring(64, 64)));
+    const auto d = loadImageFile(small);
+    QVERIFY(!d);
+    QCOMPARE(d.error().code, ErrorCode::Malformed);
+    qputenv("FOPRO_MAX_IMAGE_PIXELS", "1000");
+    QCOMPARE(maxImagePixels(), qint64(1000));
+    const auto limited = loadImageFile(small);
+    QVERIFY(!limited);
+    QCOMPARE(limited.error().code, ErrorCode::Unsupported);
+    QVERIFY(limited.error().detail.contains(QLatin1String("limit of 1000")));
+    qunsetenv("FOPRO_MAX_IMAGE_PIXELS");
+    QCOMPARE(maxImagePixels(), qint64(1) << 28);
+
+    // JPEG and BMP headers are read too.
+    std::vector<uchar> jpg;
+    cv::imencode(".jpg", cv::Mat(24, 40, CV_8UC3, cv::Scalar::all(90)), jpg);
+    QVERIFY(declaredImageSize(QByteArray(reinterpret_cast<const char *>(jpg.data()), qsizetype(jpg.size()))) ==
+            std::optional<cv::Size>(cv::Size(40, 24)));
+    std::vector<uchar> bmp;
+    cv::imencode(".bmp", cv::Mat(24, 40, CV_8UC3, cv::Scalar::all(90)), bmp);
+    QVERIFY(declaredImageSize(QByteArray(reinterpret_cast<const char *>(bmp.data()), qsizetype(bmp.size()))) ==
+            std::optional<cv::Size>(cv::Size(40, 24)));
 }
 
 void TestImagePipeline::idxEntryThroughLoadImage()
