@@ -20,7 +20,9 @@ Result<void> writeAtomically(const QString &path, const QByteArray &bytes)
     if (!f.open(QIODevice::WriteOnly))
         return makeError(ErrorCode::WriteFailed, path,
                          QStringLiteral("cannot open for writing: %1").arg(f.errorString()));
-    if (f.write(bytes) != bytes.size()) {
+    // flush() before commit(): Qt 6.4's commit() closes the file without reporting a failed flush
+    // of its write buffer, so a full disk would leave a truncated file behind a "success".
+    if (f.write(bytes) != bytes.size() || !f.flush()) {
         const QString reason = f.errorString();
         f.cancelWriting();
         return makeError(ErrorCode::WriteFailed, path, QStringLiteral("write failed: %1").arg(reason));

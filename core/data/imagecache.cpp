@@ -272,10 +272,14 @@ void ImageCache::writeDisk(const QString &file, const QString &keyText, const cv
     // reader never sees a half-written entry and concurrent writers of one key do not clash.
     QSaveFile out(file);
     if (!out.open(QIODevice::WriteOnly)) return; // a cache: failing to write only costs speed
-    out.write(reinterpret_cast<const char *>(header), diskHeaderBytes);
-    out.write(key);
-    out.write(reinterpret_cast<const char *>(image.data), payload);
-    out.commit();
+    const bool written = out.write(reinterpret_cast<const char *>(header), diskHeaderBytes) == diskHeaderBytes &&
+                         out.write(key) == key.size() &&
+                         out.write(reinterpret_cast<const char *>(image.data), payload) == qint64(payload) &&
+                         out.flush(); // commit() alone would not report a failed flush (full disk)
+    if (written)
+        out.commit();
+    else
+        out.cancelWriting();
 }
 
 ImageCache::Key cacheKey(const DatasetIndex &index, const Sample &sample, const ResizeSpec &spec)

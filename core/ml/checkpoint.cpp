@@ -3,6 +3,7 @@
 // renamed, so a crash leaves the previous checkpoint intact.
 
 #include "core/data/imageloader.h"
+#include "core/ml/archive_p.h"
 #include "core/ml/errortext.h"
 #include "core/ml/promptgain.h"
 #include "core/ml/session_p.h"
@@ -67,23 +68,6 @@ std::vector<std::pair<std::string, torch::Tensor>> promptState(FourierPrompt &pr
     return state;
 }
 
-Result<void> saveArchive(torch::serialize::OutputArchive &ar, const QString &path)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) return makeError(ErrorCode::WriteFailed, path, f.errorString());
-    try {
-        ar.save_to([&f](const void *data, size_t size) -> size_t {
-            return f.write(static_cast<const char *>(data), qint64(size)) == qint64(size) ? size : 0;
-        });
-    } catch (const std::exception &e) {
-        f.cancelWriting();
-        return makeError(ErrorCode::WriteFailed, path, qs(e.what()));
-    }
-    if (!f.commit()) return makeError(ErrorCode::WriteFailed, path, f.errorString());
-    return {};
-}
-
 } // namespace
 
 Result<void> saveCheckpoint(Session &s)
@@ -101,7 +85,7 @@ Result<void> saveCheckpoint(Session &s)
         ar.write("prompt_optimizer", popt);
     }
     ar.write("meta", c10::IValue(QJsonDocument(checkpointMeta(s)).toJson(QJsonDocument::Compact).toStdString()));
-    return saveArchive(ar, s.run.lastCheckpoint());
+    return detail::writeArchive(ar, s.run.lastCheckpoint());
 }
 
 Result<void> loadCheckpoint(Session &s, const QString &path)
@@ -200,5 +184,36 @@ Result<spectral::GainMap> conditionalPromptGain(const QString &runDir, const cv:
         return makeError(ErrorCode::Malformed, checkpoint, qs("cannot apply the run's prompt: " + firstLine(e)));
     }
 }
+
+namespace detail {
+
+Result<void> writeArchive(torch::serialize::OutputArchive &archive, const QString &path)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return makeError(ErrorCode::WriteFailed, path,
+                         QStringLiteral("cannot open for writing: %1").arg(f.errorString()));
+    QString failure;
+    try {
+        archive.save_to([&f, &failure](const void *data, size_t size) -> size_t {
+            if (failure.isEmpty() && f.write(static_cast<const char *>(data), qint64(size)) != qint64(size))
+                failure = f.errorString().isEmpty() ? QStringLiteral("write failed") : f.errorString();
+            return size; // never a short write towards LibTorch (see archive_p.h)
+        });
+    } catch (const std::exception &e) {
+        failure = qs(detail::firstLine(e));
+    }
+    // flush() before commit(): Qt 6.4's commit() does not report a failed flush of its buffer.
+    if (failure.isEmpty() && !f.flush()) failure = f.errorString();
+    if (!failure.isEmpty()) {
+        f.cancelWriting();
+        return makeError(ErrorCode::WriteFailed, path, QStringLiteral("cannot write the file: %1").arg(failure));
+    }
+    if (!f.commit()) return makeError(ErrorCode::WriteFailed, path, f.errorString());
+    return {};
+}
+
+} // namespace detail
 
 } // namespace fopro::ml

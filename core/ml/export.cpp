@@ -337,12 +337,29 @@ Result<void> exportTorchScript(Student &student, const ExportInfo &info, const Q
     const std::string sideFile = QFile::encodeName(sidePath).toStdString();
     const std::string modelTemp = modelFile + ".part";
     const std::string sideTemp = sideFile + ".part";
+    // Serialised in memory, then written: LibTorch's own file writer ends the process (it throws
+    // from a destructor) when a write fails on a full disk; here that is an error naming the file.
+    std::ostringstream serialised;
     try {
         torch::jit::ExtraFilesMap extra{{"fopro.json", json.toStdString()}};
-        script.save(modelTemp, extra);
+        script.save(serialised, extra);
     } catch (const std::exception &e) {
-        removeQuietly(modelTemp);
-        return makeError(ErrorCode::WriteFailed, modelPath, qs("cannot write the TorchScript file: " + firstLine(e)));
+        return makeError(ErrorCode::WriteFailed, modelPath,
+                         qs("cannot serialise the TorchScript model: " + firstLine(e)));
+    }
+    {
+        const std::string bytes = serialised.str();
+        serialised = std::ostringstream();
+        QFile f(QFile::decodeName(QByteArray::fromStdString(modelTemp)));
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+            f.write(bytes.data(), qint64(bytes.size())) != qint64(bytes.size()) || !f.flush()) {
+            const QString reason = f.errorString();
+            f.close();
+            removeQuietly(modelTemp);
+            return makeError(ErrorCode::WriteFailed, modelPath,
+                             QStringLiteral("cannot write the TorchScript file: ") + reason);
+        }
+        f.close();
     }
     {
         QFile f(QFile::decodeName(QByteArray::fromStdString(sideTemp)));

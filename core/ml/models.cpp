@@ -1,5 +1,7 @@
 #include "core/ml/models.h"
 
+#include "core/ml/archive_p.h"
+
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -192,26 +194,19 @@ Result<void> loadState(torch::nn::Module &module, const std::string &path, const
     return {};
 }
 
-/// torch::save to "<path>.part", then rename over `path`.
+/// The module's parameters and buffers as a torch::save archive, written with writeArchive (a
+/// temporary file renamed over `path`; a failed write is an error and leaves `path` as it was).
 Result<void> saveModule(const std::shared_ptr<torch::nn::Module> &module, const std::string &path)
 {
-    const std::string temporary = path + ".part";
-    std::error_code ec;
     try {
-        torch::save(module, temporary);
+        torch::serialize::OutputArchive archive;
+        module->save(archive);
+        return detail::writeArchive(archive, qs(path));
     } catch (const std::exception &e) {
-        std::filesystem::remove(temporary, ec);
         std::string what = e.what();
         return makeError(ErrorCode::WriteFailed, qs(path),
                          qs("cannot write the parameters: " + what.substr(0, what.find('\n'))));
     }
-    std::filesystem::rename(temporary, path, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(temporary, ignored);
-        return makeError(ErrorCode::WriteFailed, qs(path), qs("cannot rename the temporary file: " + ec.message()));
-    }
-    return {};
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // The session of a training run: its dataset and splits, its models and optimisers, the run header
 // and the teacher-feature cache.
 
+#include "core/ml/archive_p.h"
 #include "core/ml/errortext.h"
 #include "core/ml/session_p.h"
 #include "core/ml/torchinfo.h"
@@ -279,14 +280,9 @@ void writeFeatureCache(const QString &path, const torch::Tensor &features)
 {
     torch::serialize::OutputArchive ar;
     ar.write("features", features, true);
-    try {
-        const QString tmp = path + QStringLiteral(".part");
-        ar.save_to(tmp.toStdString());
-        QFile::remove(path);
-        QFile::rename(tmp, path);
-    } catch (const std::exception &) {
-        // The cache file only saves time on resume; training goes on without it.
-    }
+    // The cache file only saves time on resume; training goes on without it when it cannot be
+    // written.
+    (void)detail::writeArchive(ar, path);
 }
 
 } // namespace

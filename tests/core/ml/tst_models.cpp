@@ -303,10 +303,13 @@ private Q_SLOTS:
         QCOMPARE(r.error().code, fopro::ErrorCode::Malformed);
         QCOMPARE(r.error().file, junk);
 
-        // Saving into a folder that does not exist fails cleanly.
-        auto w = five.saveParameters(dir.filePath(QStringLiteral("no/such/dir/x.pt")).toStdString());
+        // Saving creates missing folders; where a file stands in the way it fails cleanly, naming
+        // the file.
+        QVERIFY(five.saveParameters(dir.filePath(QStringLiteral("new/dir/x.pt")).toStdString()).ok());
+        auto w = five.saveParameters((junk + QStringLiteral("/x.pt")).toStdString());
         QVERIFY(!w.ok());
         QCOMPARE(w.error().code, fopro::ErrorCode::WriteFailed);
+        QCOMPARE(w.error().file, junk + QStringLiteral("/x.pt"));
     }
 
     void ekdHeads()
