@@ -9,6 +9,8 @@
 #include "tests/support/testsupport.h"
 
 #include <QtCore/QDirIterator>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QSet>
 #include <QtTest/QtTest>
 
 #include <opencv2/core.hpp>
@@ -419,6 +421,109 @@ private Q_SLOTS:
             }
         }
         QVERIFY(foundCat);
+    }
+
+    void auditOfPydicomFiles()
+    {
+        // Debian's pydicom test files (CT, MR, RGB, JPEG, RLE, big endian, RT, SR...) carry real
+        // header values of every kind. Every value of every PS3.15 basic-profile attribute of every
+        // source file is collected; the files are imported with all those attributes kept as
+        // metadata (the worst case: an importer that keeps everything), exported, and every
+        // artefact (file and folder names, the CSV manifest, any JSON or text file, PNG text chunks)
+        // is scanned: none of those values may appear.
+        const QString src = fopro::test::pydicomTestFiles();
+        if (!QFileInfo::exists(src + QStringLiteral("/CT_small.dcm")))
+            QSKIP("pydicom's test files absent: run packaging/install-deps.sh");
+        ImportOptions io;
+        io.format = QStringLiteral("dicom");
+        io.dicomLabelAttribute = QStringLiteral("Modality");
+        Result<ImportResult> imp = importDataset(src, io);
+        QVERIFY2(imp, qPrintable(imp.error().message()));
+        DatasetIndex d = imp->index;
+        QVERIFY(d.samples.size() >= 30);
+        // The profile's keywords that DCMTK's dictionary knows (a few retired ones it does not).
+        QStringList profile;
+        for (const QString &k : confidentialityProfileKeywords())
+            if (parseDicomTag(k)) profile << k;
+        QVERIFY(profile.size() >= 50);
+        QSet<QString> forbidden;
+        QSet<QString> sources;
+        // What the importer keeps of each file that is not identifying (Modality, Manufacturer...),
+        // which the export rightly writes: a profile value that is part of one of those is not a
+        // leak (pydicom's MR_small.dcm names "TOSHIBA" as its institution and "TOSHIBA_MEC" as its
+        // manufacturer).
+        QStringList retained;
+        for (const Sample &s : d.samples)
+            for (auto it = s.meta.constBegin(); it != s.meta.constEnd(); ++it)
+                if (!isIdentifyingKey(it.key())) retained << it.value();
+        for (Sample &s : d.samples) {
+            const QString file = d.absolutePath(s);
+            sources.insert(file);
+            Result<DicomInfo> info = readDicomInfo(file, profile);
+            QVERIFY2(info, qPrintable(info.error().message()));
+            for (auto it = info->requested.constBegin(); it != info->requested.constEnd(); ++it) {
+                s.meta.insert(it.key(), it.value());
+                // Values of 4 characters and more, each person-name component and each value of a
+                // multi-valued attribute too ("Doe^Jane" gives "Doe^Jane", "Jane"): shorter ones
+                // ("M", "CT") occur by chance in any text.
+                const QString v = it.value().trimmed();
+                QStringList parts{v};
+                for (const QString &part :
+                     v.split(QRegularExpression(QStringLiteral("[\\^\\\\=]")), Qt::SkipEmptyParts))
+                    parts << part.trimmed();
+                for (const QString &part : parts)
+                    if (part.size() >= 4) forbidden.insert(part);
+            }
+        }
+        for (auto it = forbidden.begin(); it != forbidden.end();) {
+            const QString word = *it;
+            const bool kept =
+                std::any_of(retained.cbegin(), retained.cend(), [&word](const QString &r) { return r.contains(word); });
+            it = kept ? forbidden.erase(it) : std::next(it);
+        }
+        QVERIFY2(forbidden.size() >= 40, qPrintable(QString::number(forbidden.size()))); // the scan has teeth
+        QVERIFY(forbidden.contains(QStringLiteral("CompressedSamples^CT1")));            // CT_small.dcm's PatientName
+        for (const DateMode mode : {DateMode::Shift, DateMode::Remove}) {
+            const QString sub =
+                mode == DateMode::Shift ? QStringLiteral("audit-shift") : QStringLiteral("audit-remove");
+            Result<ExportReport> r = exportTo(sub, kSecret, mode, &d);
+            QVERIFY2(r, qPrintable(r.error().message()));
+            QVERIFY2(r->exported >= 20, qPrintable(QString::number(r->exported)));
+            const QString out = m_tmp.filePath(sub);
+            int scanned = 0;
+            QStringList hits;
+            for (QDirIterator it(out, QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden,
+                                 QDirIterator::Subdirectories);
+                 it.hasNext();) {
+                const QString path = it.next();
+                const QString rel = QDir(out).relativeFilePath(path);
+                for (const QString &word : forbidden)
+                    if (rel.contains(word)) hits << rel + QStringLiteral(" names ") + word;
+                if (QFileInfo(path).isDir()) continue;
+                ++scanned;
+                QFile f(path);
+                QVERIFY(f.open(QIODevice::ReadOnly));
+                const QByteArray bytes = f.readAll();
+                if (path.endsWith(QLatin1String(".png"))) {
+                    // No text chunks at all; the compressed pixel stream is not text.
+                    QVERIFY2(!bytes.contains("tEXt") && !bytes.contains("iTXt") && !bytes.contains("zTXt") &&
+                                 !bytes.contains("eXIf"),
+                             qPrintable(rel));
+                    continue;
+                }
+                const QString text = QString::fromUtf8(bytes);
+                for (const QString &word : forbidden)
+                    if (text.contains(word)) hits << rel + QStringLiteral(" contains ") + word;
+            }
+            hits.removeDuplicates();
+            if (qEnvironmentVariableIsSet("FOPRO_TEST_VERBOSE"))
+                for (const QString &h : hits)
+                    qInfo("%s", qPrintable(h));
+            QVERIFY2(hits.isEmpty(), qPrintable(hits.mid(0, 40).join(QLatin1Char('\n'))));
+            QVERIFY(scanned >= r->exported + 1); // the images and the manifest
+            // The export report itself (what the dialog shows) names source files only through
+            // problems, which are about the user's own input.
+        }
     }
 
     void hostileClassNames()
