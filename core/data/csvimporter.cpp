@@ -9,6 +9,9 @@
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
+#include <QtCore/QHash>
+
+#include <optional>
 
 namespace fopro::data {
 
@@ -73,84 +76,120 @@ public:
 
     Result<ImportResult> run(const QString &path, const ImportOptions &options, JobControl *cancel) const override
     {
-        auto table = readCsv(path);
-        if (!table) return table.error();
-        auto pathCol = chooseColumn(*table, options.pathColumn, kPathNames, QStringLiteral("image path"), true);
-        if (!pathCol) return pathCol.error();
-        auto labelCol = chooseColumn(*table, options.labelColumn, kLabelNames, QStringLiteral("label"), true);
-        if (!labelCol) return labelCol.error();
-        if (*pathCol == *labelCol)
-            return makeError(ErrorCode::Ambiguous, path,
-                             QStringLiteral("the path and label columns are the same ('%1'); columns found: %2")
-                                 .arg(table->header[*pathCol], table->columnList()));
-        auto groupCol = chooseColumn(*table, options.groupColumn, kGroupNames, QStringLiteral("group"), false);
-        if (!groupCol) return groupCol.error();
-        auto splitCol = chooseColumn(*table, options.splitColumn, kSplitNames, QStringLiteral("split"), false);
-        if (!splitCol) return splitCol.error();
-
+        // Streamed: the header decides the columns, then each row becomes a sample as it is read,
+        // so a CSV of a million rows never exists in memory as a table.
+        CsvTable columns; // the header only, for choosing the columns and wording errors
+        columns.file = path;
+        int pathCol = -1, labelCol = -1, groupCol = -1, splitCol = -1;
+        std::optional<Error> failure;
         ImportResult r;
         DatasetIndex &d = r.index;
         d.format = id();
         d.root = QFileInfo(path).absolutePath();
         d.info.insert(QStringLiteral("csv"), QFileInfo(path).fileName());
-        d.info.insert(QStringLiteral("pathColumn"), table->header[*pathCol]);
-        d.info.insert(QStringLiteral("labelColumn"), table->header[*labelCol]);
         const QDir base(d.root);
         const QString csvName = QFileInfo(path).fileName();
         const QString rootPrefix = QDir::cleanPath(d.root) + QLatin1Char('/');
-        QHash<QString, std::pair<int, QString>> listed; // image → (line, label) of its first row
+        // Each image's first row: a 64-bit hash of its cleaned absolute path → (line, label), the
+        // label as an index into `labels` (few distinct values), so a million rows cost little.
+        QHash<size_t, std::pair<int, int>> listed;
+        QStringList labels;
         int outside = 0;
         QString outsideExample;
-        d.samples.reserve(table->rows.size());
-        for (std::size_t i = 0; i < table->rows.size(); ++i) {
-            if ((i & 1023) == 0 && isCancelled(cancel))
-                return makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
-            const QStringList &row = table->rows[i];
-            const QString where = QStringLiteral("%1:%2").arg(csvName).arg(table->lines[i]);
-            const QString file = row[*pathCol];
-            const QString label = row[*labelCol].trimmed();
+        qint64 rowsRead = 0;
+
+        auto onHeader = [&](const QStringList &header) -> bool {
+            columns.header = header;
+            auto p = chooseColumn(columns, options.pathColumn, kPathNames, QStringLiteral("image path"), true);
+            auto l = p ? chooseColumn(columns, options.labelColumn, kLabelNames, QStringLiteral("label"), true)
+                       : Result<int>(p.error());
+            if (!p || !l) {
+                failure = !p ? p.error() : l.error();
+                return false;
+            }
+            if (*p == *l) {
+                failure = makeError(ErrorCode::Ambiguous, path,
+                                    QStringLiteral("the path and label columns are the same ('%1'); columns found: %2")
+                                        .arg(header[*p], columns.columnList()));
+                return false;
+            }
+            auto g = chooseColumn(columns, options.groupColumn, kGroupNames, QStringLiteral("group"), false);
+            auto sp = g ? chooseColumn(columns, options.splitColumn, kSplitNames, QStringLiteral("split"), false)
+                        : Result<int>(g.error());
+            if (!g || !sp) {
+                failure = !g ? g.error() : sp.error();
+                return false;
+            }
+            pathCol = *p;
+            labelCol = *l;
+            groupCol = *g;
+            splitCol = *sp;
+            d.info.insert(QStringLiteral("pathColumn"), header[pathCol]);
+            d.info.insert(QStringLiteral("labelColumn"), header[labelCol]);
+            return true;
+        };
+
+        auto onRow = [&](QStringList &row, int line) -> bool {
+            if ((rowsRead++ & 1023) == 0 && isCancelled(cancel)) {
+                failure = makeError(ErrorCode::Cancelled, path, QStringLiteral("import cancelled"));
+                return false;
+            }
+            const QString where = QStringLiteral("%1:%2").arg(csvName).arg(line);
+            const QString file = row[pathCol];
+            const QString label = row[labelCol].trimmed();
             if (file.isEmpty()) {
                 r.problems.push_back({where, QStringLiteral("empty path; skipped")});
-                continue;
+                return true;
             }
             if (label.isEmpty()) {
                 r.problems.push_back({where, QStringLiteral("empty label for %1; skipped").arg(file)});
-                continue;
+                return true;
             }
             if (detail::hasControlCharacters(label)) {
                 r.problems.push_back({where, QStringLiteral("the label of %1 holds control characters (a line break, a "
                                                             "tab...): \"%2\"; skipped")
                                                  .arg(file, detail::printable(label))});
-                continue;
+                return true;
             }
             const QString abs = QDir::cleanPath(base.absoluteFilePath(file));
-            if (const auto first = listed.constFind(abs); first != listed.constEnd()) {
+            const size_t key = qHash(abs, size_t(0x9E3779B97F4A7C15ull));
+            qsizetype labelIndex = labels.indexOf(label);
+            if (labelIndex < 0) {
+                labels << label;
+                labelIndex = labels.size() - 1;
+            }
+            if (const auto first = listed.constFind(key); first != listed.constEnd()) {
+                const QString firstLabel = labels.at(first->second);
                 r.problems.push_back(
                     {where,
-                     first->second == label
+                     firstLabel == label
                          ? QStringLiteral("%1 is listed again (first at line %2); skipped").arg(file).arg(first->first)
                          : QStringLiteral("%1 is listed again with another label, '%2' (first at line %3 as "
                                           "'%4'); the first row is kept")
                                .arg(file, label)
                                .arg(first->first)
-                               .arg(first->second)});
-                continue;
+                               .arg(firstLabel)});
+                return true;
             }
-            listed.insert(abs, {table->lines[i], label});
+            listed.insert(key, {line, int(labelIndex)});
             if (!abs.startsWith(rootPrefix) && ++outside == 1) outsideExample = file;
-            if (detail::skipUnusableImage(abs, where, options, &r.problems)) continue;
+            if (detail::skipUnusableImage(abs, where, options, &r.problems)) return true;
             Sample s;
             s.path = d.storedPath(abs);
             s.label = s.originalLabel = d.ensureClass(label);
-            if (*groupCol >= 0) s.group = row[*groupCol];
-            if (*splitCol >= 0 && !parseSplit(row[*splitCol], &s.split))
-                r.problems.push_back(
-                    {where, QStringLiteral("unknown split '%1'; left unassigned").arg(row[*splitCol])});
-            for (int c = 0; c < table->header.size(); ++c)
-                if (c != *pathCol && c != *labelCol && c != *groupCol && c != *splitCol && !row[c].isEmpty())
-                    s.meta.insert(table->header[c], row[c]);
+            if (groupCol >= 0) s.group = row[groupCol];
+            if (splitCol >= 0 && !parseSplit(row[splitCol], &s.split))
+                r.problems.push_back({where, QStringLiteral("unknown split '%1'; left unassigned").arg(row[splitCol])});
+            for (int c = 0; c < columns.header.size(); ++c)
+                if (c != pathCol && c != labelCol && c != groupCol && c != splitCol && !row[c].isEmpty())
+                    s.meta.insert(columns.header[c], row[c]);
             d.samples.push_back(std::move(s));
-        }
+            return true;
+        };
+
+        auto read = readCsvRows(path, onHeader, onRow);
+        if (!read) return read.error();
+        if (failure) return *failure;
         if (outside > 0)
             r.problems.push_back(
                 {path, QStringLiteral("%1 image path(s) lead outside the CSV's folder (e.g. %2); they are read from "

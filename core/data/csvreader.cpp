@@ -1,6 +1,9 @@
 #include "core/data/csvreader.h"
 
 #include <QtCore/QFile>
+#include <QtCore/QStringDecoder>
+
+#include <functional>
 
 namespace fopro::data {
 
@@ -17,78 +20,122 @@ QString CsvTable::columnList() const
 }
 
 namespace {
-bool parseInto(const QString &text, QChar sep, CsvTable *table)
-{
-    std::vector<QStringList> records;
-    std::vector<int> lines;
-    QStringList record;
-    QString field;
-    bool inQuotes = false, fieldStarted = false, wasQuoted = false;
-    int line = 1, recordLine = 1;
-    const int n = int(text.size());
-    auto endField = [&] {
-        record.append(wasQuoted ? field : field.trimmed());
-        field.clear();
-        fieldStarted = wasQuoted = false;
-    };
-    auto endRecord = [&] {
-        endField();
-        // A line with nothing on it is not a record.
-        if (!(record.size() == 1 && record.front().isEmpty())) {
-            records.push_back(record);
-            lines.push_back(recordLine);
+
+/// The RFC 4180 state machine, fed text in pieces of any size (a quote or a CR at the end of one
+/// piece is settled by the first character of the next), handing out each record as it ends.
+class CsvParser {
+public:
+    using Sink = std::function<bool(QStringList &&record, int line)>;
+    CsvParser(QChar separator, Sink sink) : m_sep(separator), m_sink(std::move(sink)) {}
+
+    /// False when the sink asked to stop.
+    bool feed(QStringView text)
+    {
+        for (const QChar c : text)
+            if (!step(c)) return false;
+        return true;
+    }
+
+    /// Ends the input; false when a quoted field is never closed or the sink asked to stop.
+    bool finish(bool *unclosedQuote)
+    {
+        if (m_quotePending) {
+            m_quotePending = false;
+            m_inQuotes = false;
         }
-        record.clear();
-    };
-    for (int i = 0; i < n; ++i) {
-        const QChar c = text[i];
-        if (inQuotes) {
+        *unclosedQuote = m_inQuotes;
+        if (m_inQuotes) return false;
+        if (m_fieldStarted || !m_field.isEmpty() || !m_record.isEmpty()) return endRecord();
+        return true;
+    }
+
+private:
+    bool step(QChar c)
+    {
+        if (m_crPending) { // CR of CRLF: the LF is part of the same line end
+            m_crPending = false;
+            if (c == QLatin1Char('\n')) return true;
+        }
+        if (m_quotePending) { // a quote inside quotes: doubled ("") or the closing one
+            m_quotePending = false;
             if (c == QLatin1Char('"')) {
-                if (i + 1 < n && text[i + 1] == QLatin1Char('"')) {
-                    field += c;
-                    ++i;
-                } else
-                    inQuotes = false;
-            } else {
-                if (c == QLatin1Char('\n')) ++line;
-                if (c != QLatin1Char('\r')) field += c;
+                m_field += c;
+                return true;
             }
-            continue;
+            m_inQuotes = false; // c is read outside the quotes below
         }
-        if (c == QLatin1Char('"') && field.trimmed().isEmpty()) {
-            inQuotes = wasQuoted = true;
-            field.clear();
-            fieldStarted = true;
-        } else if (c == sep) {
+        if (m_inQuotes) {
+            if (c == QLatin1Char('"')) {
+                m_quotePending = true;
+            } else {
+                if (c == QLatin1Char('\n')) ++m_line;
+                if (c != QLatin1Char('\r')) m_field += c;
+            }
+            return true;
+        }
+        if (c == QLatin1Char('"') && m_field.trimmed().isEmpty()) {
+            m_inQuotes = m_wasQuoted = true;
+            m_field.clear();
+            m_fieldStarted = true;
+        } else if (c == m_sep) {
             endField();
-        } else if (c == QLatin1Char('\r')) {
-            // CR of CRLF (or a lone CR) ends the record; a following LF is skipped.
-            endRecord();
-            if (i + 1 < n && text[i + 1] == QLatin1Char('\n')) ++i;
-            recordLine = ++line;
-        } else if (c == QLatin1Char('\n')) {
-            endRecord();
-            recordLine = ++line;
+        } else if (c == QLatin1Char('\r') || c == QLatin1Char('\n')) {
+            // CR, LF or CRLF ends the record.
+            const bool go = endRecord();
+            m_crPending = c == QLatin1Char('\r');
+            m_recordLine = ++m_line;
+            return go;
         } else {
-            field += c;
-            fieldStarted = true;
+            m_field += c;
+            m_fieldStarted = true;
         }
+        return true;
     }
-    if (inQuotes) return false;
-    if (fieldStarted || !field.isEmpty() || !record.isEmpty()) endRecord();
-    if (records.empty()) return true;
-    table->header = records.front();
-    for (QString &h : table->header)
-        h = h.trimmed();
-    for (std::size_t r = 1; r < records.size(); ++r) {
-        QStringList row = records[r];
-        while (row.size() < table->header.size())
-            row.append(QString());
-        table->rows.push_back(row);
-        table->lines.push_back(lines[r]);
+
+    void endField()
+    {
+        m_record.append(m_wasQuoted ? m_field : m_field.trimmed());
+        m_field.clear();
+        m_fieldStarted = m_wasQuoted = false;
     }
-    return true;
+
+    bool endRecord()
+    {
+        endField();
+        QStringList record;
+        record.swap(m_record);
+        // A line with nothing on it is not a record.
+        if (record.size() == 1 && record.front().isEmpty()) return true;
+        return m_sink(std::move(record), m_recordLine);
+    }
+
+    QChar m_sep;
+    Sink m_sink;
+    QStringList m_record;
+    QString m_field;
+    bool m_inQuotes = false, m_fieldStarted = false, m_wasQuoted = false;
+    bool m_quotePending = false, m_crPending = false;
+    int m_line = 1, m_recordLine = 1;
+};
+
+/// Header first (trimmed), then each data row padded to the header's width.
+CsvParser::Sink tableSink(CsvTable *table)
+{
+    return [table](QStringList &&record, int line) {
+        if (table->header.isEmpty()) {
+            table->header = std::move(record);
+            for (QString &h : table->header)
+                h = h.trimmed();
+            return true;
+        }
+        while (record.size() < table->header.size())
+            record.append(QString());
+        table->rows.push_back(std::move(record));
+        table->lines.push_back(line);
+        return true;
+    };
 }
+
 } // namespace
 
 CsvTable parseCsv(const QByteArray &bytes, QChar separator)
@@ -96,23 +143,76 @@ CsvTable parseCsv(const QByteArray &bytes, QChar separator)
     CsvTable t;
     QByteArray b = bytes;
     if (b.startsWith("\xEF\xBB\xBF")) b.remove(0, 3);
-    parseInto(QString::fromUtf8(b), separator, &t);
+    CsvParser parser(separator, tableSink(&t));
+    bool unclosed = false;
+    parser.feed(QString::fromUtf8(b));
+    parser.finish(&unclosed);
     return t;
 }
 
-Result<CsvTable> readCsv(const QString &file, QChar separator)
+Result<void> readCsvRows(const QString &file, const std::function<bool(const QStringList &header)> &onHeader,
+                         const std::function<bool(QStringList &row, int line)> &onRow, QChar separator)
 {
     QFile f(file);
     if (!f.exists()) return makeError(ErrorCode::NotFound, file, QStringLiteral("file does not exist"));
     if (!f.open(QIODevice::ReadOnly)) return makeError(ErrorCode::Unreadable, file, f.errorString());
-    QByteArray bytes = f.readAll();
-    if (bytes.startsWith("\xEF\xBB\xBF")) bytes.remove(0, 3);
+    QStringList header;
+    bool stopped = false;
+    CsvParser parser(separator, [&](QStringList &&record, int line) {
+        if (header.isEmpty()) {
+            header = std::move(record);
+            for (QString &h : header)
+                h = h.trimmed();
+            if (header.size() == 1 && header.front().isEmpty()) header.clear();
+            if (header.isEmpty()) return true;
+            stopped = !onHeader(header);
+            return !stopped;
+        }
+        while (record.size() < header.size())
+            record.append(QString());
+        stopped = !onRow(record, line);
+        return !stopped;
+    });
+    // 1 MiB at a time, decoded incrementally (a UTF-8 sequence may straddle two pieces).
+    QStringDecoder decode(QStringDecoder::Utf8);
+    bool first = true;
+    while (!f.atEnd()) {
+        QByteArray piece = f.read(1 << 20);
+        if (piece.isEmpty() && f.error() != QFileDevice::NoError)
+            return makeError(ErrorCode::Unreadable, file, f.errorString());
+        if (first && piece.startsWith("\xEF\xBB\xBF")) piece.remove(0, 3);
+        first = false;
+        const QString text = decode(piece);
+        if (!parser.feed(text)) return {};
+    }
+    if (!parser.feed(QString(decode(QByteArray())))) return {};
+    bool unclosed = false;
+    if (!parser.finish(&unclosed)) {
+        if (unclosed) return makeError(ErrorCode::Malformed, file, QStringLiteral("a quoted field is never closed"));
+        return {};
+    }
+    if (header.isEmpty())
+        return makeError(ErrorCode::Malformed, file, QStringLiteral("the file is empty (no header row)"));
+    return {};
+}
+
+Result<CsvTable> readCsv(const QString &file, QChar separator)
+{
     CsvTable t;
     t.file = file;
-    if (!parseInto(QString::fromUtf8(bytes), separator, &t))
-        return makeError(ErrorCode::Malformed, file, QStringLiteral("a quoted field is never closed"));
-    if (t.header.isEmpty() || (t.header.size() == 1 && t.header.front().isEmpty()))
-        return makeError(ErrorCode::Malformed, file, QStringLiteral("the file is empty (no header row)"));
+    auto r = readCsvRows(
+        file,
+        [&t](const QStringList &header) {
+            t.header = header;
+            return true;
+        },
+        [&t](QStringList &row, int line) {
+            t.rows.push_back(std::move(row));
+            t.lines.push_back(line);
+            return true;
+        },
+        separator);
+    if (!r) return r.error();
     return t;
 }
 

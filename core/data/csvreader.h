@@ -7,6 +7,7 @@
 
 #include <QtCore/QStringList>
 
+#include <functional>
 #include <vector>
 
 namespace fopro::data {
@@ -27,5 +28,12 @@ struct CsvTable {
 CsvTable parseCsv(const QByteArray &bytes, QChar separator = QLatin1Char(','));
 /// Reads and parses a file; fails on missing/unreadable/empty files, or inconsistent quoting.
 Result<CsvTable> readCsv(const QString &file, QChar separator = QLatin1Char(','));
+/// Streams a file: reads 1 MiB at a time and hands out the header (trimmed) and then each data row
+/// (padded to the header's width, with the line it starts on) as it is parsed, so that memory does
+/// not grow with the file. A callback returning false stops the reading (a success). Errors as
+/// readCsv's; an unclosed quote is found only at the end, after the rows before it were handed out.
+Result<void> readCsvRows(const QString &file, const std::function<bool(const QStringList &header)> &onHeader,
+                         const std::function<bool(QStringList &row, int line)> &onRow,
+                         QChar separator = QLatin1Char(','));
 
 } // namespace fopro::data

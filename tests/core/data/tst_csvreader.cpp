@@ -68,6 +68,46 @@ private Q_SLOTS:
         QVERIFY(!r);
         QVERIFY(r.error().detail.contains(QLatin1String("empty")));
     }
+
+    void streamedAcrossReadPieces()
+    {
+        // The file is read 1 MiB at a time: a doubled quote, a CRLF, a quoted line break and a
+        // two-byte UTF-8 character placed at every offset around the first piece's end must parse
+        // as when the whole text is parsed at once.
+        QTemporaryDir dir;
+        const QByteArray tail = "\"say \"\"hi\"\"\",\"two\r\nlines\",caf\xC3\xA9\r\nlast,row,\xC3\xBC\n";
+        for (int shift = 0; shift <= tail.size(); ++shift) {
+            // The tail starts exactly `shift` bytes before the first piece ends.
+            const qsizetype start = (1 << 20) - shift;
+            QByteArray text = "a,b,c\r\n";
+            int i = 0;
+            while (text.size() < start - 40)
+                text += QByteArray::number(i++) + ",x,y\r\n";
+            text += "z,x," + QByteArray(start - text.size() - 7, ' ') + "y\r\n";
+            QCOMPARE(text.size(), start);
+            text += tail;
+            const QString file = dir.filePath(QStringLiteral("big%1.csv").arg(shift));
+            QVERIFY(fopro::test::writeText(file, text));
+            const auto streamed = readCsv(file);
+            QVERIFY2(streamed, qPrintable(streamed ? QString() : streamed.error().message()));
+            const CsvTable whole = parseCsv(text);
+            QCOMPARE(streamed->header, whole.header);
+            QCOMPARE(streamed->rows.size(), whole.rows.size());
+            QCOMPARE(streamed->rows, whole.rows);
+            QCOMPARE(streamed->lines, whole.lines);
+            const QStringList quoted = streamed->rows[streamed->rows.size() - 2];
+            QCOMPARE(quoted, (QStringList{QStringLiteral("say \"hi\""), QStringLiteral("two\nlines"),
+                                          QString::fromUtf8("caf\xC3\xA9")}));
+            QCOMPARE(streamed->rows.back().back(), QString::fromUtf8("\xC3\xBC"));
+        }
+        // Stopping early from a row callback is a success that reads no further.
+        int rows = 0;
+        const auto stopped = readCsvRows(
+            dir.filePath(QStringLiteral("big0.csv")), [](const QStringList &) { return true; },
+            [&rows](QStringList &, int) { return ++rows < 10; });
+        QVERIFY(stopped);
+        QCOMPARE(rows, 10);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCsvReader)
