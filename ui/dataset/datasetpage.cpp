@@ -707,6 +707,11 @@ bool DatasetPage::stepCurrent(int delta)
     return true;
 }
 
+ImageViewerDialog *DatasetPage::viewer() const
+{
+    return m_viewer;
+}
+
 void DatasetPage::openViewer()
 {
     const QModelIndex current = m_view->currentIndex();
@@ -714,7 +719,6 @@ void DatasetPage::openViewer()
     if (!m_viewer) {
         m_viewer = new ImageViewerDialog(m_doc, jobs(), this);
         m_viewer->setAttribute(Qt::WA_DeleteOnClose);
-        connect(m_viewer, &QObject::destroyed, this, [this] { m_viewer = nullptr; });
         connect(m_viewer, &ImageViewerDialog::stepRequested, this, [this](int delta) { stepCurrent(delta); });
         if (QWidget *w = window()) m_viewer->resize(w->size() * 0.85);
     }

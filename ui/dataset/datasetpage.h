@@ -19,6 +19,8 @@
 
 #include "ui/shell/page.h"
 
+#include <QtCore/QPointer>
+
 #include <vector>
 
 class QComboBox;
@@ -81,7 +83,7 @@ public:
     /// The "12 shown of 1200 · 3 selected" line.
     QLabel *countLabel() const { return m_count; }
     /// The large viewer, when open.
-    ImageViewerDialog *viewer() const { return m_viewer; }
+    ImageViewerDialog *viewer() const;
     /// The grid's thumbnail source (benchmarks clear it for a cold cache).
     ThumbnailProvider *thumbnails() const { return m_thumbs; }
 
@@ -158,7 +160,9 @@ private:
     QToolButton *m_move;
     QToolButton *m_inspectorToggle;
     InspectorPanel *m_inspector;
-    ImageViewerDialog *m_viewer = nullptr; // deletes itself on close (destroyed() clears this)
+    // Deletes itself on close; QPointer clears itself then (a destroyed() slot would also run while
+    // this page is half destroyed, when the viewer goes with the page's children).
+    QPointer<ImageViewerDialog> m_viewer;
     QTimer *m_refresh;
     QTimer *m_typingDelay;
     QList<QAction *> m_actions;

@@ -126,6 +126,10 @@ MainWindow::~MainWindow()
     // (an earlier child, which QObject would delete first): their destructors cancel their jobs.
     m_jobs->shutdown();
     delete takeCentralWidget();
+    // The document is a child deleted by ~QWidget, when this object is no longer a MainWindow: its
+    // undo stack's last cleanChanged must not reach updateTitle (UndefinedBehaviorSanitizer found
+    // the call on the half-destroyed window).
+    m_doc->disconnect(this);
 }
 
 void MainWindow::buildPages()
