@@ -205,6 +205,48 @@ private Q_SLOTS:
         QCOMPARE(readBytes(exportDir + QStringLiteral("/model.pt")), model);
         QCOMPARE(QDir(exportDir).entryList(QDir::Files | QDir::Hidden), exported); // no temporary files left
     }
+
+    void corruptCheckpointIsAnErrorNamingIt()
+    {
+        // A damaged last.ckpt (cut short, emptied, replaced by text, bytes overwritten) makes
+        // --resume fail with the file named, or (bytes inside a tensor) load; never a crash.
+        const QByteArray original = readBytes(m_reference + QStringLiteral("/checkpoints/last.ckpt"));
+        QVERIFY(original.size() > 1024);
+        QByteArray overwritten = original;
+        overwritten.replace(original.size() / 2, 64, QByteArray(64, '\xff'));
+        const std::vector<std::pair<const char *, QByteArray>> damages = {
+            {"cut in half", original.left(original.size() / 2)},
+            {"empty", QByteArray()},
+            {"text", QByteArray("not a checkpoint\n")},
+            {"zip directory cut", original.left(original.size() - 30)},
+            {"64 bytes overwritten", overwritten},
+        };
+        int index = 0;
+        for (const auto &[what, bytes] : damages) {
+            const QString run = m_tmp.filePath(QStringLiteral("damaged%1").arg(index++));
+            QVERIFY(QDir().mkpath(run));
+            for (QDirIterator it(m_reference, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+                 it.hasNext();) {
+                const QString from = it.next();
+                const QString to = run + QLatin1Char('/') + QDir(m_reference).relativeFilePath(from);
+                QVERIFY(QDir().mkpath(QFileInfo(to).absolutePath()));
+                QVERIFY(QFile::copy(from, to));
+            }
+            QVERIFY(QFile::remove(run + QStringLiteral("/checkpoints/last.ckpt")));
+            QVERIFY(fopro::test::writeText(run + QStringLiteral("/checkpoints/last.ckpt"), bytes));
+            const CliRun r = runCli({QStringLiteral("train"), QStringLiteral("--resume"), run,
+                                     QStringLiteral("--epochs"), QString::number(kEpochs + 1)});
+            QVERIFY2(r.code == 0 || r.code == 1,
+                     qPrintable(QStringLiteral("%1: exit %2\n%3").arg(what).arg(r.code).arg(r.err)));
+            QVERIFY2(!r.err.contains(QLatin1String("fatal")), qPrintable(r.err));
+            if (r.code == 1)
+                QVERIFY2(r.err.contains(QLatin1String("last.ckpt")),
+                         qPrintable(QStringLiteral("%1: %2").arg(what, r.err)));
+            else
+                QVERIFY2(QLatin1String(what) == QLatin1String("64 bytes overwritten"), what);
+            qInfo("%s: %s", what, r.code == 1 ? "refused" : "loaded");
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCrashSafety)
