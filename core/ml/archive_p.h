@@ -15,6 +15,16 @@ namespace fopro::ml::detail {
 /// process; here the writer never fails towards LibTorch: the first failed write is remembered,
 /// the rest is skipped, and the error is reported after the archive is complete. WriteFailed
 /// names `path` and the reason; `path` is untouched then.
-Result<void> writeArchive(torch::serialize::OutputArchive &archive, const QString &path);
+///
+/// With `recordChecksum`, the SHA-256 of the bytes goes to `<path>.sha256` (written atomically just
+/// before the archive is renamed into place, together with the previous archive's checksum, so the
+/// pair on disk agrees whenever the process is killed); verifyArchiveChecksum() checks it on load.
+Result<void> writeArchive(torch::serialize::OutputArchive &archive, const QString &path, bool recordChecksum = false);
+
+/// Checks `path` against the checksums recorded in `<path>.sha256` by writeArchive: Malformed naming
+/// the file when it matches neither (bytes changed on disk since it was written: LibTorch's reader
+/// does not check the zip's CRCs, so a damaged tensor would otherwise load unnoticed). Nothing to
+/// check (no `.sha256`, as in runs written before it existed) is a success.
+Result<void> verifyArchiveChecksum(const QString &path);
 
 } // namespace fopro::ml::detail

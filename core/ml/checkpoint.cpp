@@ -2,6 +2,7 @@
 // prompt, both optimisers' moments, counters and the history), written to a temporary file and
 // renamed, so a crash leaves the previous checkpoint intact.
 
+#include "core/common/fileio.h"
 #include "core/data/imageloader.h"
 #include "core/ml/archive_p.h"
 #include "core/ml/errortext.h"
@@ -11,6 +12,7 @@
 #include "core/ml/trainconfig.h"
 #include "core/project/runfolder.h"
 
+#include <QtCore/QCryptographicHash>
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
 #include <QtCore/QJsonDocument>
@@ -85,11 +87,12 @@ Result<void> saveCheckpoint(Session &s)
         ar.write("prompt_optimizer", popt);
     }
     ar.write("meta", c10::IValue(QJsonDocument(checkpointMeta(s)).toJson(QJsonDocument::Compact).toStdString()));
-    return detail::writeArchive(ar, s.run.lastCheckpoint());
+    return detail::writeArchive(ar, s.run.lastCheckpoint(), true);
 }
 
 Result<void> loadCheckpoint(Session &s, const QString &path)
 {
+    if (auto ok = detail::verifyArchiveChecksum(path); !ok) return ok.error();
     try {
         torch::serialize::InputArchive ar;
         ar.load_from(path.toStdString());
@@ -187,7 +190,39 @@ Result<spectral::GainMap> conditionalPromptGain(const QString &runDir, const cv:
 
 namespace detail {
 
-Result<void> writeArchive(torch::serialize::OutputArchive &archive, const QString &path)
+namespace {
+QString checksumFile(const QString &path)
+{
+    return path + QStringLiteral(".sha256");
+}
+
+/// The recorded checksums (hex), newest first; empty when there is no readable record.
+QStringList recordedChecksums(const QString &path)
+{
+    QFile f(checksumFile(path));
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return QString::fromLatin1(f.read(1024)).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+}
+} // namespace
+
+Result<void> verifyArchiveChecksum(const QString &path)
+{
+    const QStringList recorded = recordedChecksums(path);
+    if (recorded.isEmpty()) return {};
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Unreadable, path, QStringLiteral("cannot open: %1").arg(f.errorString()));
+    QCryptographicHash sha(QCryptographicHash::Sha256);
+    if (!sha.addData(&f))
+        return makeError(ErrorCode::Unreadable, path, QStringLiteral("cannot read: %1").arg(f.errorString()));
+    if (recorded.contains(QString::fromLatin1(sha.result().toHex()))) return {};
+    return makeError(ErrorCode::Malformed, path,
+                     QStringLiteral("the file is damaged: its SHA-256 is not the one recorded in %1 when it was "
+                                    "written")
+                         .arg(QFileInfo(checksumFile(path)).fileName()));
+}
+
+Result<void> writeArchive(torch::serialize::OutputArchive &archive, const QString &path, bool recordChecksum)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QSaveFile f(path);
@@ -195,8 +230,10 @@ Result<void> writeArchive(torch::serialize::OutputArchive &archive, const QStrin
         return makeError(ErrorCode::WriteFailed, path,
                          QStringLiteral("cannot open for writing: %1").arg(f.errorString()));
     QString failure;
+    QCryptographicHash sha(QCryptographicHash::Sha256);
     try {
-        archive.save_to([&f, &failure](const void *data, size_t size) -> size_t {
+        archive.save_to([&f, &failure, &sha, recordChecksum](const void *data, size_t size) -> size_t {
+            if (recordChecksum) sha.addData(QByteArrayView(static_cast<const char *>(data), qsizetype(size)));
             if (failure.isEmpty() && f.write(static_cast<const char *>(data), qint64(size)) != qint64(size))
                 failure = f.errorString().isEmpty() ? QStringLiteral("write failed") : f.errorString();
             return size; // never a short write towards LibTorch (see archive_p.h)
@@ -209,6 +246,17 @@ Result<void> writeArchive(torch::serialize::OutputArchive &archive, const QStrin
     if (!failure.isEmpty()) {
         f.cancelWriting();
         return makeError(ErrorCode::WriteFailed, path, QStringLiteral("cannot write the file: %1").arg(failure));
+    }
+    if (recordChecksum) {
+        // The new checksum and the one of the archive still in place: killed before the rename
+        // below, the old archive still matches its record.
+        const QStringList old = recordedChecksums(path);
+        QByteArray record = sha.result().toHex() + '\n';
+        if (QFileInfo::exists(path) && !old.isEmpty()) record += old.front().toLatin1() + '\n';
+        if (auto w = fileio::writeAtomically(checksumFile(path), record); !w) {
+            f.cancelWriting();
+            return w.error();
+        }
     }
     if (!f.commit()) return makeError(ErrorCode::WriteFailed, path, f.errorString());
     return {};
