@@ -433,16 +433,24 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
         if (!options.overwrite)
             return makeError(ErrorCode::InvalidArgument, out,
                              QStringLiteral("the output folder is not empty (allow overwriting to export into it)"));
-        // Only a previous export's images are cleared; anything else the user keeps there stays.
-        if (QFileInfo::exists(report.manifestFile)) {
-            QDir images(out + QStringLiteral("/images"));
-            if (images.exists() && !images.removeRecursively())
-                return makeError(ErrorCode::WriteFailed, images.path(),
-                                 QStringLiteral("cannot remove the previous export's images"));
-        }
+        // Only a previous export (its manifest.csv and images/) is replaced; anything else the user
+        // keeps there stays. An images/ folder that no manifest explains is not ours to replace.
+        if (QFileInfo::exists(out + QStringLiteral("/images")) && !QFileInfo::exists(report.manifestFile))
+            return makeError(ErrorCode::InvalidArgument, out + QStringLiteral("/images"),
+                             QStringLiteral("the output folder holds an images folder that is not from an export "
+                                            "(no manifest.csv beside it); choose another folder"));
     }
-    if (!QDir().mkpath(out + QStringLiteral("/images")))
-        return makeError(ErrorCode::WriteFailed, out + QStringLiteral("/images"),
+    // Everything is written into a hidden staging folder first and moved into place only when
+    // complete: a failed, cancelled or killed export (a full disk, a crash) leaves the previous
+    // export as it was, and a folder without manifest.csv is never a finished export.
+    const QString work = out + QStringLiteral("/.partial-export");
+    QDir(work).removeRecursively(); // left by an export that was killed
+    struct RemoveStaging {
+        QString dir;
+        ~RemoveStaging() { QDir(dir).removeRecursively(); }
+    } removeStaging{work};
+    if (!QDir().mkpath(work + QStringLiteral("/images")))
+        return makeError(ErrorCode::WriteFailed, work + QStringLiteral("/images"),
                          QStringLiteral("cannot create the folder"));
 
     // Class folders, made unique after sanitising.
@@ -518,9 +526,9 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
         }
 
         const QString folder = classFolders.at(s.label);
-        const QString folderPath = out + QStringLiteral("/images/") + folder;
+        const QString folderPath = work + QStringLiteral("/images/") + folder;
         if (!createdFolders.contains(folder)) {
-            if (!isInside(folderPath, out) || !QDir().mkpath(folderPath))
+            if (!isInside(folderPath, work) || !QDir().mkpath(folderPath))
                 return makeError(ErrorCode::WriteFailed, folderPath, QStringLiteral("cannot create the folder"));
             createdFolders.insert(folder);
         }
@@ -530,8 +538,8 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
             name = QStringLiteral("img-") + QString::fromLatin1(h.left(16)) + QStringLiteral("-%1").arg(n);
         usedNames.insert(folder + QLatin1Char('/') + name);
         const QString relative = QStringLiteral("images/") + folder + QLatin1Char('/') + name + QStringLiteral(".png");
-        const QString target = out + QLatin1Char('/') + relative;
-        if (!isInside(target, out))
+        const QString target = work + QLatin1Char('/') + relative;
+        if (!isInside(target, work))
             return makeError(ErrorCode::WriteFailed, target,
                              QStringLiteral("would be written outside the output folder"));
         Result<void> written = fileio::writeAtomically(
@@ -605,8 +613,22 @@ Result<ExportReport> exportDataset(const DatasetIndex &index, const ExportOption
         csv += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
     }
     if (isCancelled(cancel)) return makeError(ErrorCode::Cancelled, QString(), QStringLiteral("export cancelled"));
-    Result<void> written = fileio::writeAtomically(report.manifestFile, csv.toUtf8());
+    Result<void> written = fileio::writeAtomically(work + QStringLiteral("/manifest.csv"), csv.toUtf8());
     if (!written) return written.error();
+
+    // Into place: the old manifest goes first (from then on the folder is visibly unfinished), then
+    // the old images; the new images, and last the new manifest.
+    const QString images = out + QStringLiteral("/images");
+    if (QFileInfo::exists(report.manifestFile) && !QFile::remove(report.manifestFile))
+        return makeError(ErrorCode::WriteFailed, report.manifestFile,
+                         QStringLiteral("cannot replace the previous export's manifest"));
+    if (QFileInfo::exists(images) && !QDir(images).removeRecursively())
+        return makeError(ErrorCode::WriteFailed, images, QStringLiteral("cannot remove the previous export's images"));
+    if (!QDir().rename(work + QStringLiteral("/images"), images))
+        return makeError(ErrorCode::WriteFailed, images, QStringLiteral("cannot move the exported images into place"));
+    if (!QFile::rename(work + QStringLiteral("/manifest.csv"), report.manifestFile))
+        return makeError(ErrorCode::WriteFailed, report.manifestFile,
+                         QStringLiteral("cannot move the manifest into place"));
 
     report.patients = int(groups.size());
     report.removedKeys = QStringList(removed.begin(), removed.end());

@@ -26,9 +26,12 @@
 // - Pixels are exported as decoded (burned-in annotations are not detected: the report says so).
 //
 // Nothing is written outside <out>: class names become sanitised folder names. An existing
-// non-empty <out> is refused unless ExportOptions::overwrite; with overwrite, a previous export's
-// images/ folder (recognised by its manifest.csv) is removed first, other files are left alone.
-// Every file is written atomically (QSaveFile). Unreadable samples are reported and skipped.
+// non-empty <out> is refused unless ExportOptions::overwrite; with overwrite, a previous export
+// (images/ and manifest.csv) is replaced, other files are left alone, and an images/ folder without
+// a manifest beside it is refused. The export is written into <out>/.partial-export and moved into
+// place only when complete (old manifest removed first, new manifest moved last), so a failed,
+// cancelled or killed export leaves the previous one intact and a folder without manifest.csv is
+// never a finished export. Unreadable samples are reported and skipped.
 
 #include "core/common/result.h"
 #include "core/data/datasetindex.h"

@@ -13,6 +13,9 @@
 #include <QtCore/QSet>
 #include <QtTest/QtTest>
 
+#include <csignal>
+#include <sys/resource.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -524,6 +527,79 @@ private Q_SLOTS:
             // The export report itself (what the dialog shows) names source files only through
             // problems, which are about the user's own input.
         }
+    }
+
+    void failedOverwriteKeepsThePreviousExport()
+    {
+        // An export into a folder holding a previous one fails half-way (a full disk: a 4 KiB file
+        // size limit, SIGXFSZ ignored, so writes fail with EFBIG; then a cancel): the previous
+        // export is left exactly as it was, every image its manifest lists still there, and no
+        // staging folder remains.
+        const QString out = m_tmp.filePath(QStringLiteral("replace"));
+        Result<ExportReport> first = exportTo(QStringLiteral("replace"), kSecret, DateMode::Remove);
+        QVERIFY2(first, qPrintable(first.error().message()));
+        QFile manifestFile(first->manifestFile);
+        QVERIFY(manifestFile.open(QIODevice::ReadOnly));
+        const QByteArray manifest = manifestFile.readAll();
+        manifestFile.close();
+        const Manifest listed = readManifest(first->manifestFile);
+        QCOMPARE(int(listed.rows.size()), 3);
+
+        ExportOptions o;
+        o.outputDir = out;
+        o.secret = kOtherSecret; // other names: a leftover of either export would show
+        o.overwrite = true;
+        rlimit before{};
+        QVERIFY(::getrlimit(RLIMIT_FSIZE, &before) == 0);
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit small = before;
+        small.rlim_cur = 1024; // smaller than any of the PNGs
+        QVERIFY(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+        Result<ExportReport> failed = exportDataset(dicomIndex(), o);
+        QVERIFY(::setrlimit(RLIMIT_FSIZE, &before) == 0);
+        QVERIFY(!failed);
+        QCOMPARE(failed.error().code, ErrorCode::WriteFailed);
+
+        fopro::JobControl cancel;
+        cancel.cancel();
+        Result<ExportReport> cancelled = exportDataset(dicomIndex(), o, &cancel);
+        QVERIFY(!cancelled);
+
+        for (const Result<ExportReport> *r : {&failed, &cancelled}) {
+            Q_UNUSED(r);
+            QFile again(first->manifestFile);
+            QVERIFY(again.open(QIODevice::ReadOnly));
+            QCOMPARE(again.readAll(), manifest);
+        }
+        for (const QStringList &row : listed.rows)
+            QVERIFY2(QFile::exists(out + QLatin1Char('/') + row[0]), qPrintable(row[0]));
+        int pngs = 0;
+        for (QDirIterator it(out, {QStringLiteral("*.png")}, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+             it.hasNext(); it.next())
+            ++pngs;
+        QCOMPARE(pngs, 3);
+        QVERIFY(!QFileInfo::exists(out + QStringLiteral("/.partial-export")));
+
+        // Done without a limit, the new export replaces the old one completely.
+        Result<ExportReport> replaced = exportDataset(dicomIndex(), o);
+        QVERIFY2(replaced, qPrintable(replaced.error().message()));
+        const Manifest now = readManifest(replaced->manifestFile);
+        QCOMPARE(int(now.rows.size()), 3);
+        for (const QStringList &row : now.rows)
+            QVERIFY(QFile::exists(out + QLatin1Char('/') + row[0]));
+        pngs = 0;
+        for (QDirIterator it(out, {QStringLiteral("*.png")}, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+             it.hasNext(); it.next())
+            ++pngs;
+        QCOMPARE(pngs, 3);
+
+        // An images/ folder that no manifest explains is refused, not replaced.
+        const QString foreign = m_tmp.filePath(QStringLiteral("foreign"));
+        QVERIFY(fopro::test::writeText(foreign + QStringLiteral("/images/mine.txt"), "keep"));
+        o.outputDir = foreign;
+        Result<ExportReport> refused = exportDataset(dicomIndex(), o);
+        QVERIFY(!refused);
+        QVERIFY(QFile::exists(foreign + QStringLiteral("/images/mine.txt")));
     }
 
     void hostileClassNames()
