@@ -18,6 +18,7 @@
 #include "dcmtk/dcmdata/dcpxitem.h"
 #include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmdata/dcsequen.h"
+#include "dcmtk/dcmdata/dcstack.h"
 #include "dcmtk/dcmdata/dcuid.h"
 #include "dcmtk/dcmdata/dcvr.h"
 #include "dcmtk/dcmdata/dcxfer.h"
@@ -229,6 +230,28 @@ Result<LoadedFile> loadDicom(const QString &file)
     const QByteArray encoded = QFile::encodeName(file);
     const OFCondition cond = loaded.fileFormat->loadFile(OFFilename(encoded.constData()), EXS_Unknown, EGL_noChange,
                                                          kMaxReadLength, ERM_autoDetect);
+    // Values longer than kMaxReadLength stay on disk until used, and DCMTK then allocates the length
+    // an element declares: a 16 KB file declaring a 3.5 GB value would ask for 3.5 GB. No value can
+    // be longer than the file holding it (a deflated data set at most ~1,000 times: zlib's limit).
+    {
+        DcmStack stack;
+        const bool deflated =
+            loaded.dataset() && loaded.dataset()->getOriginalXfer() == EXS_DeflatedLittleEndianExplicit;
+        const double bound = double(fi.size()) * (deflated ? 1100.0 : 1.0);
+        while (loaded.fileFormat->nextObject(stack, OFTrue).good()) {
+            DcmObject *object = stack.top();
+            const Uint32 length = object->getLength();
+            // Leaves only: the length of an item or a sequence is computed for an encoding of DCMTK's
+            // choosing, not read from the file.
+            if (object->isLeaf() && length != DCM_UndefinedLength && double(length) > bound)
+                return makeError(ErrorCode::Malformed, file,
+                                 QStringLiteral("element %1 declares a value of %2 bytes in a file of %3 bytes "
+                                                "(truncated or malformed)")
+                                     .arg(toQString(object->getTag().toString()))
+                                     .arg(length)
+                                     .arg(fi.size()));
+        }
+    }
     const QString metaTs = metaString(loaded.metaInfo(), DCM_TransferSyntaxUID);
     if (cond.bad()) {
         if (isJpeg2000(metaTs)) return jpeg2000Error(file, metaTs);

@@ -482,6 +482,31 @@ private Q_SLOTS:
 
     /// A Number of Frames beyond int (found reviewing what fuzz_dicom feeds the reader) wrapped to a
     /// negative frame count, which passed the pixel data size check; it is refused as malformed.
+
+    void elementLongerThanTheFile()
+    {
+        // Found by fuzz_dicom: 333 bytes whose meta header declares a 3.5 GB value. DCMTK allocates
+        // a declared length when the value is read; the reader refuses any element longer than the
+        // file before reading values.
+        const QByteArray bytes = QByteArray::fromHex(
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+            "000000000000000000000000000000000000000000000000008000000000000000000000000000000000000000000000"
+            "00000000000000000000000000000000000000000000000000000000000000004449434d02000000554c0400c0000000"
+            "020001324f4200000200000000010200020055491a00312e322e3834302e31303030382e352e312e342e312e312e3700"
+            "0200030055492e00312e332e362e312e342e312e353936322e312e312e382e312e332e32303034303832363138353035"
+            "392e353435370200100055411600cfd1cdd1c7cbcfcb31303030382e312e322e342e39310200120055491200312e332e"
+            "41450800434c554e494531200800081ac0026800e10094ab0354d9d3c6a8395f808080ffd9feffdde003005549");
+        QCOMPARE(bytes.size(), qsizetype(333));
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("declares_3_5_GB.dcm"));
+        QVERIFY(fopro::test::writeText(file, bytes));
+        const auto info = readDicomInfo(file);
+        QVERIFY(!info);
+        QCOMPARE(info.error().code, fopro::ErrorCode::Malformed);
+        QCOMPARE(info.error().file, file);
+        QVERIFY2(info.error().detail.contains(QLatin1String("declares a value of")), qPrintable(info.error().detail));
+        QVERIFY(!readAllDicomAttributes(file));
+    }
     void numberOfFramesBeyondInt()
     {
         const QString path = m_tmp.filePath(QStringLiteral("frames/huge-count.dcm"));
