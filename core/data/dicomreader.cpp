@@ -240,10 +240,11 @@ Result<LoadedFile> loadDicom(const QString &file)
         const double bound = double(fi.size()) * (deflated ? 1100.0 : 1.0);
         while (loaded.fileFormat->nextObject(stack, OFTrue).good()) {
             DcmObject *object = stack.top();
-            const Uint32 length = object->getLength();
-            // Leaves only: the length of an item or a sequence is computed for an encoding of DCMTK's
-            // choosing, not read from the file.
-            if (object->isLeaf() && length != DCM_UndefinedLength && double(length) > bound)
+            // Leaves only, and their length field as read: getLength() computes an encoding's
+            // length, which for an item reads (and allocates) its elements' values.
+            if (!object->isLeaf()) continue;
+            const Uint32 length = object->getLengthField();
+            if (length != DCM_UndefinedLength && double(length) > bound)
                 return makeError(ErrorCode::Malformed, file,
                                  QStringLiteral("element %1 declares a value of %2 bytes in a file of %3 bytes "
                                                 "(truncated or malformed)")

@@ -506,6 +506,15 @@ private Q_SLOTS:
         QCOMPARE(info.error().file, file);
         QVERIFY2(info.error().detail.contains(QLatin1String("declares a value of")), qPrintable(info.error().detail));
         QVERIFY(!readAllDicomAttributes(file));
+
+        // Also found by fuzz_dicom: 27 bytes, a data set without meta header whose string element
+        // declares 4 GB; asking DCMTK an item's length would read (and allocate) it.
+        const QString tiny = dir.filePath(QStringLiteral("declares_4_GB.dcm"));
+        QVERIFY(fopro::test::writeText(tiny,
+                                       QByteArray::fromHex("00000300426f64795061264600000100fcff000000e0bc00ff0000")));
+        QVERIFY(!readDicomInfo(tiny));
+        QVERIFY(!readAllDicomAttributes(tiny));
+        QVERIFY(!decodeDicomFrame(tiny));
     }
     void numberOfFramesBeyondInt()
     {
