@@ -2,6 +2,7 @@
 // resumes to exactly the run an uninterrupted process gives; a full disk (a file-size limit set
 // with `ulimit -f`, writes then fail with EFBIG) gives an error naming the file while the files
 // that were there before stay intact (manifest save, run checkpoints, model export).
+#include "core/data/datasetindex.h"
 #include "tests/app/clitest.h"
 
 #include <QtCore/QRandomGenerator>
@@ -244,6 +245,62 @@ private Q_SLOTS:
             if (QLatin1String(what) == QLatin1String("64 bytes overwritten")) // caught by the recorded SHA-256
                 QVERIFY2(r.err.contains(QLatin1String("damaged")), qPrintable(r.err));
         }
+    }
+
+    void killedSavesLeaveTheOldFileOrTheNewOne()
+    {
+        // SIGKILL at seeded random moments while `fopro dataset split` rewrites a manifest and while
+        // `fopro export` rewrites a model: afterwards the manifest loads (the old or the new one)
+        // and the export folder holds a model that classifies, never half a file.
+        QRandomGenerator rng(1202);
+        const QString images = m_tmp.filePath(QStringLiteral("data/images"));
+        const QString splitDir = m_tmp.filePath(QStringLiteral("killed-split"));
+        QElapsedTimer clock;
+        clock.start();
+        CliRun r =
+            runCli({QStringLiteral("dataset"), QStringLiteral("split"), images, QStringLiteral("--out"), splitDir});
+        const qint64 splitMs = clock.elapsed();
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QString exportDir = m_tmp.filePath(QStringLiteral("killed-export"));
+        clock.restart();
+        r = runCli({QStringLiteral("export"), m_reference, QStringLiteral("--out"), exportDir});
+        const qint64 exportMs = clock.elapsed();
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QString image = images + QStringLiteral("/horizontal/h_0.png");
+        int killed = 0;
+        for (int round = 0; round < 8; ++round) {
+            const bool split = round % 2 == 0;
+            const QStringList args =
+                split ? QStringList{QStringLiteral("dataset"),
+                                    QStringLiteral("split"),
+                                    images,
+                                    QStringLiteral("--out"),
+                                    splitDir,
+                                    QStringLiteral("--seed"),
+                                    QString::number(round + 1)}
+                      : QStringList{QStringLiteral("export"), m_reference, QStringLiteral("--out"), exportDir};
+            QProcess p;
+            p.start(cliPath(), args);
+            QVERIFY(p.waitForStarted());
+            const qint64 ms = split ? splitMs : exportMs;
+            if (!p.waitForFinished(int(rng.bounded(ms / 4 + 1, ms + 2)))) {
+                ::kill(pid_t(p.processId()), SIGKILL);
+                QVERIFY(p.waitForFinished(30000));
+                ++killed;
+            }
+            if (split) {
+                const auto loaded = fopro::data::DatasetIndex::load(splitDir + QStringLiteral("/split.json"));
+                QVERIFY2(loaded, qPrintable(loaded ? QString() : loaded.error().message()));
+                QCOMPARE(int(loaded->samples.size()), 24);
+            } else {
+                const QString csv = m_tmp.filePath(QStringLiteral("killed-predictions.csv"));
+                const CliRun predicted = runCli({QStringLiteral("predict"), exportDir + QStringLiteral("/model.pt"),
+                                                 image, QStringLiteral("--csv"), csv});
+                QVERIFY2(predicted.code == 0, qPrintable(predicted.err));
+            }
+        }
+        qInfo("killed %d of 8 saves", killed);
+        QVERIFY(killed >= 2);
     }
 };
 
