@@ -1,14 +1,10 @@
 // What trainconfig.cpp needs from the torch side of core/ml, for fuzz_trainconfig (which must not
 // link torch): the strategy registry's ids and flags (core/ml/strategies.cpp, whose table also
-// holds the loss functions) and the student configuration check (core/ml/models.cpp). Both mirror
-// the real ones; the losses are left out (the configuration never calls them). Keep the ids and
-// the teacher flags in step with strategies.cpp, and the checks with validateStudentConfig.
+// holds the loss functions). It mirrors the real one without the losses (the configuration never
+// calls them); keep the ids and the teacher flags in step with strategies.cpp. The student check
+// is the real one (core/ml/studentconfig.cpp, torch-free).
 
-#include "core/ml/models.h"
 #include "core/ml/strategies.h"
-
-#include <algorithm>
-#include <cmath>
 
 namespace fopro::ml {
 
@@ -54,24 +50,6 @@ QStringList strategyIds()
     for (const StrategyInfo &s : strategies())
         ids << s.id;
     return ids;
-}
-
-Result<void> validateStudentConfig(const StudentConfig &c)
-{
-    const auto bad = [](const char *detail) {
-        return makeError(ErrorCode::InvalidArgument, {}, QString::fromUtf8(detail));
-    };
-    if (c.architecture != "resnet18" && c.architecture != "cifar_resnet")
-        return bad("architecture must be \"resnet18\" or \"cifar_resnet\"");
-    if (!(c.widthMultiplier > 0.0) || !std::isfinite(c.widthMultiplier) || c.widthMultiplier > 64.0)
-        return bad("widthMultiplier must be in (0, 64]");
-    if (c.numClasses < 1) return bad("numClasses must be at least 1");
-    if (c.inputChannels < 1) return bad("inputChannels must be at least 1");
-    if (c.cosineClassifier && (!(c.cosineScale > 0.0) || !std::isfinite(c.cosineScale)))
-        return bad("cosineScale must be positive");
-    if (c.architecture == "cifar_resnet" && *std::min_element(c.cifarBlocks.begin(), c.cifarBlocks.end()) < 1)
-        return bad("cifarBlocks must be at least 1 per stage");
-    return {};
 }
 
 } // namespace fopro::ml
