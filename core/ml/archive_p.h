@@ -4,9 +4,11 @@
 
 #include "core/common/result.h"
 
-#include <torch/torch.h>
-
 #include <QtCore/QString>
+
+namespace torch::serialize {
+class OutputArchive;
+}
 
 namespace fopro::ml::detail {
 
