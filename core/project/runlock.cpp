@@ -69,17 +69,4 @@ Result<RunLock> RunLock::acquire(const QString &dir)
                      QStringLiteral("cannot write the run folder's lock file"));
 }
 
-QString RunLock::holder(const QString &dir)
-{
-    const QString folder = QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
-    if (!QFileInfo::exists(lockPath(folder))) return {};
-    QLockFile probe(lockPath(folder));
-    probe.setStaleLockTime(0);
-    if (probe.tryLock(0)) { // nobody alive held it: the probe took it over; give it back
-        probe.unlock();
-        return {};
-    }
-    return probe.error() == QLockFile::LockFailedError ? describeOwner(probe) : QString();
-}
-
 } // namespace fopro::project

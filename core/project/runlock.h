@@ -25,10 +25,6 @@ public:
     /// when the lock file cannot be written.
     static Result<RunLock> acquire(const QString &dir);
 
-    /// Who holds the lock of `dir` now, as "process 1234 on host ws1 (fopro)"; empty when nobody
-    /// alive does (no lock file, or a stale one).
-    static QString holder(const QString &dir);
-
     RunLock(RunLock &&) noexcept;
     RunLock &operator=(RunLock &&) noexcept;
     ~RunLock(); ///< releases the lock
