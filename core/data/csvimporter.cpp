@@ -91,9 +91,10 @@ public:
         const QString csvName = QFileInfo(path).fileName();
         const QString rootPrefix = QDir::cleanPath(d.root) + QLatin1Char('/');
         // Each image's first row: a 64-bit hash of its cleaned absolute path → (line, label), the
-        // label as an index into `labels` (few distinct values), so a million rows cost little.
+        // label as an index into `labels`, so a million rows cost little.
         QHash<size_t, std::pair<int, int>> listed;
         QStringList labels;
+        QHash<QString, int> labelIndex;
         int outside = 0;
         QString outsideExample;
         qint64 rowsRead = 0;
@@ -153,10 +154,11 @@ public:
             }
             const QString abs = QDir::cleanPath(base.absoluteFilePath(file));
             const size_t key = qHash(abs, size_t(0x9E3779B97F4A7C15ull));
-            qsizetype labelIndex = labels.indexOf(label);
-            if (labelIndex < 0) {
+            int labelAt = labelIndex.value(label, -1);
+            if (labelAt < 0) {
+                labelAt = int(labels.size());
+                labelIndex.insert(label, labelAt);
                 labels << label;
-                labelIndex = labels.size() - 1;
             }
             if (const auto first = listed.constFind(key); first != listed.constEnd()) {
                 const QString firstLabel = labels.at(first->second);
@@ -171,7 +173,7 @@ public:
                                .arg(firstLabel)});
                 return true;
             }
-            listed.insert(key, {line, int(labelIndex)});
+            listed.insert(key, {line, labelAt});
             if (!abs.startsWith(rootPrefix) && ++outside == 1) outsideExample = file;
             if (detail::skipUnusableImage(abs, where, options, &r.problems)) return true;
             Sample s;

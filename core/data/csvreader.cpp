@@ -157,7 +157,6 @@ Result<void> readCsvRows(const QString &file, const std::function<bool(const QSt
     if (!f.exists()) return makeError(ErrorCode::NotFound, file, QStringLiteral("file does not exist"));
     if (!f.open(QIODevice::ReadOnly)) return makeError(ErrorCode::Unreadable, file, f.errorString());
     QStringList header;
-    bool stopped = false;
     CsvParser parser(separator, [&](QStringList &&record, int line) {
         if (header.isEmpty()) {
             header = std::move(record);
@@ -165,13 +164,11 @@ Result<void> readCsvRows(const QString &file, const std::function<bool(const QSt
                 h = h.trimmed();
             if (header.size() == 1 && header.front().isEmpty()) header.clear();
             if (header.isEmpty()) return true;
-            stopped = !onHeader(header);
-            return !stopped;
+            return onHeader(header);
         }
         while (record.size() < header.size())
             record.append(QString());
-        stopped = !onRow(record, line);
-        return !stopped;
+        return onRow(record, line);
     });
     // 1 MiB at a time, decoded incrementally (a UTF-8 sequence may straddle two pieces).
     QStringDecoder decode(QStringDecoder::Utf8);
