@@ -519,13 +519,8 @@ private Q_SLOTS:
                     if (text.contains(word)) hits << rel + QStringLiteral(" contains ") + word;
             }
             hits.removeDuplicates();
-            if (qEnvironmentVariableIsSet("FOPRO_TEST_VERBOSE"))
-                for (const QString &h : hits)
-                    qInfo("%s", qPrintable(h));
             QVERIFY2(hits.isEmpty(), qPrintable(hits.mid(0, 40).join(QLatin1Char('\n'))));
             QVERIFY(scanned >= r->exported + 1); // the images and the manifest
-            // The export report itself (what the dialog shows) names source files only through
-            // problems, which are about the user's own input.
         }
     }
 
