@@ -538,6 +538,7 @@ Result<TfjsNet> buildTruncated(const ModelFile &m, const std::string &output, st
     TfjsNet net;
     if (Check c = buildNet(m.model, used, weights, net)) return fail(c->code, c->detail);
     freeze(*net);
+    net->prepare();
     return net;
 }
 

@@ -50,6 +50,9 @@ struct Op {
     double negativeSlope = 0.0;
     // Weights (already in torch layout).
     torch::Tensor weight, bias, bnScale, bnShift;
+    // Set by TfjsNetImpl::prepare on the steps of the fused plan only.
+    int convPadding[2] = {0, 0}; // a symmetric ZeroPadding2D folded into this convolution
+    bool addInPlace = false;     // Add: accumulate into the first input (its only consumer is this op)
 };
 
 struct TfjsNetImpl : torch::nn::Module {
@@ -57,6 +60,12 @@ struct TfjsNetImpl : torch::nn::Module {
     int output = -1;
     bool globalAveragePool = true;
 
+    /// Builds the fused plan forward() runs (call once after the ops are complete, before any
+    /// forward): batch norm folded into the convolution before it, ReLU/ReLU6 applied in place on
+    /// the convolution's output, symmetric zero padding done by the convolution itself, residual
+    /// additions in place, and each intermediate value released after its last consumer ran.
+    /// forwardAll keeps running the ops one by one (it reports every layer's own output).
+    void prepare();
     /// N×3×H×W → N×D (a 4-D output is pooled or flattened in Keras' order, see Teacher::loadTfjs).
     torch::Tensor forward(const torch::Tensor &input);
     /// The output of every op (NCHW or N×D, as computed), in the order of `ops`; undefined for an op
@@ -64,8 +73,9 @@ struct TfjsNetImpl : torch::nn::Module {
     std::vector<torch::Tensor> forwardAll(const torch::Tensor &input);
 
 private:
-    /// The outputs of ops 0..last.
-    std::vector<torch::Tensor> runOps(const torch::Tensor &input, int last);
+    std::vector<Op> m_plan;               // the fused steps (inputs index m_plan); empty before prepare
+    std::vector<std::vector<int>> m_free; // per step: the values no later step reads
+    int m_planOutput = -1;
 };
 TORCH_MODULE(TfjsNet);
 
