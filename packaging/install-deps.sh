@@ -109,3 +109,31 @@ else
   fi
   rm -rf "$teacher_tmp"
 fi
+
+# ------------------------------------------------------------------------------------------------
+# TF.js itself, pure JavaScript (its CPU backend; not tfjs-node, which needs native binaries), for
+# the test that runs the demo teacher in TF.js and compares its features with the importer's
+# (tests/core/ml/tfjs_reference.js). Installed into the assets folder, never globally; skipped
+# when the pinned version is present; when npm cannot reach its registry this only warns (that
+# test skips itself).
+tfjs_version=4.22.0
+tfjs_prefix="$assets/tfjs"
+tfjs_package_json="$tfjs_prefix/node_modules/@tensorflow/tfjs/package.json"
+if [ -f "$tfjs_package_json" ] \
+    && grep -q "\"version\": *\"$tfjs_version\"" "$tfjs_package_json"; then
+  echo "install-deps: @tensorflow/tfjs@$tfjs_version present in $tfjs_prefix"
+elif ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: WARNING: npm not found; @tensorflow/tfjs not installed" \
+       "(the TF.js comparison test will skip)" >&2
+else
+  echo "install-deps: installing @tensorflow/tfjs@$tfjs_version into $tfjs_prefix"
+  mkdir -p "$tfjs_prefix"
+  if npm install --prefix "$tfjs_prefix" --silent --no-audit --no-fund --save-exact \
+      --fetch-retries=1 --fetch-retry-maxtimeout=10000 \
+      "@tensorflow/tfjs@$tfjs_version" >/dev/null 2>&1; then
+    echo "install-deps: @tensorflow/tfjs@$tfjs_version in $tfjs_prefix"
+  else
+    echo "install-deps: WARNING: could not install @tensorflow/tfjs@$tfjs_version" \
+         "(npm registry unreachable?); the TF.js comparison test will skip" >&2
+  fi
+fi

@@ -1,7 +1,8 @@
 // Teacher import: a TF.js layers model written by the test is compared with the same network built
 // by hand from LibTorch functions; the real demo teacher (MobileNetV2 ImageNet layers from
-// nsfwjs@4.4.0, converted by packaging/install-deps.sh) is pinned on a fixed input; TorchScript
-// teachers written from C++ are loaded and checked by hand.
+// nsfwjs@4.4.0, converted by packaging/install-deps.sh) is pinned on a fixed input and compared with
+// TF.js itself (tfjs_reference.js, run by node); TorchScript teachers written from C++ are loaded and
+// checked by hand.
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -11,6 +12,8 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QProcess>
+#include <QtCore/QStandardPaths>
 #include <QtTest/QtTest>
 
 #include <algorithm>
@@ -483,6 +486,29 @@ private Q_SLOTS:
         QVERIFY(maxAbsDiff(cut->forward(x), sum.mean({2, 3})) < 1e-5);
     }
 
+    void fusedForwardGivesTheInputGradient()
+    {
+        // The teacher's forward folds batch norm, runs ReLU6 and the residual sum in place and
+        // releases values early; the Fourier prompt backpropagates through it, so the gradient
+        // with respect to the input must be the hand-built network's (whose ops are all plain).
+        QTemporaryDir dir;
+        SmallNet net;
+        QVERIFY(net.write(dir.path()));
+        const auto teacher =
+            Teacher::loadTfjs((dir.path() + QStringLiteral("/model.json")).toStdString(), "dense", false);
+        QVERIFY2(teacher.ok(), qPrintable(teacher.error().message()));
+        torch::manual_seed(12);
+        const torch::Tensor x0 = torch::rand({2, 3, 8, 8});
+        const torch::Tensor weights = torch::rand({2, 3}); // a loss that weighs every output differently
+        const torch::Tensor x1 = x0.clone().requires_grad_(true);
+        (teacher->forward(x1) * weights).sum().backward();
+        const torch::Tensor x2 = x0.clone().requires_grad_(true);
+        (net.reference(x2).first * weights).sum().backward();
+        QVERIFY(x2.grad().abs().sum().item<double>() > 0.0);
+        QVERIFY2(maxAbsDiff(x1.grad(), x2.grad()) < 1e-5,
+                 qPrintable(QString::number(maxAbsDiff(x1.grad(), x2.grad()))));
+    }
+
     void importsPoolingConcatenateAndSequential()
     {
         // in 6, pool 3, stride 2, "same": out 3, total pad (3−1)·2 + 3 − 6 = 1, on the bottom/right.
@@ -623,9 +649,9 @@ private Q_SLOTS:
         const auto v = f.accessor<float, 2>();
         qInfo("pinned: %.7g %.7g %.7g %.7g %.7g sum %.7g", v[0][0], v[0][1], v[0][2], v[0][3], v[0][4],
               f.sum().item<double>());
-        // Recorded once from this importer on this input (TF.js itself cannot be run here to produce
-        // reference values); they guard against regressions of the import, not its first correctness,
-        // which the hand-built comparison above covers layer by layer.
+        // Recorded once from this importer on this input: they guard against regressions of the import
+        // even where TF.js cannot run. Its correctness is what the hand-built comparison above checks
+        // layer by layer and demoTeacherAgreesWithTfjs checks against TF.js itself on this very input.
         const double pinned[5] = {0.1506296, -0.8716116, -1.308382, 3.67517, 1.956364};
         const double pinnedSum = 15.34874;
         for (int i = 0; i < 5; ++i)
@@ -655,6 +681,59 @@ private Q_SLOTS:
         const torch::Tensor p = whole->forward(batch);
         QVERIFY(std::abs(p.sum().item<double>() - 2.0) < 1e-5);
         QVERIFY(p.min().item<double>() >= 0.0);
+    }
+
+    void demoTeacherAgreesWithTfjs()
+    {
+        // TF.js itself (the pure-JavaScript @tensorflow/tfjs on its CPU backend, run by node through
+        // tfjs_reference.js beside this file) computes the demo teacher's features of the pinned image;
+        // the importer must compute the same. At the declared 224 and, with withInputSize, at an even
+        // and an odd side that the network is not declared for (other padding and pooling sizes).
+        const QString model = fopro::test::assetsDir() + QStringLiteral("/teachers/mobilenet_v2/model.json");
+        if (!QFileInfo::exists(model))
+            QSKIP("demo teacher absent: run packaging/install-deps.sh (needs npm to reach its registry)");
+        const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
+        if (node.isEmpty()) QSKIP("node is not on PATH: install Node.js (packaging/install-deps.sh installs nodejs)");
+        const QString tfjs = fopro::test::assetsDir() + QStringLiteral("/tfjs");
+        if (!QFileInfo::exists(tfjs + QStringLiteral("/node_modules/@tensorflow/tfjs/package.json")))
+            QSKIP("@tensorflow/tfjs absent from the assets' tfjs folder: run packaging/install-deps.sh (needs npm "
+                  "to reach its registry)");
+        const QString script = QStringLiteral(FOPRO_SOURCE_DIR "/tests/core/ml/tfjs_reference.js");
+        QVERIFY2(QFileInfo::exists(script), qPrintable(script));
+        const std::string layerName = "block_10_project_BN";
+
+        const auto teacher = Teacher::loadTfjs(model.toStdString(), layerName, true);
+        QVERIFY2(teacher.ok(), qPrintable(teacher.error().message()));
+        QCOMPARE(teacher->inputSize(), 224);
+        for (const int side : {224, 160, 225}) {
+            QProcess proc;
+            proc.start(node, {script, tfjs, model, QString::fromStdString(layerName), QString::number(side)});
+            // TF.js' CPU backend in plain JavaScript: seconds on a desktop, more on a loaded CI machine.
+            if (!proc.waitForFinished(300000)) {
+                proc.kill();
+                proc.waitForFinished();
+                QFAIL(qPrintable(QStringLiteral("node %1 did not finish (%2)").arg(script, proc.errorString())));
+            }
+            const QByteArray err = proc.readAllStandardError();
+            QVERIFY2(proc.exitStatus() == QProcess::NormalExit && proc.exitCode() == 0, err.constData());
+            const QList<QByteArray> lines = proc.readAllStandardOutput().trimmed().split('\n');
+            QCOMPARE(lines.size(), 96);
+            std::vector<double> values;
+            for (const QByteArray &line : lines) {
+                bool ok = false;
+                values.push_back(line.trimmed().toDouble(&ok));
+                QVERIFY2(ok, line.constData());
+            }
+            const torch::Tensor reference = torch::tensor(values, torch::kFloat64).view({1, 96});
+
+            const Teacher sized = side == teacher->inputSize() ? *teacher : teacher->withInputSize(side);
+            const torch::Tensor f = sized.forward(pinnedImage(side)).to(torch::kFloat64);
+            QCOMPARE(f.sizes().vec(), (std::vector<int64_t>{1, 96}));
+            const double diff = maxAbsDiff(f, reference);
+            qInfo("%d px: importer vs TF.js, max |difference| %.3g over 96 features (largest |feature| %.4g)", side,
+                  diff, reference.abs().max().item<double>());
+            QVERIFY2(diff <= 1e-5, qPrintable(QStringLiteral("%1 px: max |difference| %2").arg(side).arg(diff)));
+        }
     }
 
     void mutatedDemoTeacherIsRefusedOrFinite()
