@@ -234,10 +234,12 @@ public:
 
     torch::Tensor forward(const torch::Tensor &x)
     {
-        auto out = torch::relu(m_bn1(m_conv1(x)));
+        // In place where autograd allows it, as torchvision does: batch norm keeps its input, not
+        // its output, for the backward pass, and ReLU keeps its result.
+        auto out = m_bn1(m_conv1(x)).relu_();
         out = m_bn2(m_conv2(out));
-        const auto identity = m_downsample.is_empty() ? x : m_downsample->forward(x);
-        return torch::relu(out + identity);
+        out += m_downsample.is_empty() ? x : m_downsample->forward(x);
+        return out.relu_();
     }
 
 private:
@@ -297,7 +299,7 @@ public:
     torch::Tensor features(const torch::Tensor &x)
     {
         TORCH_CHECK(x.dim() == 4, "student input must be B x C x H x W, got ", x.sizes());
-        auto y = torch::relu(m_bn1(m_conv1(x)));
+        auto y = m_bn1(m_conv1(x)).relu_();
         if (m_imagenetStem) y = torch::max_pool2d(y, 3, 2, 1);
         for (auto &layer : m_layers)
             y = layer->forward(y);

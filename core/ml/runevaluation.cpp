@@ -19,7 +19,7 @@ Result<Predictions> predictSplit(Session &s, ImageSource &images, const SplitDat
 {
     Predictions p;
     s.student->eval();
-    torch::NoGradGuard noGrad;
+    c10::InferenceMode inference; // nothing computed here is ever differentiated
     const int numClasses = s.numClasses;
     int done = 0;
     for (const auto &positions : sequentialBatches(int(split.size()), std::max(s.config.batchSize, 64))) {

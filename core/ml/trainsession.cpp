@@ -41,7 +41,7 @@ void Session::writeStatus(const QString &state, const QString &detail) const
 }
 
 Result<Batch> makeBatch(ImageSource &images, const SplitData &split, const std::vector<int> &positions, bool augment,
-                        std::uint64_t epochSeed, int imageSize)
+                        std::uint64_t epochSeed, int imageSize, int workers)
 {
     const std::int64_t count = std::int64_t(positions.size());
     Batch b;
@@ -49,7 +49,7 @@ Result<Batch> makeBatch(ImageSource &images, const SplitData &split, const std::
     b.x01 = torch::empty({count, 3, imageSize, imageSize}, torch::kFloat32);
     b.labels = torch::empty({count}, torch::kInt64);
     if (auto r = images.fillBatch(split, positions, augment, epochSeed, b.x01.data_ptr<float>(),
-                                  b.labels.data_ptr<std::int64_t>());
+                                  b.labels.data_ptr<std::int64_t>(), workers);
         !r)
         return r.error();
     return b;
@@ -90,6 +90,7 @@ Result<LoadedDataset> loadDataset(const QString &path)
         if (!p) return p.error();
         d.index = std::move(p.value().dataset);
         d.manifest = p.value().datasetFile();
+        d.project = p.value().folder;
     } else {
         if (!QFileInfo::exists(path))
             return makeError(ErrorCode::NotFound, path, QStringLiteral("dataset manifest not found"));
@@ -97,6 +98,9 @@ Result<LoadedDataset> loadDataset(const QString &path)
         if (!idx) return idx.error();
         d.index = std::move(idx).value();
         d.manifest = QFileInfo(path).absoluteFilePath();
+        const QString beside = QFileInfo(d.manifest).absolutePath();
+        if (project::Project::isProject(beside) && QFileInfo(d.manifest).fileName() == QLatin1String("dataset.json"))
+            d.project = beside; // the manifest of a project
     }
     QFile f(d.manifest);
     if (f.open(QIODevice::ReadOnly)) {
@@ -293,7 +297,6 @@ Result<void> cacheTeacherFeatures(Session &s, ImageSource &images, JobControl *c
     const std::int64_t n = std::int64_t(s.train.size());
     s.featureCache = readFeatureCache(path, n, s.teacher->featureDim());
     if (s.featureCache.defined()) return {};
-    torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> parts;
     Progress p;
     p.phase = kPhaseTeacherFeatures;
@@ -305,7 +308,12 @@ Result<void> cacheTeacherFeatures(Session &s, ImageSource &images, JobControl *c
         waitWhilePaused(control);
         auto b = makeBatch(images, s.train, positions, false, 0, s.config.imageSize);
         if (!b) return b.error();
-        parts.push_back(s.teacher->forward(b.value().x01).contiguous());
+        torch::Tensor features;
+        {
+            c10::InferenceMode inference; // the teacher is frozen: no graph, no version counters
+            features = s.teacher->forward(b.value().x01);
+        }
+        parts.push_back(features.clone()); // an ordinary tensor again: the loss may save it
         p.done += std::int64_t(positions.size());
         report(progress, p);
     }

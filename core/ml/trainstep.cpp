@@ -26,8 +26,16 @@ TeacherOutput teacherOutput(Session &s, const Batch &b, bool promptStep)
         out.prompted = s.teacher->forward(s.prompt->apply(b.x01));
         out.detached = out.prompted.detach();
     } else {
-        torch::NoGradGuard noGrad;
-        out.detached = s.teacher->forward(s.prompt ? s.prompt->apply(b.x01) : b.x01);
+        torch::Tensor input = b.x01;
+        if (s.prompt) {
+            torch::NoGradGuard noGrad; // the prompt keeps its last gain: an ordinary tensor
+            input = s.prompt->apply(b.x01);
+        }
+        {
+            c10::InferenceMode inference; // the teacher is frozen: no graph, no version counters
+            out.detached = s.teacher->forward(input);
+        }
+        out.detached = out.detached.clone(); // an ordinary tensor again: the loss may save it
     }
     return out;
 }
@@ -86,9 +94,16 @@ std::vector<std::pair<QString, double>> trainStep(Session &s, const Batch &b, in
                            s.heads ? &*s.heads : nullptr};
     StepLoss out;
     s.strategy->loss(step, out);
+    const double loss = out.loss.item<double>();
+    // The prompt's step first: its backward releases the teacher's graph before the student's
+    // backward runs, so the two graphs' gradients are never in memory together. The two steps
+    // share no graph (the student's loss saw the teacher's output detached, the prompt's sees the
+    // student's projection detached), so the order changes no number.
+    std::vector<std::pair<QString, double>> promptTerms;
+    if (promptDue && teacher.prompted.defined()) promptStep(s, out.projected, teacher.prompted, promptTerms);
     studentStep(s, out.loss);
-    out.terms.insert(out.terms.begin(), {QStringLiteral("loss"), out.loss.item<double>()});
-    if (promptDue && teacher.prompted.defined()) promptStep(s, out.projected, teacher.prompted, out.terms);
+    out.terms.insert(out.terms.begin(), {QStringLiteral("loss"), loss});
+    out.terms.insert(out.terms.end(), promptTerms.begin(), promptTerms.end());
     ++s.steps;
     return out.terms;
 }
