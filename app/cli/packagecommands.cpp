@@ -165,7 +165,7 @@ int evaluatePackage(const QStringList &args)
           << " files verified (SHA-256), manifest hash matches\n";
     const QString modelFile = json->value(QStringLiteral("model")).toString();
     if (modelFile.isEmpty()) return fail(QStringLiteral("%1: the package holds no model to re-run").arg(package));
-    auto model = ml::ExportedModel::load(QDir(package).filePath(modelFile));
+    auto model = ml::ExportedModel::load(QDir(package).filePath(modelFile), ml::ExportedModel::Arithmetic::AsTrained);
     if (!model) return fail(model.error());
     auto split = packagedTestSplit(package, *json, model->classNames());
     if (!split) return fail(split.error());

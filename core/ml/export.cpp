@@ -400,14 +400,21 @@ struct ExportedModel::Impl {
     QString resizePolicyName;
     data::ResizePolicy resizePolicy = data::ResizePolicy::ShorterSideCrop;
     QString architecture;
-    mutable torch::jit::Module module;
+    mutable torch::jit::Module module; ///< as loaded
+    /// What run() runs: a frozen copy (constants inlined, batch norm folded into the convolutions
+    /// by torch::jit::freeze), or the loaded module itself when it cannot be frozen.
+    mutable torch::jit::Module inference;
 
     torch::Tensor run(const torch::Tensor &x) const
     {
-        torch::NoGradGuard noGrad;
-        torch::jit::IValue out = module.forward({x});
-        TORCH_CHECK(out.isTensor(), "the module's forward does not return a tensor");
-        return out.toTensor();
+        torch::Tensor y;
+        {
+            c10::InferenceMode inferenceMode; // no graph, no version counters
+            torch::jit::IValue out = inference.forward({x});
+            TORCH_CHECK(out.isTensor(), "the module's forward does not return a tensor");
+            y = out.toTensor();
+        }
+        return y.clone(); // an ordinary tensor for the caller (N × C: cheap)
     }
 
     /// Resized, normalised batch of images [begin, end).
@@ -467,7 +474,7 @@ ExportedModel::ExportedModel(std::shared_ptr<Impl> impl) : m_impl(std::move(impl
 
 ExportedModel::~ExportedModel() = default;
 
-Result<ExportedModel> ExportedModel::load(const QString &modelPath)
+Result<ExportedModel> ExportedModel::load(const QString &modelPath, Arithmetic arithmetic)
 {
     if (!QFileInfo::exists(modelPath))
         return makeError(ErrorCode::NotFound, modelPath, QStringLiteral("exported model file not found"));
@@ -529,6 +536,14 @@ Result<ExportedModel> ExportedModel::load(const QString &modelPath)
             p.requires_grad_(false);
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Malformed, modelPath, qs("not a loadable TorchScript file: " + firstLine(e)));
+    }
+    impl->inference = impl->module;
+    if (arithmetic == Arithmetic::Fast) {
+        try {
+            impl->inference = torch::jit::freeze(impl->module);
+        } catch (const std::exception &) {
+            // A module freeze cannot handle runs as it is.
+        }
     }
     torch::Tensor y;
     try {

@@ -88,7 +88,12 @@ public:
     /// file: NotFound (model or sidecar missing), Malformed (sidecar not JSON, wrong format tag or
     /// missing/invalid fields; model not a loadable TorchScript file; output shape that does not
     /// match the class count), Unsupported (a newer formatVersion).
-    static Result<ExportedModel> load(const QString &modelPath);
+    /// `arithmetic`: Fast (the default) runs a frozen copy with batch norm folded into the
+    /// convolutions (torch::jit::freeze), whose outputs differ from the training-time student's in
+    /// the last bits of a float (about 1e-7 relative); AsTrained runs the module as written, for
+    /// comparisons that must reproduce the recorded metrics exactly (the package re-check).
+    enum class Arithmetic { Fast, AsTrained };
+    static Result<ExportedModel> load(const QString &modelPath, Arithmetic arithmetic = Arithmetic::Fast);
 
     ExportedModel(const ExportedModel &) = default;
     ExportedModel(ExportedModel &&) noexcept = default;
