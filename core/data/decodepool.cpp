@@ -8,19 +8,15 @@
 
 namespace fopro::data {
 
-namespace {
-
-void limitOpenCvThreadsOnce()
+void useSingleThreadedOpenCv()
 {
     static std::once_flag once;
     std::call_once(once, [] { cv::setNumThreads(1); });
 }
 
-} // namespace
-
 DecodePool::DecodePool(int threads)
 {
-    limitOpenCvThreadsOnce();
+    useSingleThreadedOpenCv();
     m_pool.setMaxThreadCount(std::max(1, threads));
     m_pool.setObjectName(QStringLiteral("DecodePool"));
 }

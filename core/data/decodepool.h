@@ -36,6 +36,10 @@
 
 namespace fopro::data {
 
+/// cv::setNumThreads(1), once per process: for code whose own threads are the parallelism (the
+/// decoding pool, the training data workers).
+void useSingleThreadedOpenCv();
+
 class DecodePool {
 public:
     using Done = std::function<void(int sampleIndex, Result<cv::Mat> image)>;

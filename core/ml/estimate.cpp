@@ -116,11 +116,11 @@ private:
         for (int p : positions)
             samples.push_back(m_s.train.samples[std::size_t(p)]);
         // The first image pays one-time costs (opening an IDX file, ...): outside the timing.
-        if (auto warm = m_images.warm({samples.front()}, 1, m_control); !warm)
+        if (auto warm = m_images.warm({samples.front()}, 1, m_control, /*training=*/true); !warm)
             return makeError(warm.error().code, m_s.data.manifest, warm.error().detail);
         samples.erase(samples.begin());
         const auto t0 = Clock::now();
-        if (auto warm = m_images.warm(samples, m_c.workers, m_control); !warm)
+        if (auto warm = m_images.warm(samples, m_c.workers, m_control, /*training=*/true); !warm)
             return makeError(warm.error().code, m_s.data.manifest, warm.error().detail);
         if (cancelled()) return cancelledError();
         m_decodePerImage = secondsSince(t0) / double(std::max<std::size_t>(1, samples.size()));

@@ -2,8 +2,13 @@
 
 #include "core/ml/trainsupport.h"
 
+#include "core/data/decodepool.h"
+
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -126,24 +131,65 @@ std::vector<std::vector<int>> sequentialBatches(int n, int batchSize)
 
 // ---- ImageSource -------------------------------------------------------------------------------------
 
-ImageSource::ImageSource(const DatasetIndex &index, const TrainConfig &c)
-    : m_index(index), m_config(c), m_spec{c.imageSize, policyOf(c.resizePolicy)},
-      m_cache(std::max<qint64>(c.cacheMegabytes, 0) * 1024 * 1024)
+int trainingSourceSide(const TrainConfig &c)
 {
+    if (!c.augment.enabled || c.augment.cropScaleMin >= 1.0 || c.augment.cropScaleMin <= 0.0) return c.imageSize;
+    const double side = std::ceil(double(c.imageSize) / std::sqrt(c.augment.cropScaleMin));
+    return int(std::min(side, 2.0 * c.imageSize));
 }
 
-Result<cv::Mat> ImageSource::image(int sampleIndex)
+ImageSource::ImageSource(const DatasetIndex &index, const TrainConfig &c, const QString &diskFolder)
+    : m_index(index), m_config(c), m_spec{c.imageSize, policyOf(c.resizePolicy)}, m_trainSpec{trainingSourceSide(c),
+                                                                                              policyOf(c.resizePolicy)},
+      m_diskFolder(diskFolder), m_cache(std::max<qint64>(c.cacheMegabytes, 0) * 1024 * 1024)
+{
+    data::useSingleThreadedOpenCv(); // the workers are the parallelism (see decodepool.h)
+}
+
+QString ImageSource::plan(std::size_t trainingImages, std::size_t evaluationImages)
+{
+    const auto bytes = [](int side) { return qint64(side) * side * 3; };
+    const qint64 need = qint64(trainingImages) * bytes(m_config.augment.enabled ? m_trainSpec.size : m_spec.size) +
+                        qint64(evaluationImages) * bytes(m_spec.size);
+    const auto mib = [](qint64 b) { return QString::number(double(b) / (1024.0 * 1024.0), 'f', 0); };
+    QString line = QStringLiteral("image cache: %1 MiB for %2 training images at %3 px and %4 others at %5 px; "
+                                  "memory cap %6 MiB")
+                       .arg(mib(need))
+                       .arg(trainingImages)
+                       .arg(m_config.augment.enabled ? m_trainSpec.size : m_spec.size)
+                       .arg(evaluationImages)
+                       .arg(m_spec.size)
+                       .arg(mib(m_cache.capacity()));
+    if (need <= m_cache.capacity()) return line + QStringLiteral(", all in memory");
+    if (m_diskFolder.isEmpty() || !m_cache.setDiskFolder(m_diskFolder))
+        return line + QStringLiteral(", no disk folder: images beyond the cap are decoded again when needed");
+    return line + QStringLiteral(", the rest read back from %1").arg(m_diskFolder);
+}
+
+Result<cv::Mat> ImageSource::image(int sampleIndex, bool training)
 {
     const auto &s = m_index.samples[size_t(sampleIndex)];
-    const data::ImageCache::Key key{m_index.absolutePath(s) + QLatin1Char('#') + QString::number(s.entry), m_spec};
+    const data::ResizeSpec &spec = training ? m_trainSpec : m_spec;
+    const data::ImageCache::Key key = data::cacheKey(m_index, s, spec);
     if (auto hit = m_cache.get(key)) return std::move(*hit);
-    auto img = data::loadResized(m_index, s, m_spec);
+    if (!training && m_trainSpec != m_spec) {
+        // A training image asked for at the evaluation size: scale its training copy down.
+        data::ImageCache::Key large = key;
+        large.spec = m_trainSpec;
+        if (m_cache.contains(large))
+            if (auto hit = m_cache.get(large)) {
+                cv::Mat small;
+                cv::resize(*hit, small, cv::Size(m_spec.size, m_spec.size), 0, 0, cv::INTER_AREA);
+                return small;
+            }
+    }
+    auto img = data::loadResized(m_index, s, spec);
     if (!img) return img.error();
     m_cache.put(key, img.value());
     return img;
 }
 
-Result<void> ImageSource::warm(const std::vector<int> &samples, int workers, const JobControl *control)
+Result<void> ImageSource::warm(const std::vector<int> &samples, int workers, const JobControl *control, bool training)
 {
     std::atomic<int> next{0};
     std::mutex errorMutex;
@@ -153,7 +199,7 @@ Result<void> ImageSource::warm(const std::vector<int> &samples, int workers, con
             if (isCancelled(control)) return;
             const int i = next.fetch_add(1);
             if (i >= int(samples.size())) return;
-            auto r = image(samples[size_t(i)]);
+            auto r = image(samples[size_t(i)], training && m_config.augment.enabled);
             if (r) continue;
             const QString file =
                 r.error().file.isEmpty() ? m_index.samples[size_t(samples[size_t(i)])].path : r.error().file;
@@ -172,18 +218,18 @@ Result<void> ImageSource::warm(const std::vector<int> &samples, int workers, con
 }
 
 Result<void> ImageSource::fillBatch(const SplitData &split, const std::vector<int> &positions, bool augment,
-                                    std::uint64_t epochSeed, float *pixels, std::int64_t *labels)
+                                    std::uint64_t epochSeed, float *pixels, std::int64_t *labels, int workers)
 {
     const int count = int(positions.size()), side = m_config.imageSize;
     std::atomic<int> next{0};
     std::mutex errorMutex;
     std::optional<Error> error;
-    onWorkers(std::max(1, std::min(m_config.workers, count)), [&] {
+    onWorkers(std::max(1, std::min(workers > 0 ? workers : m_config.workers, count)), [&] {
         for (;;) {
             const int i = next.fetch_add(1);
             if (i >= count) return;
             const int pos = positions[size_t(i)];
-            auto img = image(split.samples[size_t(pos)]);
+            auto img = image(split.samples[size_t(pos)], augment);
             if (!img) {
                 std::lock_guard<std::mutex> lock(errorMutex);
                 if (!error) error = img.error();

@@ -42,25 +42,45 @@ std::vector<std::vector<int>> epochBatches(const TrainConfig &config, const Spli
 /// 0..n-1 in batches of batchSize (the last one may be smaller).
 std::vector<std::vector<int>> sequentialBatches(int n, int batchSize);
 
+/// Side of the images kept for augmented training: random-resized crops cover as little as
+/// cropScaleMin of the area, so a crop of an image cached at imageSize/√cropScaleMin still has
+/// imageSize pixels across (it is scaled down, never up); at most twice imageSize. imageSize when
+/// crops are off.
+int trainingSourceSide(const TrainConfig &config);
+
 class ImageSource {
 public:
-    ImageSource(const data::DatasetIndex &index, const TrainConfig &config);
+    /// `diskFolder`: where decoded images spill when the run's images do not fit the memory cache
+    /// (see plan()); empty: memory only.
+    ImageSource(const data::DatasetIndex &index, const TrainConfig &config, const QString &diskFolder = QString());
 
-    /// The decoded, resized image of a sample (cached).
-    Result<cv::Mat> image(int sampleIndex);
+    /// The decoded, resized image of a sample (cached): at trainingSourceSide() for augmented
+    /// training (`training`), at the run's imageSize otherwise. An imageSize copy of an image held
+    /// at the training size is made from that copy, not decoded again.
+    Result<cv::Mat> image(int sampleIndex, bool training = false);
+    /// Sizes the cache for the images `training` and `evaluation` will need (their pixel bytes at
+    /// their sides): the memory cache holds them all when config.cacheMegabytes allows; otherwise
+    /// the disk folder (when given) takes every decoded image, so that none is decoded twice.
+    /// Returns a line for the run's log.
+    QString plan(std::size_t trainingImages, std::size_t evaluationImages);
     /// Decodes every listed sample once on `workers` threads (fills the cache and finds unreadable
     /// files before any training). Unreadable: the first five files and the reason.
-    Result<void> warm(const std::vector<int> &samples, int workers, const JobControl *control);
+    Result<void> warm(const std::vector<int> &samples, int workers, const JobControl *control, bool training = false);
     /// Writes the images of `positions` (within `split`) as B×3×S×S planar floats in [0, 1] to
-    /// `pixels` and their labels to `labels`, on the configured workers; with `augment`, each image
-    /// is augmented with a generator seeded by (epochSeed, position).
+    /// `pixels` and their labels to `labels`, on `workers` threads (≤ 0: the configured workers);
+    /// with `augment`, each image is a crop of its training-size copy, augmented with a generator
+    /// seeded by (epochSeed, position).
     Result<void> fillBatch(const SplitData &split, const std::vector<int> &positions, bool augment,
-                           std::uint64_t epochSeed, float *pixels, std::int64_t *labels);
+                           std::uint64_t epochSeed, float *pixels, std::int64_t *labels, int workers = 0);
+
+    const data::ImageCache &cache() const { return m_cache; }
 
 private:
     const data::DatasetIndex &m_index;
     const TrainConfig &m_config;
-    data::ResizeSpec m_spec;
+    data::ResizeSpec m_spec;      ///< evaluation (and non-augmented training)
+    data::ResizeSpec m_trainSpec; ///< augmented training
+    QString m_diskFolder;
     data::ImageCache m_cache;
 };
 

@@ -36,6 +36,7 @@ struct LoadedDataset {
     data::DatasetIndex index;
     QString manifest; ///< absolute path of the manifest file
     QString sha256;
+    QString project; ///< the project folder holding the manifest (empty for a bare manifest)
 };
 
 struct Session {
@@ -77,7 +78,7 @@ struct Batch {
 
 /// A batch of `split` as tensors (ImageSource::fillBatch).
 Result<Batch> makeBatch(ImageSource &images, const SplitData &split, const std::vector<int> &positions, bool augment,
-                        std::uint64_t epochSeed, int imageSize);
+                        std::uint64_t epochSeed, int imageSize, int workers = 0);
 torch::Tensor normalise(const torch::Tensor &x01, const std::array<float, 3> &mean, const std::array<float, 3> &std);
 /// The student of a configuration (cosine classifier for the strategies that use it).
 StudentConfig studentConfigFor(const TrainConfig &config, int numClasses);

@@ -11,6 +11,7 @@
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
+#include <QtCore/QThread>
 
 #include <chrono>
 #include <cmath>
@@ -110,7 +111,10 @@ QString epochLine(const EpochRecord &rec, int epochs)
 class TrainLoop {
 public:
     TrainLoop(Session &s, JobControl *control, const TrainHooks &hooks)
-        : m_s(s), m_c(s.config), m_control(control), m_hooks(hooks), m_images(s.data.index, s.config),
+        : m_s(s), m_c(s.config), m_control(control), m_hooks(hooks),
+          m_images(
+              s.data.index, s.config,
+              QDir(s.data.project.isEmpty() ? s.run.dir() : s.data.project).filePath(QStringLiteral("cache/images"))),
           m_start(Clock::now())
     {
     }
@@ -180,9 +184,10 @@ private:
         p.phase = kPhasePreparing;
         p.message = QStringLiteral("decoding %1 images").arg(m_s.train.size() + m_s.val.size());
         report(p);
-        std::vector<int> all = m_s.train.samples;
-        all.insert(all.end(), m_s.val.samples.begin(), m_s.val.samples.end());
-        if (auto warm = m_images.warm(all, m_c.workers, m_control); !warm)
+        m_s.run.log(m_images.plan(m_s.train.size(), m_s.val.size() + m_s.test.size()));
+        if (auto warm = m_images.warm(m_s.train.samples, m_c.workers, m_control, /*training=*/true); !warm)
+            return makeError(warm.error().code, m_s.data.manifest, warm.error().detail);
+        if (auto warm = m_images.warm(m_s.val.samples, m_c.workers, m_control); !warm)
             return makeError(warm.error().code, m_s.data.manifest, warm.error().detail);
         if (cancelled()) return cancelledError();
         if (!m_s.cachesTeacher()) return {};
@@ -220,9 +225,14 @@ private:
             return makeError(ErrorCode::InvalidArgument, m_s.data.manifest,
                              QStringLiteral("no training batch (fewer than 2 training images)"));
         const std::uint64_t epochSeed = seedFor(m_c.seed, 0xE90C0000ull + std::uint64_t(epoch));
+        // The next batch is prepared while the step runs on torch's threads: its workers get the
+        // cores torch leaves free, at least one (images come from the cache; decoding is rare).
+        const int prefetchWorkers = std::clamp(std::max(1, QThread::idealThreadCount()) - torch::get_num_threads(), 1,
+                                               std::max(1, m_c.workers));
         auto fetch = [&](size_t i) {
             return std::async(std::launch::async, [&, i] {
-                return makeBatch(m_images, m_s.train, batches[i], m_c.augment.enabled, epochSeed, m_c.imageSize);
+                return makeBatch(m_images, m_s.train, batches[i], m_c.augment.enabled, epochSeed, m_c.imageSize,
+                                 prefetchWorkers);
             });
         };
         LossMeans means;

@@ -34,8 +34,9 @@ cv::Mat augmentImage(const cv::Mat &rgb, const AugmentSettings &a, std::mt19937_
     cv::Mat out;
     if (roi.width == size && roi.height == size)
         out = rgb(roi).clone();
-    else
-        cv::resize(rgb(roi), out, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
+    else // area averaging when the crop is scaled down (the usual case: see trainingSourceSide)
+        cv::resize(rgb(roi), out, cv::Size(size, size), 0, 0,
+                   roi.width >= size && roi.height >= size ? cv::INTER_AREA : cv::INTER_LINEAR);
     if (a.horizontalFlip && (rng() & 1u)) cv::flip(out, out, 1);
     if (a.verticalFlip && (rng() & 1u)) cv::flip(out, out, 0);
     return out;
