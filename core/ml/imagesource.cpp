@@ -171,8 +171,7 @@ Result<cv::Mat> ImageSource::image(int sampleIndex, bool training)
     const auto &s = m_index.samples[size_t(sampleIndex)];
     const data::ResizeSpec &spec = training ? m_trainSpec : m_spec;
     const data::ImageCache::Key key = data::cacheKey(m_index, s, spec);
-    if (auto hit = m_cache.get(key)) return std::move(*hit);
-    if (!training && m_trainSpec != m_spec) {
+    if (!training && m_trainSpec != m_spec && !m_cache.contains(key)) {
         // A training image asked for at the evaluation size: scale its training copy down.
         data::ImageCache::Key large = key;
         large.spec = m_trainSpec;
@@ -183,6 +182,7 @@ Result<cv::Mat> ImageSource::image(int sampleIndex, bool training)
                 return small;
             }
     }
+    if (auto hit = m_cache.get(key)) return std::move(*hit);
     auto img = data::loadResized(m_index, s, spec);
     if (!img) return img.error();
     m_cache.put(key, img.value());

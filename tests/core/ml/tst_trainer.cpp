@@ -7,6 +7,7 @@
 
 #include "core/data/datasetindex.h"
 #include "core/ml/export.h"
+#include "core/ml/imagesource.h"
 #include "core/ml/strategies.h"
 #include "core/ml/trainer.h"
 #include "core/ml/trainsupport.h"
@@ -18,6 +19,9 @@
 #include <QtCore/QJsonDocument>
 #include <QtTest/QtTest>
 
+#include <opencv2/imgproc.hpp>
+
+#include <numeric>
 #include <random>
 #include <thread>
 
@@ -319,6 +323,67 @@ private Q_SLOTS:
         toChw01(grey, g, &j, r);
         for (float v : g)
             QVERIFY(std::abs(v - 128.0f / 255.0f) < 1e-6f);
+    }
+
+    void trainingImagesAreKeptLargerAndDecodedOnce()
+    {
+        // The side kept for random-resized crops: ⌈S/√cropScaleMin⌉, at most 2·S, S without crops.
+        TrainConfig sides;
+        sides.imageSize = 224;
+        sides.augment.cropScaleMin = 0.35;
+        QCOMPARE(trainingSourceSide(sides), 379); // 224/√0.35 = 378.6
+        sides.augment.cropScaleMin = 0.25;
+        QCOMPARE(trainingSourceSide(sides), 448);
+        sides.augment.cropScaleMin = 0.01;
+        QCOMPARE(trainingSourceSide(sides), 448); // capped at 2·S
+        sides.augment.cropScaleMin = 1.0;
+        QCOMPARE(trainingSourceSide(sides), 224);
+        sides.augment.cropScaleMin = 0.25;
+        sides.augment.enabled = false;
+        QCOMPARE(trainingSourceSide(sides), 224);
+
+        QTemporaryDir tmp;
+        const QString manifest =
+            writeDataset(tmp.path() + QStringLiteral("/data"), {QStringLiteral("a"), QStringLiteral("b")}, {6, 6}, 2, 0,
+                         [](int, std::mt19937_64 &) { return fopro::test::patternImage(48, 48, 3); });
+        QVERIFY(!manifest.isEmpty());
+        auto index = data::DatasetIndex::load(manifest);
+        QVERIFY(index.ok());
+        TrainConfig c = smallConfig(manifest, tmp.path() + QStringLiteral("/run"));
+        c.augment.enabled = true;
+        c.augment.cropScaleMin = 0.25; // training side 32 for imageSize 16
+        c.cacheMegabytes = 0;          // nothing fits in memory: everything goes through the disk
+        const SplitData train = collectSplit(*index, data::Split::Train);
+        const SplitData val = collectSplit(*index, data::Split::Val);
+        QCOMPARE(int(train.size()), 12);
+        const QString disk = tmp.path() + QStringLiteral("/cache/images");
+        ImageSource images(*index, c, disk);
+        QVERIFY2(images.plan(train.size(), val.size()).contains(disk), "the plan names the disk folder");
+        QVERIFY(images.warm(train.samples, 2, nullptr, /*training=*/true).ok());
+        QVERIFY(images.warm(val.samples, 2, nullptr).ok());
+        QCOMPARE(images.cache().misses(), qint64(16)); // each image decoded once
+        QCOMPARE(QDir(disk).entryList(QDir::Files | QDir::NoDotAndDotDot).size(), 16);
+        auto big = images.image(train.samples[0], true);
+        QVERIFY(big.ok());
+        QCOMPARE(big->cols, 32);
+        QCOMPARE(big->rows, 32);
+
+        // Two augmented batches and an evaluation batch of training images: no decoding, the
+        // evaluation copy made from the training copy (area averaging).
+        std::vector<int> all(train.size());
+        std::iota(all.begin(), all.end(), 0);
+        std::vector<float> pixels(all.size() * 3 * 16 * 16);
+        std::vector<std::int64_t> labels(all.size());
+        QVERIFY(images.fillBatch(train, all, true, 1, pixels.data(), labels.data()).ok());
+        QVERIFY(images.fillBatch(train, all, true, 2, pixels.data(), labels.data()).ok());
+        QVERIFY(images.fillBatch(train, all, false, 0, pixels.data(), labels.data()).ok());
+        QCOMPARE(images.cache().misses(), qint64(16));
+        QVERIFY(images.cache().diskHits() >= qint64(3 * all.size()));
+        auto small = images.image(train.samples[0], false);
+        QVERIFY(small.ok());
+        cv::Mat expected;
+        cv::resize(*big, expected, cv::Size(16, 16), 0, 0, cv::INTER_AREA);
+        QCOMPARE(cv::norm(*small, expected, cv::NORM_INF), 0.0);
     }
 
     void learnsHighFrequencyTexture()
