@@ -20,7 +20,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   qt6-translations-l10n libqt6opengl6-dev libgl-dev
   libqcustomplot-dev libqcustomplot2.1-qt6 qt6-svg-dev
-  libtorch-dev python3-torch python3-opencv
+  libtorch-dev libgloo-dev python3-torch python3-opencv
   libopencv-dev
   libdcmtk-dev dcmtk
   zlib1g-dev

@@ -4,6 +4,7 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/commands.h"
 #include "app/cli/estimatereport.h"
+#include "app/cli/launcher.h"
 #include "app/cli/trainrunner.h"
 #include "app/cli/workermode.h"
 #include "core/common/fileio.h"
@@ -309,15 +310,86 @@ struct PredictionTable {
     int predicted = 0;
 };
 
+// ---- distributed runs --------------------------------------------------------------------------------
+
+const QStringList kDistributedOptions{QStringLiteral("nproc"),       QStringLiteral("dist-timeout"),
+                                      QStringLiteral("world-size"),  QStringLiteral("rank"),
+                                      QStringLiteral("master-addr"), QStringLiteral("master-port")};
+
+/// The process's part in a distributed run: the environment (torchrun's variables), then the
+/// options. false after reporting an error.
+bool readDistribution(const QCommandLineParser &p, ml::DistributedSettings *d)
+{
+    auto env = ml::DistributedSettings::fromEnvironment();
+    if (!env) {
+        fail(QStringLiteral("the distributed-run environment: %1").arg(env.error().message()), 2);
+        return false;
+    }
+    *d = env.value();
+    const bool given = p.isSet(QStringLiteral("world-size"));
+    if (!readInt(p, QStringLiteral("world-size"), d->worldSize, 1, &d->worldSize) ||
+        !readInt(p, QStringLiteral("rank"), d->rank, 0, &d->rank) ||
+        !readInt(p, QStringLiteral("master-port"), d->masterPort, 1, &d->masterPort) ||
+        !readInt(p, QStringLiteral("dist-timeout"), d->timeoutSeconds, 1, &d->timeoutSeconds))
+        return false;
+    if (p.isSet(QStringLiteral("master-addr"))) d->masterAddr = p.value(QStringLiteral("master-addr"));
+    if (given && qEnvironmentVariableIsEmpty("LOCAL_WORLD_SIZE")) { // one process per machine
+        d->localWorldSize = 1;
+        d->localRank = 0;
+    }
+    if (auto v = d->validate(); !v) {
+        fail(v.error().message(), 2);
+        return false;
+    }
+    return true;
+}
+
+/// `arguments` without --nproc and its value (for the ranks the supervisor starts).
+QStringList withoutNproc(const QStringList &arguments)
+{
+    QStringList out;
+    for (int i = 0; i < arguments.size(); ++i) {
+        const QString &a = arguments[i];
+        if (a == QLatin1String("--nproc") || a == QLatin1String("-nproc")) {
+            ++i;
+            continue;
+        }
+        if (a.startsWith(QLatin1String("--nproc=")) || a.startsWith(QLatin1String("-nproc="))) continue;
+        out << a;
+    }
+    return out;
+}
+
+/// --nproc N > 1: this process supervises N ranks instead of training (0 when not asked).
+int nprocOf(const QCommandLineParser &p)
+{
+    int n = 0;
+    if (!readInt(p, QStringLiteral("nproc"), 0, 1, &n)) return -1;
+    return n > 1 ? n : 0;
+}
+
 /// `fopro train --resume RUN [--epochs N]`.
-int resumeTraining(const QCommandLineParser &p)
+int resumeTraining(const QCommandLineParser &p, const QStringList &args)
 {
     for (const QString &name : p.optionNames())
-        if (name != QLatin1String("resume") && name != QLatin1String("epochs") && name != QLatin1String("events"))
-            return fail(QStringLiteral("--resume continues a run with its own configuration; only --epochs (and "
-                                       "--events) may be given with it, not --%1")
+        if (name != QLatin1String("resume") && name != QLatin1String("epochs") && name != QLatin1String("events") &&
+            !kDistributedOptions.contains(name))
+            return fail(QStringLiteral("--resume continues a run with its own configuration; only --epochs, --events "
+                                       "and the options of a distributed run may be given with it, not --%1")
                             .arg(name),
                         2);
+    const int nproc = nprocOf(p);
+    if (nproc < 0) return 2;
+    if (nproc > 0) {
+        LaunchOptions o;
+        o.processes = nproc;
+        o.events = p.isSet(QStringLiteral("events"));
+        if (!readInt(p, QStringLiteral("dist-timeout"), o.timeoutSeconds, 1, &o.timeoutSeconds)) return 2;
+        return superviseLocalRanks(QStringList{QStringLiteral("train")} + withoutNproc(args), o);
+    }
+    ml::DistributedSettings d;
+    if (!readDistribution(p, &d)) return 2;
+    setDistribution(d);
     int epochs = 0;
     if (!readInt(p, QStringLiteral("epochs"), 0, 1, &epochs)) return 2;
     const QString run = absolutePath(p.value(QStringLiteral("resume")));
@@ -416,6 +488,23 @@ void addTrainOptions(QCommandLineParser &p)
         {QStringLiteral("json"), QStringLiteral("--estimate: one JSON object on stdout.")},
         {QStringLiteral("events"),
          QStringLiteral("Worker mode: JSON event lines on stdout, commands on stdin (also with --resume).")},
+        {QStringLiteral("nproc"),
+         QStringLiteral("Train as N processes on this machine (one distributed run; also with --resume)."),
+         QStringLiteral("N")},
+        {QStringLiteral("dist-timeout"),
+         QStringLiteral("Distributed run: seconds a rank waits for the others before the run stops (default 300)."),
+         QStringLiteral("S")},
+        {QStringLiteral("world-size"),
+         QStringLiteral("Distributed run: number of processes (else WORLD_SIZE; see docs/distributed.md)."),
+         QStringLiteral("N")},
+        {QStringLiteral("rank"), QStringLiteral("Distributed run: this process's rank (else RANK)."),
+         QStringLiteral("R")},
+        {QStringLiteral("master-addr"),
+         QStringLiteral("Distributed run: address of rank 0's machine (else MASTER_ADDR, or 127.0.0.1)."),
+         QStringLiteral("host")},
+        {QStringLiteral("master-port"),
+         QStringLiteral("Distributed run: rendezvous port on rank 0's machine (else MASTER_PORT, or 29500)."),
+         QStringLiteral("port")},
         {QStringLiteral("preset"),
          QStringLiteral("Start from a named preset (%1); --config and the options below override it.")
              .arg(presetList()),
@@ -456,14 +545,17 @@ int train(const QStringList &args)
         out() << ml::configFieldsHelp();
         return 0;
     }
-    if (p.isSet(QStringLiteral("events"))) WorkerEvents::begin(); // stdout carries events only from here on
+    const int nproc = nprocOf(p);
+    if (nproc < 0) return 2;
+    // stdout carries events only from here on (a supervisor of ranks passes rank 0's through)
+    if (p.isSet(QStringLiteral("events")) && nproc == 0) WorkerEvents::begin();
     const bool estimate = p.isSet(QStringLiteral("estimate"));
     int steps = 3;
     if (!readInt(p, QStringLiteral("steps"), 3, 1, &steps)) return 2;
     if (!estimate && (p.isSet(QStringLiteral("json")) || p.isSet(QStringLiteral("steps"))))
         return fail(QStringLiteral("--json and --steps go with --estimate"), 2);
 
-    if (p.isSet(QStringLiteral("resume"))) return resumeTraining(p);
+    if (p.isSet(QStringLiteral("resume"))) return resumeTraining(p, args);
     if (!p.isSet(QStringLiteral("config")) && !p.isSet(QStringLiteral("dataset")))
         return fail(QStringLiteral("give --config FILE or --dataset PATH (or --resume RUN); see 'fopro train --help'"),
                     2);
@@ -511,7 +603,22 @@ int train(const QStringList &args)
         if (!json) out() << describeConfig(config) << "\n\n";
         return runEstimate(config, steps, json);
     }
-    if (auto ok = checkBeforeTraining(config); !ok) return fail(ok.error());
+    if (nproc > 0) {
+        if (auto ok = checkBeforeTraining(config); !ok) return fail(ok.error());
+        LaunchOptions o;
+        o.processes = nproc;
+        o.events = p.isSet(QStringLiteral("events"));
+        if (!readInt(p, QStringLiteral("dist-timeout"), o.timeoutSeconds, 1, &o.timeoutSeconds)) return 2;
+        // The ranks must agree on the run folder (a default one is named after the clock).
+        return superviseLocalRanks(
+            QStringList{QStringLiteral("train")} + withoutNproc(args) << QStringLiteral("--run") << config.runDir, o);
+    }
+    ml::DistributedSettings distributed;
+    if (!readDistribution(p, &distributed)) return 2;
+    setDistribution(distributed);
+    // Rank 0 creates the run folder; the others find it made.
+    if (distributed.writer())
+        if (auto ok = checkBeforeTraining(config); !ok) return fail(ok.error());
     if (WorkerEvents::active()) return runWorkerTraining(&config);
     out() << describeConfig(config) << "\n";
     return runTraining(&config);

@@ -373,10 +373,40 @@ QString evaluationSummary(const ml::SplitEvaluation &e)
     return out;
 }
 
+namespace {
+ml::DistributedSettings g_distribution;
+}
+
+void setDistribution(const ml::DistributedSettings &settings)
+{
+    g_distribution = settings;
+}
+
+const ml::DistributedSettings &distribution()
+{
+    return g_distribution;
+}
+
 int runTraining(const ml::TrainConfig *config, const QString &resumeDir, int epochs, ml::TrainOutcome *outcomeOut,
                 bool printEvaluation)
 {
     const QString runDir = config ? config->runDir : resumeDir;
+    if (!g_distribution.writer()) { // a rank other than 0: rank 0 speaks for the run
+        JobControl control;
+        const auto job =
+            config ? ml::trainJob(*config, {}, g_distribution) : ml::resumeJob(resumeDir, epochs, {}, g_distribution);
+        Result<ml::TrainOutcome> result = makeError(ErrorCode::Cancelled, {}, QStringLiteral("not started"));
+        {
+            CancelOnSignal guard(&control);
+            result = runBlocking(job, control, ProgressSink{}, QStringLiteral("training"));
+        }
+        if ((result.ok() && result->status == ml::TrainOutcome::Status::Cancelled) ||
+            (!result.ok() && result.error().code == ErrorCode::Cancelled))
+            return kCancelledExitCode;
+        if (!result) return fail(result.error().message());
+        if (outcomeOut) *outcomeOut = *result;
+        return 0;
+    }
     QElapsedTimer clock;
     clock.start();
     out() << (config ? "Training    " : "Resuming    ") << QDir::toNativeSeparators(runDir)
@@ -384,7 +414,8 @@ int runTraining(const ml::TrainConfig *config, const QString &resumeDir, int epo
     out().flush();
     JobControl control;
     ProgressPrinter progress;
-    const auto job = config ? ml::trainJob(*config) : ml::resumeJob(resumeDir, epochs);
+    const auto job =
+        config ? ml::trainJob(*config, {}, g_distribution) : ml::resumeJob(resumeDir, epochs, {}, g_distribution);
     const Result<ml::TrainOutcome> result = runWithSignals(job, control, progress, QStringLiteral("training"));
     const bool cancelled = (result.ok() && result->status == ml::TrainOutcome::Status::Cancelled) ||
                            (!result.ok() && result.error().code == ErrorCode::Cancelled);

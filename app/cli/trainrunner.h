@@ -90,6 +90,12 @@ QString formatDuration(double seconds);
 int runTraining(const ml::TrainConfig *config, const QString &resumeDir = {}, int epochs = 0,
                 ml::TrainOutcome *outcome = nullptr, bool printEvaluation = true);
 
+/// How this process takes part in a distributed run (from the environment and the options of
+/// `fopro train`, core/ml/distributed.h); one process until set. Ranks other than 0 train quietly:
+/// they print only their errors.
+void setDistribution(const ml::DistributedSettings &settings);
+const ml::DistributedSettings &distribution();
+
 /// One paragraph describing a configuration (strategy, student, data, optimisation) for people.
 QString describeConfig(const ml::TrainConfig &config);
 

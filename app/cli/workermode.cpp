@@ -284,13 +284,16 @@ int runWorkerTraining(const ml::TrainConfig *config, const QString &resumeDir, i
         CommandChannel commands(control); // signals that came earlier wait in the pipe and apply now
         WorkerEvents::send(worker::Event::started(runDir, qint64(::getpid())));
         const QString what = config ? describeConfig(*config) : QStringLiteral("Resuming    ") + runDir;
-        err() << what << Qt::endl;
-        WorkerEvents::logLines(what);
+        if (distribution().writer()) {
+            err() << what << Qt::endl;
+            WorkerEvents::logLines(what);
+        }
         ProgressEvents progress;
         const ml::EpochSink epochEnded = [](const ml::EpochRecord &r) {
             WorkerEvents::send(worker::Event::ofEpoch(r.epoch, project::epochMetrics(r)));
         };
-        const auto job = config ? ml::trainJob(*config, epochEnded) : ml::resumeJob(resumeDir, epochs, epochEnded);
+        const auto job = config ? ml::trainJob(*config, epochEnded, distribution())
+                                : ml::resumeJob(resumeDir, epochs, epochEnded, distribution());
         result = runBlocking(job, control, progress.sink(), QStringLiteral("training"));
     }
     const QString folder = QDir::toNativeSeparators(result.ok() && !result->runDir.isEmpty() ? result->runDir : runDir);
@@ -308,7 +311,7 @@ int runWorkerTraining(const ml::TrainConfig *config, const QString &resumeDir, i
     }
     if (!result) return fail(result.error()); // the failure hook sends the error event
     const QString text = outcomeText(*result, clock.elapsed() / 1000.0) + QStringLiteral("run folder ") + folder;
-    err() << text << Qt::endl;
+    if (distribution().writer()) err() << text << Qt::endl;
     WorkerEvents::logLines(text);
     WorkerEvents::send(worker::Event::finished(QStringLiteral("finished"), folder));
     return 0;

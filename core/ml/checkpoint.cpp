@@ -32,6 +32,7 @@ QJsonObject checkpointMeta(const Session &s)
     meta.insert(QStringLiteral("bestEpoch"), s.bestEpoch);
     meta.insert(QStringLiteral("bestScore"), s.bestScore);
     meta.insert(QStringLiteral("steps"), double(s.steps));
+    meta.insert(QStringLiteral("worldSize"), s.worldSize());
     return meta;
 }
 
@@ -110,7 +111,18 @@ Result<void> loadCheckpoint(Session &s, const QString &path)
         }
         c10::IValue metaValue;
         ar.read("meta", metaValue);
-        readMeta(s, QJsonDocument::fromJson(QByteArray::fromStdString(metaValue.toStringRef())).object());
+        const QJsonObject meta = QJsonDocument::fromJson(QByteArray::fromStdString(metaValue.toStringRef())).object();
+        // The sample shards, batch-norm statistics and the sequence of steps depend on the number
+        // of processes: a run continues with the number it was trained with.
+        const int world = meta.value(QStringLiteral("worldSize")).toInt(1);
+        if (world != s.worldSize())
+            return makeError(ErrorCode::InvalidArgument, path,
+                             QStringLiteral("the run was trained with %1 process(es) and is resumed with %2: resume it "
+                                            "with the same number (fopro train --resume RUN%3)")
+                                 .arg(world)
+                                 .arg(s.worldSize())
+                                 .arg(world > 1 ? QStringLiteral(" --nproc %1").arg(world) : QString()));
+        readMeta(s, meta);
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Malformed, path,
                          QStringLiteral("not a usable checkpoint of this run: %1").arg(qs(firstLine(e))));

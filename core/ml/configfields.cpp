@@ -91,6 +91,10 @@ std::vector<ConfigField> dataAndModelFields()
         F(kStudent, "studentInit", "Initial weights", FieldKind::File,
           "Optional starting weights (TorchScript or saved parameters); the classifier is kept when its shape differs.")
             .advanced(),
+        F(kStudent, "freezeBatchNorm", "Freeze batch norm", Bool,
+          "Batch norm keeps its running statistics while training (for fine-tuning from initial weights with small "
+          "batches per process); off: batch statistics.")
+            .advanced(),
         F(kTeacher, "teacher.kind", "Kind", Choice, "A TF.js layers model (model.json) or a TorchScript file.")
             .choices({"tfjs", "torchscript"}, {"TF.js layers model", "TorchScript"}),
         F(kTeacher, "teacher.path", "Model", FieldKind::File,

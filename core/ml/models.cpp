@@ -447,6 +447,12 @@ bool Student::isTraining() const
     return m_impl->net->is_training();
 }
 
+void Student::freezeBatchNorm()
+{
+    for (const auto &m : m_impl->net->modules())
+        if (m->as<torch::nn::BatchNorm2d>()) m->eval();
+}
+
 Result<void> Student::loadParameters(const std::string &path, ClassifierLoad classifier)
 {
     return loadState(*m_impl->net, path, classifier == ClassifierLoad::SkipOnMismatch ? "fc." : "");

@@ -105,6 +105,9 @@ public:
     void train(bool on = true);
     void eval();
     bool isTraining() const;
+    /// Puts the batch-norm layers alone in evaluation mode (they normalise with their running
+    /// statistics and leave them as they are; their scale and shift still learn), the rest as it is.
+    void freezeBatchNorm();
 
     /// Loads parameters and buffers by name from `path`: a TorchScript module (torch.jit.save /
     /// torch::jit::save, e.g. a scripted torchvision resnet18), an archive written by torch::save /

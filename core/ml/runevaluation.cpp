@@ -17,30 +17,45 @@ using detail::qs;
 Result<Predictions> predictSplit(Session &s, ImageSource &images, const SplitData &split, JobControl *control,
                                  const std::function<void(int, int)> &tick)
 {
-    Predictions p;
     s.student->eval();
-    c10::InferenceMode inference; // nothing computed here is ever differentiated
     const int numClasses = s.numClasses;
+    const int n = int(split.size());
+    // In a distributed run each rank predicts a contiguous part and the parts are gathered by a sum
+    // (every other rank adds zeros); cancelling waits for the next training step, where the ranks
+    // agree on it.
+    const auto [begin, end] = s.group ? shardRange(n, s.group->rank(), s.group->size()) : std::pair<int, int>{0, n};
+    std::vector<double> probabilities(size_t(n) * size_t(numClasses), 0.0);
     int done = 0;
-    for (const auto &positions : sequentialBatches(int(split.size()), std::max(s.config.batchSize, 64))) {
-        if (isCancelled(control)) return makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled"));
+    for (auto positions : sequentialBatches(end - begin, std::max(s.config.batchSize, 64))) {
+        c10::InferenceMode inference; // nothing computed here is ever differentiated
+        if (!s.group && isCancelled(control)) return makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled"));
+        for (int &position : positions)
+            position += begin;
         auto b = makeBatch(images, split, positions, false, 0, s.config.imageSize);
         if (!b) return b.error();
         const torch::Tensor logits = s.student->forward(normalise(b.value().x01, s.config.mean, s.config.std));
         const torch::Tensor probs = torch::softmax(logits, 1).to(torch::kFloat64).contiguous();
-        const double *pp = probs.data_ptr<double>();
-        for (size_t i = 0; i < positions.size(); ++i) {
-            int arg = 0;
-            for (int k = 0; k < numClasses; ++k) {
-                const double v = std::clamp(pp[i * size_t(numClasses) + size_t(k)], 0.0, 1.0);
-                p.probabilities.push_back(v);
-                if (v > pp[i * size_t(numClasses) + size_t(arg)]) arg = k;
-            }
-            p.yPred.push_back(arg);
-            p.yTrue.push_back(split.labels[size_t(positions[i])]);
-        }
+        std::copy(probs.data_ptr<double>(), probs.data_ptr<double>() + probs.numel(),
+                  probabilities.begin() + std::ptrdiff_t(positions.front()) * numClasses);
         done += int(positions.size());
-        if (tick) tick(done, int(split.size()));
+        if (tick) tick(done, end - begin);
+    }
+    if (s.group) {
+        torch::Tensor all =
+            torch::from_blob(probabilities.data(), {std::int64_t(probabilities.size())}, torch::kFloat64);
+        s.group->sum(all);
+    }
+    Predictions p;
+    p.probabilities.reserve(probabilities.size());
+    for (int i = 0; i < n; ++i) {
+        const double *row = probabilities.data() + size_t(i) * size_t(numClasses);
+        int arg = 0;
+        for (int k = 0; k < numClasses; ++k) {
+            p.probabilities.push_back(std::clamp(row[k], 0.0, 1.0));
+            if (row[k] > row[arg]) arg = k;
+        }
+        p.yPred.push_back(arg);
+        p.yTrue.push_back(split.labels[size_t(i)]);
     }
     return p;
 }
@@ -75,7 +90,8 @@ Result<SplitEvaluation> evaluateSplit(Session &s, ImageSource &images, const Spl
     results.predictions.yTrue = p->yTrue;
     results.predictions.yPred = p->yPred;
     results.predictions.probabilities = p->probabilities;
-    if (auto w = s.run.writeResults(name, results, s.classNames); !w) return w.error();
+    if (s.writes())
+        if (auto w = s.run.writeResults(name, results, s.classNames); !w) return w.error();
     SplitEvaluation e;
     e.split = name;
     e.report = std::move(report).value();

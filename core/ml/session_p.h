@@ -10,6 +10,7 @@
 
 #include "core/jobs/jobcontrol.h"
 #include "core/jobs/progress.h"
+#include "core/ml/collective_p.h"
 #include "core/ml/fourierprompt.h"
 #include "core/ml/imagesource.h"
 #include "core/ml/models.h"
@@ -57,6 +58,12 @@ struct Session {
     std::unique_ptr<torch::optim::Adam> promptOptimizer;
     torch::Tensor featureCache; ///< train-split teacher outputs when cached
 
+    /// The process group of a distributed run (distributed.h); null for one process.
+    std::unique_ptr<Collective> group;
+    int worldSize() const { return group ? group->size() : 1; }
+    /// Rank 0, or the only process: the one that writes the run folder.
+    bool writes() const { return !group || group->rank() == 0; }
+
     int epochsDone = 0;
     int bestEpoch = 0;
     double bestScore = -1;
@@ -66,14 +73,19 @@ struct Session {
     bool usesTeacher() const { return strategy && strategy->needsTeacher; }
     /// The teacher's input is deterministic (no augmentation, no prompt) and caching is on.
     bool cachesTeacher() const;
-    /// Writes status.json with `state` and the counters (best effort).
+    /// Writes status.json with `state` and the counters (best effort; rank 0 only).
     void writeStatus(const QString &state, const QString &detail = {}) const;
+    /// A line in log.txt (rank 0 only).
+    void log(const QString &line) const;
 };
 
 struct Batch {
     torch::Tensor x01;          ///< B×3×S×S in [0,1]
     torch::Tensor labels;       ///< B int64
-    std::vector<int> positions; ///< positions within the split
+    std::vector<int> positions; ///< positions within the split (this rank's shard of the global batch)
+    int globalCount = 0;        ///< images in the global batch (all ranks); 0: positions.size()
+    /// This rank's share of the global batch (1 for one process): the weight of its gradients.
+    double share() const { return globalCount > 0 ? double(positions.size()) / double(globalCount) : 1.0; }
 };
 
 /// A batch of `split` as tensors (ImageSource::fillBatch).

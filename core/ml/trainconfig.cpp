@@ -220,6 +220,7 @@ QJsonObject TrainConfig::toJson() const
         {"many", many},
         {"few", few},
         {"maxTrainBatches", maxTrainBatches},
+        {"freezeBatchNorm", freezeBatchNorm},
         {"runDir", runDir},
     };
 }
@@ -266,6 +267,7 @@ void readTopLevel(Reader &r, TrainConfig &c)
     r.num("many", &c.many);
     r.num("few", &c.few);
     r.num("maxTrainBatches", &c.maxTrainBatches);
+    r.boolean("freezeBatchNorm", &c.freezeBatchNorm);
     r.text("runDir", &c.runDir);
 }
 

@@ -149,6 +149,10 @@ struct TrainConfig {
     int many = 100;                     ///< head: training count > many
     int few = 20;                       ///< tail: training count < few
     int maxTrainBatches = 0;            ///< > 0: stop each epoch after this many batches (smoke tests)
+    /// The student's batch norm normalises with its running statistics during training too (and
+    /// leaves them as they are): for fine-tuning from pre-trained weights with small batches per
+    /// process. Off: batch statistics, as usual.
+    bool freezeBatchNorm = false;
 
     QString runDir; ///< where the run folder goes (created; must be empty or not exist)
 

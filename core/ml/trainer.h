@@ -20,6 +20,7 @@
 #include "core/jobs/jobcontrol.h"
 #include "core/jobs/jobmanager.h"
 #include "core/jobs/progress.h"
+#include "core/ml/distributed.h"
 #include "core/ml/runevaluation.h"
 #include "core/ml/trainconfig.h"
 #include "core/project/runfolder.h"
@@ -65,16 +66,21 @@ struct TrainOutcome {
 };
 
 /// Starts a new run in config.runDir (created; an existing non-empty folder is an error).
-Result<TrainOutcome> trainRun(const TrainConfig &config, JobControl *control = nullptr, const TrainHooks &hooks = {});
+/// `distributed`: this process's part in a run of several (distributed.h); by default the only one.
+/// Every rank calls it with the same configuration; rank 0 creates and writes the run folder.
+Result<TrainOutcome> trainRun(const TrainConfig &config, JobControl *control = nullptr, const TrainHooks &hooks = {},
+                              const DistributedSettings &distributed = {});
 
 /// Continues the run in `runDir` from checkpoints/last.ckpt (or starts it when no epoch finished).
 /// `epochs` > 0 changes the number of epochs (to extend a finished run).
+/// A distributed run resumes with the number of processes it was started with.
 Result<TrainOutcome> resumeRun(const QString &runDir, JobControl *control = nullptr, const TrainHooks &hooks = {},
-                               int epochs = 0);
+                               int epochs = 0, const DistributedSettings &distributed = {});
 
 /// trainRun as a job (for JobManager::submit and runBlocking); exceptions become errors.
-JobFunction<TrainOutcome> trainJob(TrainConfig config, EpochSink epochEnded = {});
+JobFunction<TrainOutcome> trainJob(TrainConfig config, EpochSink epochEnded = {}, DistributedSettings distributed = {});
 /// resumeRun as a job.
-JobFunction<TrainOutcome> resumeJob(QString runDir, int epochs = 0, EpochSink epochEnded = {});
+JobFunction<TrainOutcome> resumeJob(QString runDir, int epochs = 0, EpochSink epochEnded = {},
+                                    DistributedSettings distributed = {});
 
 } // namespace fopro::ml

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <future>
+#include <thread>
 
 namespace fopro::ml {
 
@@ -121,7 +122,7 @@ public:
 
     Result<TrainOutcome> run()
     {
-        if (!QDir().mkpath(m_s.run.checkpointsDir()))
+        if (m_s.writes() && !QDir().mkpath(m_s.run.checkpointsDir()))
             return makeError(ErrorCode::WriteFailed, m_s.run.checkpointsDir(),
                              QStringLiteral("cannot create the folder"));
         if (auto r = prepare(); !r) return finishFailed(r.error());
@@ -129,16 +130,49 @@ public:
             auto rec = trainEpoch(epoch);
             if (!rec) return finishFailed(rec.error());
             if (auto r = validate(*rec); !r) return finishFailed(r.error());
-            if (auto r = record(std::move(rec).value()); !r) return r.error();
-            if (cancelled()) return finishCancelled();
+            if (auto r = record(std::move(rec).value()); !r) return finishFailed(r.error());
+            if (stopAgreed()) return finishCancelled();
         }
         auto evaluations = evaluateBest();
         if (!evaluations) return finishFailed(evaluations.error());
+        // No rank leaves (closing its connections, or the store with rank 0) while another still
+        // evaluates.
+        if (m_s.group) m_s.group->barrier();
         return finish(std::move(evaluations).value());
     }
 
 private:
     bool cancelled() const { return isCancelled(m_control); }
+
+    /// Agrees with the other ranks on cancel and pause: every rank adds its own flags and the
+    /// loss terms of its last step weighted by its share; afterwards every rank holds the same
+    /// m_stop / m_pause and the global batch's loss terms. One process: its own flags.
+    std::vector<std::pair<QString, double>> agree(std::vector<std::pair<QString, double>> terms = {},
+                                                  double share = 1.0)
+    {
+        if (!m_s.group) {
+            m_stop = cancelled();
+            m_pause = m_control && m_control->isPaused();
+            return terms;
+        }
+        std::vector<double> values{cancelled() ? 1.0 : 0.0, m_control && m_control->isPaused() ? 1.0 : 0.0};
+        for (const auto &t : terms)
+            values.push_back(t.second * share);
+        torch::Tensor v = torch::tensor(values, torch::kFloat64);
+        m_s.group->sum(v);
+        const double *sums = v.data_ptr<double>();
+        m_stop = sums[0] > 0;
+        m_pause = sums[1] > 0;
+        for (size_t i = 0; i < terms.size(); ++i)
+            terms[i].second = sums[i + 2];
+        return terms;
+    }
+
+    bool stopAgreed()
+    {
+        agree();
+        return m_stop;
+    }
 
     void report(Progress p)
     {
@@ -161,8 +195,8 @@ private:
 
     Result<TrainOutcome> finishCancelled()
     {
-        m_s.run.log(QStringLiteral("cancelled after %1 finished epoch(s); resumable from checkpoints/last.ckpt")
-                        .arg(m_s.epochsDone));
+        m_s.log(QStringLiteral("cancelled after %1 finished epoch(s); resumable from checkpoints/last.ckpt")
+                    .arg(m_s.epochsDone));
         m_s.writeStatus(QStringLiteral("cancelled"));
         return outcome(TrainOutcome::Status::Cancelled);
     }
@@ -171,7 +205,8 @@ private:
     Result<TrainOutcome> finishFailed(const Error &error)
     {
         if (cancelled() || error.code == ErrorCode::Cancelled) return finishCancelled();
-        m_s.run.log(QStringLiteral("failed: %1").arg(error.message()));
+        if (m_s.group) m_s.group->recordFailure(error.message());
+        m_s.log(QStringLiteral("failed: %1").arg(error.message()));
         m_s.writeStatus(QStringLiteral("failed"), error.message());
         return error;
     }
@@ -184,7 +219,7 @@ private:
         p.phase = kPhasePreparing;
         p.message = QStringLiteral("decoding %1 images").arg(m_s.train.size() + m_s.val.size());
         report(p);
-        m_s.run.log(m_images.plan(m_s.train.size(), m_s.val.size() + m_s.test.size()));
+        m_s.log(m_images.plan(m_s.train.size(), m_s.val.size() + m_s.test.size()));
         if (auto warm = m_images.warm(m_s.train.samples, m_c.workers, m_control, /*training=*/true); !warm)
             return makeError(warm.error().code, m_s.data.manifest, warm.error().detail);
         if (auto warm = m_images.warm(m_s.val.samples, m_c.workers, m_control); !warm)
@@ -193,23 +228,32 @@ private:
         if (!m_s.cachesTeacher()) return {};
         if (auto r = cacheTeacherFeatures(m_s, m_images, m_control, [this](const Progress &tp) { report(tp); }); !r)
             return r;
-        m_s.run.log(QStringLiteral("teacher features cached: %1 x %2")
-                        .arg(m_s.featureCache.size(0))
-                        .arg(m_s.featureCache.size(1)));
+        m_s.log(QStringLiteral("teacher features cached: %1 x %2")
+                    .arg(m_s.featureCache.size(0))
+                    .arg(m_s.featureCache.size(1)));
         return {};
     }
 
     /// Blocks while paused (the time is left out of throughput and ETA); returns the seconds waited.
+    /// A distributed run pauses as a whole: while any rank is paused, every rank waits here,
+    /// agreeing again five times a second (so no collective waits long enough to time out).
     double holdWhilePaused(int epoch, size_t batch)
     {
-        if (!m_control || !m_control->isPaused()) return 0;
+        if (m_s.group ? !m_pause : (!m_control || !m_control->isPaused())) return 0;
         const auto p0 = Clock::now();
         m_s.writeStatus(QStringLiteral("paused"));
-        m_s.run.log(QStringLiteral("paused in epoch %1 at batch %2").arg(epoch + 1).arg(batch));
-        m_control->waitWhilePaused();
+        m_s.log(QStringLiteral("paused in epoch %1 at batch %2").arg(epoch + 1).arg(batch));
+        if (m_s.group) {
+            while (m_pause && !m_stop) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                agree();
+            }
+        } else {
+            m_control->waitWhilePaused();
+        }
         const double waited = secondsSince(p0);
         m_pausedSeconds += waited;
-        m_s.run.log(QStringLiteral("resumed"));
+        m_s.log(QStringLiteral("resumed"));
         m_s.writeStatus(QStringLiteral("running"));
         return waited;
     }
@@ -220,7 +264,11 @@ private:
         const double lr = scheduledLr(m_c, epoch);
         for (auto &g : m_s.optimizer->param_groups())
             g.options().set_lr(lr);
-        const auto batches = epochBatches(m_c, m_s.train, m_s.numClasses, epoch);
+        auto batches = epochBatches(m_c, m_s.train, m_s.numClasses, epoch);
+        // Every rank's shard must hold two images (batch norm): a short trailing batch is dropped.
+        const int world = m_s.worldSize();
+        while (world > 1 && !batches.empty() && int(batches.back().size()) < 2 * world)
+            batches.pop_back();
         if (batches.empty())
             return makeError(ErrorCode::InvalidArgument, m_s.data.manifest,
                              QStringLiteral("no training batch (fewer than 2 training images)"));
@@ -229,27 +277,39 @@ private:
         // cores torch leaves free, at least one (images come from the cache; decoding is rare).
         const int prefetchWorkers = std::clamp(std::max(1, QThread::idealThreadCount()) - torch::get_num_threads(), 1,
                                                std::max(1, m_c.workers));
+        const int rank = m_s.group ? m_s.group->rank() : 0;
         auto fetch = [&](size_t i) {
-            return std::async(std::launch::async, [&, i] {
-                return makeBatch(m_images, m_s.train, batches[i], m_c.augment.enabled, epochSeed, m_c.imageSize,
-                                 prefetchWorkers);
+            return std::async(std::launch::async, [&, i]() -> Result<Batch> {
+                const auto [begin, end] = shardRange(int(batches[i].size()), rank, world);
+                const std::vector<int> shard(batches[i].begin() + begin, batches[i].begin() + end);
+                auto b = makeBatch(m_images, m_s.train, shard, m_c.augment.enabled, epochSeed, m_c.imageSize,
+                                   prefetchWorkers);
+                if (b) b.value().globalCount = int(batches[i].size());
+                return b;
             });
         };
         LossMeans means;
         m_epochStart = Clock::now();
         m_epochPaused = 0;
         std::int64_t images = 0;
+        if (m_s.group) m_s.group->takeCommunicationSeconds();
         std::future<Result<Batch>> next = fetch(0);
         for (size_t bi = 0; bi < batches.size(); ++bi) {
             m_epochPaused += holdWhilePaused(epoch, bi);
-            if (cancelled()) {
+            if (!m_s.group) m_stop = cancelled();
+            if (m_stop) {
                 next.wait();
                 return cancelledError();
             }
             auto batch = next.get();
             if (!batch) return batch.error();
             if (bi + 1 < batches.size()) next = fetch(bi + 1);
-            means.add(trainStep(m_s, batch.value(), epoch));
+            auto terms = trainStep(m_s, batch.value(), epoch);
+            if (m_s.group) {
+                terms = agree(std::move(terms), batch.value().share());
+                m_s.group->recordStep(m_s.steps);
+            }
+            means.add(terms);
             images += std::int64_t(batches[bi].size());
             reportBatch(epoch, bi + 1, batches.size(), images, means.means());
         }
@@ -259,7 +319,32 @@ private:
         const double trainPart = secondsSince(m_epochStart) - m_epochPaused;
         rec.imagesPerSecond = trainPart > 0 ? double(images) / trainPart : 0;
         m_batches = int(batches.size());
+        if (m_s.group) {
+            const double comm = m_s.group->takeCommunicationSeconds();
+            m_s.log(QStringLiteral("epoch %1: %2 processes, collectives %3 s in %4 steps (%5 ms per step, %6 % of "
+                                   "the epoch's training time)")
+                        .arg(epoch + 1)
+                        .arg(world)
+                        .arg(comm, 0, 'f', 2)
+                        .arg(batches.size())
+                        .arg(1000.0 * comm / double(batches.size()), 0, 'f', 1)
+                        .arg(trainPart > 0 ? 100.0 * comm / trainPart : 0.0, 0, 'f', 1));
+            averageRunningStatistics();
+        }
         return rec;
+    }
+
+    /// Batch norm saw each rank's shard: the running statistics become their mean over the ranks.
+    void averageRunningStatistics()
+    {
+        std::vector<torch::Tensor> stats;
+        const auto collect = [&stats](const std::vector<std::pair<std::string, torch::Tensor>> &state) {
+            for (const auto &[name, t] : state)
+                if (name.find("running_") != std::string::npos) stats.push_back(t);
+        };
+        collect(m_s.student->namedState());
+        if (m_s.heads) collect(m_s.heads->namedState());
+        m_s.group->average(stats);
     }
 
     void reportBatch(int epoch, size_t done, size_t total, std::int64_t images,
@@ -320,19 +405,22 @@ private:
             rec.best = true;
             for (auto &h : m_s.history)
                 h.best = false;
-            if (auto w = m_s.student->saveParameters(m_s.run.bestCheckpoint().toStdString()); !w) return w;
+            if (m_s.writes())
+                if (auto w = m_s.student->saveParameters(m_s.run.bestCheckpoint().toStdString()); !w) return w;
         }
         m_s.history.push_back(rec);
         m_s.epochsDone = rec.epoch;
-        if (auto w = saveCheckpoint(m_s); !w) return w;
-        if (auto w = m_s.run.writeEpochs(m_s.history); !w) return w;
-        if (m_s.prompt) {
+        if (m_s.writes()) {
+            if (auto w = saveCheckpoint(m_s); !w) return w;
+            if (auto w = m_s.run.writeEpochs(m_s.history); !w) return w;
+        }
+        if (m_s.prompt && m_s.writes()) {
             (void)m_s.run.writePromptGain(rec.epoch, m_s.prompt->radialGainProfile(16));
             if (auto w = saveGainSnapshot(*m_s.prompt, m_s.run.dir(), rec.epoch); !w) return w;
         }
         m_s.writeStatus(QStringLiteral("running"));
         const QString line = epochLine(rec, m_c.epochs);
-        m_s.run.log(line);
+        m_s.log(line);
         Progress p;
         p.phase = kPhaseTraining;
         p.stage = rec.epoch - 1;
@@ -349,7 +437,15 @@ private:
     /// The best student on val and test.
     Result<std::vector<SplitEvaluation>> evaluateBest()
     {
-        if (auto r = m_s.student->loadParameters(m_s.run.bestCheckpoint().toStdString()); !r) return r.error();
+        // Rank 0 reads the best student and hands it to the others (no shared file system needed).
+        if (m_s.writes())
+            if (auto r = m_s.student->loadParameters(m_s.run.bestCheckpoint().toStdString()); !r) return r.error();
+        if (m_s.group) {
+            std::vector<torch::Tensor> state;
+            for (const auto &[name, t] : m_s.student->namedState())
+                state.push_back(t);
+            m_s.group->broadcast(state);
+        }
         std::vector<SplitEvaluation> evaluations;
         for (const auto &[name, split] : {std::pair<QString, const SplitData *>{QStringLiteral("val"), &m_s.val},
                                           std::pair<QString, const SplitData *>{QStringLiteral("test"), &m_s.test}}) {
@@ -364,9 +460,9 @@ private:
     Result<TrainOutcome> finish(std::vector<SplitEvaluation> evaluations)
     {
         m_s.writeStatus(QStringLiteral("finished"));
-        m_s.run.log(QStringLiteral("finished: best epoch %1 (val balanced accuracy %2)")
-                        .arg(m_s.bestEpoch)
-                        .arg(numberText(m_s.bestScore)));
+        m_s.log(QStringLiteral("finished: best epoch %1 (val balanced accuracy %2)")
+                    .arg(m_s.bestEpoch)
+                    .arg(numberText(m_s.bestScore)));
         TrainOutcome o = outcome(TrainOutcome::Status::Finished);
         o.evaluations = std::move(evaluations);
         Progress done;
@@ -388,22 +484,56 @@ private:
     double m_epochPaused = 0;
     double m_lastValSeconds = 0;
     int m_batches = 0;
+    bool m_stop = false;  ///< agreed: cancel (every rank stops at the same step)
+    bool m_pause = false; ///< agreed: some rank is paused
 };
 
-/// Runs `f`, turning an exception into a failed run (status.json, log.txt) and an error.
-Result<TrainOutcome> guarded(const project::RunFolder &run, const std::function<Result<TrainOutcome>()> &f)
+/// Runs `f`, turning an exception into a failed run (status.json, log.txt) and an error; in a
+/// distributed run the other ranks learn why this one stops.
+Result<TrainOutcome> guarded(const Session &s, const std::function<Result<TrainOutcome>()> &f)
 {
     try {
         return f();
     } catch (const std::exception &e) {
         const QString detail = qs(detail::firstLine(e));
-        project::RunStatus st;
-        st.state = QStringLiteral("failed");
-        st.detail = detail;
-        (void)run.writeStatus(st);
-        run.log(QStringLiteral("failed: ") + detail);
-        return makeError(ErrorCode::Malformed, run.dir(), QStringLiteral("training failed: %1").arg(detail));
+        if (s.group) s.group->recordFailure(detail);
+        s.writeStatus(QStringLiteral("failed"), detail);
+        s.log(QStringLiteral("failed: ") + detail);
+        return makeError(ErrorCode::Malformed, s.run.dir(), QStringLiteral("training failed: %1").arg(detail));
     }
+}
+
+/// Joins the process group of a distributed run (nothing for one process).
+Result<void> joinGroup(Session &s, const DistributedSettings &distributed)
+{
+    if (!distributed.enabled()) return {};
+    auto group = Collective::join(distributed);
+    if (!group) return group.error();
+    s.group = std::move(group).value();
+    return {};
+}
+
+/// A failure before the training loop: the other ranks learn of it, then it is returned.
+Error told(const Session &s, Error error)
+{
+    if (s.group) s.group->recordFailure(error.message());
+    return error;
+}
+
+/// Every rank starts from rank 0's weights (the seed gives them all the same, this makes sure).
+void startTogether(Session &s)
+{
+    if (!s.group) return;
+    std::vector<torch::Tensor> state;
+    for (const auto &[name, t] : s.student->namedState())
+        state.push_back(t);
+    if (s.heads)
+        for (const auto &[name, t] : s.heads->namedState())
+            state.push_back(t);
+    if (s.prompt)
+        for (const auto &t : s.prompt->parameters())
+            state.push_back(t);
+    s.group->broadcast(state);
 }
 
 QString startLine(const Session &s)
@@ -424,80 +554,104 @@ QString startLine(const Session &s)
 
 // ------------------------------------------------------------------------------------------------
 
-Result<TrainOutcome> trainRun(const TrainConfig &config, JobControl *control, const TrainHooks &hooks)
+Result<TrainOutcome> trainRun(const TrainConfig &config, JobControl *control, const TrainHooks &hooks,
+                              const DistributedSettings &distributed)
 {
     if (auto v = config.validate(); !v) return v.error();
     if (config.runDir.isEmpty())
         return makeError(ErrorCode::InvalidArgument, {}, QStringLiteral("no run folder given (setting \"runDir\")"));
+    if (distributed.enabled() && config.batchSize < 2 * distributed.worldSize)
+        return makeError(ErrorCode::InvalidArgument, {},
+                         QStringLiteral("batchSize %1 is too small for %2 processes: each needs at least two images "
+                                        "of every batch (batch norm); use a batch of at least %3")
+                             .arg(config.batchSize)
+                             .arg(distributed.worldSize)
+                             .arg(2 * distributed.worldSize));
     const QDir dir(config.runDir);
-    if (dir.exists() && !dir.isEmpty())
+    if (distributed.writer() && dir.exists() && !dir.isEmpty())
         return makeError(ErrorCode::InvalidArgument, config.runDir,
                          QStringLiteral("the run folder exists and is not empty"));
     auto s = std::make_unique<Session>();
     s->config = config;
     s->run = project::RunFolder(config.runDir);
     s->config.runDir = s->run.dir();
-    if (auto r = prepareData(*s); !r) return r.error();
-    auto created = project::RunFolder::create(s->run.dir());
-    if (!created) return created.error();
-    // One writer per run folder: a second `fopro train --run X` started at the same moment passed
-    // the emptiness check above too; whoever claims the lock second is refused, and whoever claims
-    // it after the first run wrote anything finds the folder no longer empty.
-    auto lock = project::RunLock::acquire(s->run.dir());
-    if (!lock) return lock.error();
-    if (!QDir(s->run.dir()).isEmpty())
-        return makeError(
-            ErrorCode::InvalidArgument, s->run.dir(),
-            QStringLiteral("the run folder exists and is not empty (choose another folder, or resume it)"));
-    return guarded(s->run, [&]() -> Result<TrainOutcome> {
-        if (auto r = buildModels(*s); !r) return r.error();
-        if (auto w = s->run.writeHeader(runHeader(*s)); !w) return w.error();
+    if (auto r = joinGroup(*s, distributed); !r) return r.error();
+    if (auto r = prepareData(*s); !r) return told(*s, r.error());
+    std::optional<project::RunLock> lock;
+    if (s->writes()) {
+        auto created = project::RunFolder::create(s->run.dir());
+        if (!created) return told(*s, created.error());
+        // One writer per run folder: a second `fopro train --run X` started at the same moment passed
+        // the emptiness check above too; whoever claims the lock second is refused, and whoever claims
+        // it after the first run wrote anything finds the folder no longer empty.
+        auto claimed = project::RunLock::acquire(s->run.dir());
+        if (!claimed) return told(*s, claimed.error());
+        lock.emplace(std::move(claimed).value());
+        if (!QDir(s->run.dir()).isEmpty())
+            return told(*s, makeError(ErrorCode::InvalidArgument, s->run.dir(),
+                                      QStringLiteral("the run folder exists and is not empty (choose another folder, "
+                                                     "or resume it)")));
+    }
+    return guarded(*s, [&]() -> Result<TrainOutcome> {
+        if (auto r = buildModels(*s); !r) return told(*s, r.error());
+        startTogether(*s);
+        if (s->writes())
+            if (auto w = s->run.writeHeader(runHeader(*s)); !w) return told(*s, w.error());
         s->writeStatus(QStringLiteral("running"));
-        s->run.log(startLine(*s));
+        s->log(startLine(*s));
         return TrainLoop(*s, control, hooks).run();
     });
 }
 
-Result<TrainOutcome> resumeRun(const QString &runDir, JobControl *control, const TrainHooks &hooks, int epochs)
+Result<TrainOutcome> resumeRun(const QString &runDir, JobControl *control, const TrainHooks &hooks, int epochs,
+                               const DistributedSettings &distributed)
 {
     auto s = std::make_unique<Session>();
     auto folder = project::RunFolder::open(runDir);
     if (!folder) return folder.error();
-    auto lock = project::RunLock::acquire(folder->dir());
-    if (!lock) return lock.error();
-    if (auto r = openRun(*s, runDir); !r) return r.error();
+    if (auto r = joinGroup(*s, distributed); !r) return r.error();
+    std::optional<project::RunLock> lock;
+    if (s->writes()) {
+        auto claimed = project::RunLock::acquire(folder->dir());
+        if (!claimed) return told(*s, claimed.error());
+        lock.emplace(std::move(claimed).value());
+    }
+    if (auto r = openRun(*s, runDir); !r) return told(*s, r.error());
     if (epochs > 0) s->config.epochs = epochs;
-    return guarded(s->run, [&]() -> Result<TrainOutcome> {
-        if (auto r = buildModels(*s); !r) return r.error();
+    return guarded(*s, [&]() -> Result<TrainOutcome> {
+        if (auto r = buildModels(*s); !r) return told(*s, r.error());
         if (QFileInfo::exists(s->run.lastCheckpoint()))
-            if (auto r = loadCheckpoint(*s, s->run.lastCheckpoint()); !r) return r.error();
+            if (auto r = loadCheckpoint(*s, s->run.lastCheckpoint()); !r) return told(*s, r.error());
+        startTogether(*s);
         // Record a new length in config.json so that later resumes and readers agree.
-        if (epochs > 0) (void)s->run.updateConfig(s->config.toJson());
-        s->run.log(QStringLiteral("resumed after %1 finished epoch(s)").arg(s->epochsDone));
+        if (epochs > 0 && s->writes()) (void)s->run.updateConfig(s->config.toJson());
+        s->log(QStringLiteral("resumed after %1 finished epoch(s)%2")
+                   .arg(s->epochsDone)
+                   .arg(s->group ? QStringLiteral(" with %1 processes").arg(s->worldSize()) : QString()));
         s->writeStatus(QStringLiteral("running"));
         return TrainLoop(*s, control, hooks).run();
     });
 }
 
-JobFunction<TrainOutcome> trainJob(TrainConfig config, EpochSink epochEnded)
+JobFunction<TrainOutcome> trainJob(TrainConfig config, EpochSink epochEnded, DistributedSettings distributed)
 {
-    return [config = std::move(config), epochEnded = std::move(epochEnded)](JobControl &control,
-                                                                            const ProgressSink &progress) {
+    return [config = std::move(config), epochEnded = std::move(epochEnded),
+            distributed = std::move(distributed)](JobControl &control, const ProgressSink &progress) {
         return callGuarded(
             [&] {
-                return trainRun(config, &control, TrainHooks{progress, epochEnded});
+                return trainRun(config, &control, TrainHooks{progress, epochEnded}, distributed);
             },
             QStringLiteral("training"));
     };
 }
 
-JobFunction<TrainOutcome> resumeJob(QString runDir, int epochs, EpochSink epochEnded)
+JobFunction<TrainOutcome> resumeJob(QString runDir, int epochs, EpochSink epochEnded, DistributedSettings distributed)
 {
-    return [runDir = std::move(runDir), epochs, epochEnded = std::move(epochEnded)](JobControl &control,
-                                                                                    const ProgressSink &progress) {
+    return [runDir = std::move(runDir), epochs, epochEnded = std::move(epochEnded),
+            distributed = std::move(distributed)](JobControl &control, const ProgressSink &progress) {
         return callGuarded(
             [&] {
-                return resumeRun(runDir, &control, TrainHooks{progress, epochEnded}, epochs);
+                return resumeRun(runDir, &control, TrainHooks{progress, epochEnded}, epochs, distributed);
             },
             QStringLiteral("training"));
     };

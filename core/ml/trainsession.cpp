@@ -37,7 +37,12 @@ void Session::writeStatus(const QString &state, const QString &detail) const
     st.bestEpoch = bestEpoch;
     st.bestValBalancedAccuracy = bestScore >= 0 && !val.empty() ? bestScore : std::nan("");
     st.detail = detail;
-    (void)run.writeStatus(st); // a status file that cannot be written never stops the training
+    if (writes()) (void)run.writeStatus(st); // a status file that cannot be written never stops the training
+}
+
+void Session::log(const QString &line) const
+{
+    if (writes()) run.log(line);
 }
 
 Result<Batch> makeBatch(ImageSource &images, const SplitData &split, const std::vector<int> &positions, bool augment,
@@ -192,7 +197,8 @@ Result<void> openRun(Session &s, const QString &runDir)
 Result<void> buildModels(Session &s)
 {
     const TrainConfig &c = s.config;
-    configureTorchThreads(c.threads);
+    // threads: 0 is every core of the machine, shared by the run's processes on it.
+    configureTorchThreads(c.threads > 0 || !s.group ? c.threads : s.group->settings().defaultThreads());
     auto student = Student::create(studentConfigFor(c, s.numClasses));
     if (!student) return student.error();
     s.student.emplace(std::move(student).value());
@@ -295,17 +301,28 @@ Result<void> cacheTeacherFeatures(Session &s, ImageSource &images, JobControl *c
 {
     const QString path = s.run.teacherFeaturesFile();
     const std::int64_t n = std::int64_t(s.train.size());
-    s.featureCache = readFeatureCache(path, n, s.teacher->featureDim());
+    const std::int64_t dim = s.teacher->featureDim();
+    s.featureCache = readFeatureCache(path, n, dim);
+    if (s.group) { // the file serves only when every rank could read it
+        torch::Tensor have = torch::tensor({s.featureCache.defined() ? 1.0 : 0.0}, torch::kFloat64);
+        s.group->sum(have);
+        if (have.item<double>() < double(s.group->size())) s.featureCache = torch::Tensor();
+    }
     if (s.featureCache.defined()) return {};
-    std::vector<torch::Tensor> parts;
+    // Each rank computes a contiguous part; the parts are gathered by a sum (the others add zeros).
+    const auto [begin, end] =
+        s.group ? shardRange(int(n), s.group->rank(), s.group->size()) : std::pair<int, int>{0, int(n)};
+    torch::Tensor all = torch::zeros({n, dim}, torch::kFloat32);
     Progress p;
     p.phase = kPhaseTeacherFeatures;
-    p.total = n;
+    p.total = end - begin;
     p.stages = s.config.epochs;
     p.message = QStringLiteral("caching teacher features");
-    for (const auto &positions : sequentialBatches(int(n), 64)) {
-        if (isCancelled(control)) return makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled"));
-        waitWhilePaused(control);
+    for (auto positions : sequentialBatches(end - begin, 64)) {
+        if (!s.group && isCancelled(control)) return makeError(ErrorCode::Cancelled, {}, QStringLiteral("cancelled"));
+        if (!s.group) waitWhilePaused(control);
+        for (int &position : positions)
+            position += begin;
         auto b = makeBatch(images, s.train, positions, false, 0, s.config.imageSize);
         if (!b) return b.error();
         torch::Tensor features;
@@ -313,12 +330,13 @@ Result<void> cacheTeacherFeatures(Session &s, ImageSource &images, JobControl *c
             c10::InferenceMode inference; // the teacher is frozen: no graph, no version counters
             features = s.teacher->forward(b.value().x01);
         }
-        parts.push_back(features.clone()); // an ordinary tensor again: the loss may save it
+        all.narrow(0, positions.front(), std::int64_t(positions.size())).copy_(features);
         p.done += std::int64_t(positions.size());
         report(progress, p);
     }
-    s.featureCache = torch::cat(parts, 0);
-    writeFeatureCache(path, s.featureCache);
+    if (s.group) s.group->sum(all);
+    s.featureCache = all;
+    if (s.writes()) writeFeatureCache(path, s.featureCache);
     return {};
 }
 

@@ -40,23 +40,24 @@ TeacherOutput teacherOutput(Session &s, const Batch &b, bool promptStep)
     return out;
 }
 
-void studentStep(Session &s, const torch::Tensor &loss)
+void studentStep(Session &s, const torch::Tensor &loss, double share)
 {
     s.optimizer->zero_grad();
     loss.backward();
-    if (s.config.clipNorm > 0) {
-        std::vector<torch::Tensor> params;
-        for (auto &group : s.optimizer->param_groups())
-            for (auto &p : group.params())
-                params.push_back(p);
-        torch::nn::utils::clip_grad_norm_(params, s.config.clipNorm);
-    }
+    std::vector<torch::Tensor> params;
+    for (auto &group : s.optimizer->param_groups())
+        for (auto &p : group.params())
+            params.push_back(p);
+    // The gradient of the global batch: each rank's, weighted by its share, summed over the ranks
+    // (before clipping, so that every rank clips the same gradient).
+    if (s.group) s.group->sumGradients(params, share);
+    if (s.config.clipNorm > 0) torch::nn::utils::clip_grad_norm_(params, s.config.clipNorm);
     s.optimizer->step();
 }
 
 /// The prompt's own step: the discrepancy between the (fixed) student projection and the teacher
 /// on the prompted image; AKD ascends it, explore descends it.
-void promptStep(Session &s, const torch::Tensor &projected, const torch::Tensor &promptedTeacher,
+void promptStep(Session &s, const torch::Tensor &projected, const torch::Tensor &promptedTeacher, double share,
                 std::vector<std::pair<QString, double>> &terms)
 {
     namespace F = torch::nn::functional;
@@ -68,6 +69,7 @@ void promptStep(Session &s, const torch::Tensor &projected, const torch::Tensor 
     const torch::Tensor promptLoss = sign * discrepancy + s.config.promptRegulariser * reg;
     s.promptOptimizer->zero_grad();
     promptLoss.backward();
+    if (s.group) s.group->sumGradients(s.prompt->parameters(), share);
     s.promptOptimizer->step();
     terms.emplace_back(QStringLiteral("prompt_discrepancy"), discrepancy.item<double>());
     terms.emplace_back(QStringLiteral("prompt_regulariser"), reg.item<double>());
@@ -82,6 +84,7 @@ std::vector<std::pair<QString, double>> trainStep(Session &s, const Batch &b, in
     const TeacherOutput teacher = teacherOutput(s, b, promptDue);
 
     s.student->train(true);
+    if (c.freezeBatchNorm) s.student->freezeBatchNorm();
     if (s.heads) s.heads->train(true);
     const torch::Tensor features = s.student->features(normalise(b.x01, c.mean, c.std));
     const StepTensors step{c,
@@ -100,8 +103,8 @@ std::vector<std::pair<QString, double>> trainStep(Session &s, const Batch &b, in
     // share no graph (the student's loss saw the teacher's output detached, the prompt's sees the
     // student's projection detached), so the order changes no number.
     std::vector<std::pair<QString, double>> promptTerms;
-    if (promptDue && teacher.prompted.defined()) promptStep(s, out.projected, teacher.prompted, promptTerms);
-    studentStep(s, out.loss);
+    if (promptDue && teacher.prompted.defined()) promptStep(s, out.projected, teacher.prompted, b.share(), promptTerms);
+    studentStep(s, out.loss, b.share());
     out.terms.insert(out.terms.begin(), {QStringLiteral("loss"), loss});
     out.terms.insert(out.terms.end(), promptTerms.begin(), promptTerms.end());
     ++s.steps;
