@@ -262,6 +262,7 @@ QJsonObject runHeader(const Session &s)
                                 {"val", int(s.val.size())},
                                 {"test", int(s.test.size())}}},
         {"threads", ti.intraOpThreads},
+        {"processes", s.worldSize()}, // a distributed run resumes with as many
         {"created", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
         {"host", QSysInfo::machineHostName()},
     };

@@ -24,6 +24,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtTest/QtTest>
+#include <QtWidgets/QSpinBox>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPushButton>
@@ -351,6 +352,35 @@ private Q_SLOTS:
         QCOMPARE(runState(runDir), QStringLiteral("finished"));
         QCOMPARE(m_page->monitor()->curves()->epochCount(), 6);
         QVERIFY(m_page->monitor()->logLineCount() > 3);
+    }
+
+    void twoProcessesTrainOneRunAndResumeAsTwo()
+    {
+        QSpinBox *processes = nullptr;
+        for (QSpinBox *box : m_page->findChildren<QSpinBox *>())
+            if (box->accessibleName() == QLatin1String("Processes")) processes = box;
+        QVERIFY(processes);
+        if (processes->maximum() < 2) QSKIP("one core: the page offers one process only");
+        processes->setValue(2);
+        m_page->form()->setConfig(tinyConfig(2));
+        QVERIFY(m_page->startTraining());
+        QVERIFY(waitFor(m_page, State::Finished, 120000));
+        const QString runDir = m_page->activeRun()->runDir();
+        const auto header = project::RunFolder(runDir).readHeader();
+        QVERIFY(header.ok());
+        QCOMPARE(header->value(QStringLiteral("processes")).toInt(), 2);
+        QFile log(runDir + QStringLiteral("/log.txt"));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(log.readAll()).count(QLatin1String(": 2 processes, collectives")), 2);
+        QCOMPARE(m_page->monitor()->curves()->epochCount(), 2);
+
+        processes->setValue(1); // the resumption takes the run's own number, not the box's
+        QVERIFY(m_page->resumeRun(runDir, 3));
+        QVERIFY(waitFor(m_page, State::Finished, 120000));
+        QCOMPARE(runState(runDir), QStringLiteral("finished"));
+        const auto epochs = project::RunFolder(runDir).readEpochs();
+        QVERIFY(epochs.ok());
+        QCOMPARE(int(epochs->size()), 3);
     }
 
     void killedWorkerIsShownAndItsResumptionMatchesAnUninterruptedRun()

@@ -31,6 +31,8 @@
 #include <QtWidgets/QSplitter>
 #include <QtWidgets/QStyle>
 #include <QtWidgets/QTabWidget>
+#include <QtCore/QThread>
+#include <QtWidgets/QSpinBox>
 #include <QtWidgets/QToolBar>
 #include <QtWidgets/QVBoxLayout>
 
@@ -164,6 +166,14 @@ void TrainingPage::buildLayout()
         if (!id.isEmpty() && !applyPreset(id)) m_preset->setCurrentIndex(m_preset->findData(m_appliedPreset));
     });
     bar->addWidget(m_preset);
+    m_processes = new QSpinBox(bar);
+    m_processes->setRange(1, std::max(1, QThread::idealThreadCount()));
+    m_processes->setPrefix(tr("Processes: "));
+    m_processes->setAccessibleName(tr("Processes"));
+    m_processes->setToolTip(tr("Train as this many processes on this machine: one distributed run (PyTorch's "
+                               "c10d with Gloo), each process with its share of the cores and of every batch. A run "
+                               "resumes with the number it started with."));
+    bar->addWidget(m_processes);
     bar->addSeparator();
     for (QAction *a : {m_start, m_enqueue, m_pause, m_continue, m_stop})
         bar->addAction(a);
@@ -416,7 +426,7 @@ std::optional<TrainingPage::QueuedRun> TrainingPage::runFromForm()
         Q_EMIT statusMessage(tr("Not started: %1").arg(ok.error().message()));
         return std::nullopt;
     }
-    return QueuedRun{QFileInfo(runDir).fileName(), QStringLiteral("train"), runDir, config, 0};
+    return QueuedRun{QFileInfo(runDir).fileName(), QStringLiteral("train"), runDir, config, 0, m_processes->value()};
 }
 
 bool TrainingPage::startTraining()
@@ -452,7 +462,11 @@ bool TrainingPage::resumeRun(const QString &runDir, int epochs)
         return false;
     }
     if (m_worker && !m_worker->isEnded() && m_worker->runDir() == runDir) return false;
-    QueuedRun run{QFileInfo(runDir).fileName(), QStringLiteral("resume"), runDir, {}, epochs};
+    // A distributed run continues with the number of processes it was trained with (config.json).
+    int processes = 1;
+    if (auto header = project::RunFolder(runDir).readHeader())
+        processes = std::max(1, header->value(QStringLiteral("processes")).toInt(1));
+    QueuedRun run{QFileInfo(runDir).fileName(), QStringLiteral("resume"), runDir, {}, epochs, processes};
     if (m_worker && !m_worker->isEnded()) {
         m_queue.append(run);
         saveQueue();
@@ -504,6 +518,7 @@ bool TrainingPage::launch(const QueuedRun &run)
         }
         args << QStringLiteral("--config") << configFile;
     }
+    if (run.processes > 1) args << QStringLiteral("--nproc") << QString::number(run.processes);
     args << QStringLiteral("--events");
     auto started = WorkerRun::launch(stateDir(), run.name, run.runDir, run.kind, worker::workerProgram(), args, this);
     if (!started) {
@@ -632,7 +647,12 @@ void TrainingPage::saveQueue() const
     QJsonArray runs;
     for (const QueuedRun &q : m_queue)
         runs.append(QJsonObject{
-            {"name", q.name}, {"kind", q.kind}, {"runDir", q.runDir}, {"config", q.config}, {"epochs", q.epochs}});
+            {"name", q.name},
+            {"kind", q.kind},
+            {"runDir", q.runDir},
+            {"config", q.config},
+            {"epochs", q.epochs},
+            {"processes", q.processes}});
     (void)fileio::writeJson(file, QJsonObject{{"format", "fopro-queue"}, {"runs", runs}});
 }
 
@@ -647,7 +667,8 @@ void TrainingPage::loadQueue()
                 m_queue.append(
                     QueuedRun{o.value(QStringLiteral("name")).toString(), o.value(QStringLiteral("kind")).toString(),
                               o.value(QStringLiteral("runDir")).toString(),
-                              o.value(QStringLiteral("config")).toObject(), o.value(QStringLiteral("epochs")).toInt()});
+                              o.value(QStringLiteral("config")).toObject(), o.value(QStringLiteral("epochs")).toInt(),
+                              std::max(1, o.value(QStringLiteral("processes")).toInt(1))});
             }
     }
     refreshQueueList();
@@ -660,7 +681,8 @@ void TrainingPage::refreshQueueList()
         const QString what = q.kind == QLatin1String("resume")
                                  ? tr("resume")
                                  : ml::configValue(q.config, QStringLiteral("strategy")).toString();
-        m_queueList->addItem(QStringLiteral("%1  (%2)").arg(q.name, what));
+        m_queueList->addItem(q.processes > 1 ? tr("%1  (%2, %3 processes)").arg(q.name, what).arg(q.processes)
+                                             : QStringLiteral("%1  (%2)").arg(q.name, what));
     }
     m_tabs->setTabText(1, m_queue.isEmpty() ? tr("&Queue") : tr("&Queue (%1)").arg(m_queue.size()));
 }

@@ -24,6 +24,7 @@
 
 class QAction;
 class QComboBox;
+class QSpinBox;
 class QLabel;
 class QListWidget;
 class QProcess;
@@ -45,6 +46,7 @@ public:
         QString runDir;     ///< absolute
         QJsonObject config; ///< train: the whole configuration
         int epochs = 0;     ///< resume: the new number of epochs (0 = keep)
+        int processes = 1;  ///< local processes of one distributed run (`fopro train --nproc`)
     };
     /// How a question was answered (the injectable dialogs of tests return these).
     enum Answer { Cancel = 0, Yes = 1, Other = 2 };
@@ -125,6 +127,7 @@ private:
 
     ConfigForm *m_form;
     QComboBox *m_preset;
+    QSpinBox *m_processes; ///< processes of the next run started from the form
     QLabel *m_presetInfo;
     QLabel *m_estimate;
     RunMonitor *m_monitor;
