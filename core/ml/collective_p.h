@@ -42,7 +42,9 @@ public:
     void sum(torch::Tensor &tensor);
     void barrier();
 
-    /// Records this rank's progress (its finished steps) in the store, for diagnose().
+    /// This rank's finished training steps, named in the diagnosis of a failed collective. (Every
+    /// collective first records in the store how many this rank has entered, and its step: a rank
+    /// that has not entered the collective the others wait in is the one named.)
     void recordStep(std::int64_t step);
     /// Records why this rank stops (best effort), so the others can name it.
     void recordFailure(const QString &reason);

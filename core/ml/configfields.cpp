@@ -212,6 +212,11 @@ std::vector<ConfigField> augmentAndComputeFields()
             .range(0, 0.99, 2),
         F(kCompute, "seed", "Seed", Int, "Seed of every random choice: the same seed gives the same run.")
             .range(0, 2147483647, 0),
+        F(kCompute, "device", "Device", Choice,
+          "Where the networks run: auto (the CPU in this build), the CPU, or a CUDA GPU (not built here: refused "
+          "with the reason).")
+            .choices({"auto", "cpu", "cuda"}, {"Automatic", "CPU", "CUDA GPU"})
+            .advanced(),
         F(kCompute, "threads", "Threads", Int, "Threads of the network computations; 0 = every core.").range(0, 256, 0),
         F(kCompute, "workers", "Loader threads", Int, "Threads decoding and augmenting images.").range(1, 64, 0),
         F(kCompute, "cacheMegabytes", "Image cache (MB)", Int, "Memory for decoded images.")

@@ -140,11 +140,12 @@ struct Collective::Impl {
     c10::intrusive_ptr<c10d::TCPStore> store;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
     std::string host;
-    std::int64_t step = 0;
+    std::int64_t step = 0;      ///< this rank's finished training steps
+    std::int64_t operation = 0; ///< collectives this rank has entered
     double seconds = 0;
 
     /// The error of a failed collective: what the store knows about the other ranks.
-    [[noreturn]] void fail(const char *operation, const std::exception &e)
+    [[noreturn]] void fail(const char *what, const std::exception &e)
     {
         const QString cause = qs(detail::firstLine(e));
         QStringList findings;
@@ -164,13 +165,18 @@ struct Collective::Impl {
                         continue;
                     }
                 }
-                if (store->check({key("step", r)})) {
-                    const long long theirs = std::stoll(text(store->get(key("step", r))));
-                    if (theirs < step)
-                        findings << QStringLiteral("rank %1 is behind: it finished %2 step(s), this rank %3 "
-                                                   "(it hangs, or was paused or stopped)")
+                if (store->check({key("op", r)})) {
+                    // "operation step": a rank that has not entered this collective is the one
+                    // the others wait for.
+                    const QStringList theirs = qs(text(store->get(key("op", r)))).split(QLatin1Char(' '));
+                    if (theirs.size() == 2 && theirs[0].toLongLong() < operation)
+                        findings << QStringLiteral("rank %1 is behind: it has not joined collective #%2 (it is at #%3, "
+                                                   "after %4 step(s); this rank after %5): it hangs, or was paused or "
+                                                   "stopped")
                                         .arg(r)
-                                        .arg(theirs)
+                                        .arg(operation)
+                                        .arg(theirs[0])
+                                        .arg(theirs[1])
                                         .arg(step);
                 }
             }
@@ -186,17 +192,20 @@ struct Collective::Impl {
         throw std::runtime_error(QStringLiteral("distributed run: rank %1 of %2 stopped in %3: %4 (%5)")
                                      .arg(settings.rank)
                                      .arg(settings.worldSize)
-                                     .arg(QString::fromLatin1(operation), findings.join(QStringLiteral("; ")), cause)
+                                     .arg(QString::fromLatin1(what), findings.join(QStringLiteral("; ")), cause)
                                      .toStdString());
     }
 
-    template <typename F> void guarded(const char *operation, F &&f)
+    template <typename F> void guarded(const char *what, F &&f)
     {
         const auto t0 = Clock::now();
         try {
+            // Where this rank is, for the others' diagnosis should this collective fail.
+            ++operation;
+            store->set(key("op", settings.rank), bytes(std::to_string(operation) + " " + std::to_string(step)));
             f();
         } catch (const std::exception &e) {
-            fail(operation, e);
+            fail(what, e);
         }
         seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     }
@@ -204,7 +213,7 @@ struct Collective::Impl {
     /// Runs `op` on flat buckets of the float tensors (each bucket one contiguous copy), all
     /// buckets in flight at once, and copies the results back.
     template <typename Op>
-    void bucketed(const char *operation, const std::vector<torch::Tensor> &tensors, double scale, Op &&op)
+    void bucketed(const char *what, const std::vector<torch::Tensor> &tensors, double scale, Op &&op)
     {
         std::vector<std::vector<torch::Tensor>> buckets;
         std::int64_t bytesInBucket = 0;
@@ -217,7 +226,7 @@ struct Collective::Impl {
             buckets.back().push_back(t);
             bytesInBucket += std::int64_t(t.nbytes());
         }
-        guarded(operation, [&] {
+        guarded(what, [&] {
             std::vector<torch::Tensor> flats;
             std::vector<c10::intrusive_ptr<c10d::Work>> works;
             {
@@ -297,7 +306,7 @@ Result<std::unique_ptr<Collective>> Collective::join(const DistributedSettings &
         else
             options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
         impl->store->set(key("proc", settings.rank), bytes(impl->host + " " + std::to_string(::getpid())));
-        impl->store->set(key("step", settings.rank), bytes("0"));
+        impl->store->set(key("op", settings.rank), bytes("0 0"));
         impl->group =
             c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, settings.rank, settings.worldSize, options);
     } catch (const std::exception &e) {
@@ -365,8 +374,6 @@ void Collective::barrier()
 void Collective::recordStep(std::int64_t step)
 {
     m_impl->step = step;
-    m_impl->guarded("recording progress in the store",
-                    [&] { m_impl->store->set(key("step", rank()), bytes(std::to_string(step))); });
 }
 
 void Collective::recordFailure(const QString &reason)

@@ -221,6 +221,7 @@ QJsonObject TrainConfig::toJson() const
         {"few", few},
         {"maxTrainBatches", maxTrainBatches},
         {"freezeBatchNorm", freezeBatchNorm},
+        {"device", device},
         {"runDir", runDir},
     };
 }
@@ -268,6 +269,7 @@ void readTopLevel(Reader &r, TrainConfig &c)
     r.num("few", &c.few);
     r.num("maxTrainBatches", &c.maxTrainBatches);
     r.boolean("freezeBatchNorm", &c.freezeBatchNorm);
+    r.text("device", &c.device);
     r.text("runDir", &c.runDir);
 }
 
@@ -399,6 +401,11 @@ Result<void> TrainConfig::validate() const
         if (!(s > 0)) return bad(QStringLiteral("std values must be positive"));
     if (sampler != QLatin1String("shuffle") && sampler != QLatin1String("class_balanced"))
         return bad(QStringLiteral("sampler must be shuffle or class_balanced"));
+    {
+        bool ok = device == QLatin1String("auto") || device == QLatin1String("cpu") || device == QLatin1String("cuda");
+        if (device.startsWith(QLatin1String("cuda:"))) (void)device.mid(5).toUInt(&ok);
+        if (!ok) return bad(QStringLiteral("device must be auto, cpu, cuda or cuda:N, not \"%1\"").arg(device));
+    }
     if (augment.cropScaleMin <= 0 || augment.brightness < 0 || augment.contrast < 0 || augment.saturation < 0 ||
         augment.brightness >= 1 || augment.contrast >= 1 || augment.saturation >= 1)
         return bad(QStringLiteral("augment: cropScaleMin must be > 0 and jitter values in [0, 1)"));

@@ -143,6 +143,9 @@ struct TrainConfig {
 
     // --- runtime ----------------------------------------------------------------------------------
     std::int64_t seed = 0;
+    /// Where the networks run: "auto" (the CPU in this build), "cpu", or "cuda" / "cuda:N", which
+    /// this build refuses with the reason (docs/distributed.md, "Not in this build").
+    QString device = QStringLiteral("auto");
     int threads = 0;                    ///< torch intra-op threads; 0 = every core (QThread::idealThreadCount())
     int workers = 2;                    ///< data-loading threads (decode + augmentation)
     std::int64_t cacheMegabytes = 1024; ///< decoded-image cache

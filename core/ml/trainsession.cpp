@@ -197,6 +197,18 @@ Result<void> openRun(Session &s, const QString &runDir)
 Result<void> buildModels(Session &s)
 {
     const TrainConfig &c = s.config;
+    if (c.device.startsWith(QLatin1String("cuda"))) {
+        const bool visible = torch::cuda::is_available();
+        return makeError(
+            ErrorCode::InvalidArgument, {},
+            visible ? QStringLiteral("device %1: this build trains on the CPU only (the CUDA path is not built; see "
+                                     "docs/distributed.md); use device cpu or auto")
+                          .arg(c.device)
+                    : QStringLiteral("device %1: no CUDA device: this LibTorch has no CUDA support or no GPU is "
+                                     "visible (torch::cuda::is_available() is false; Debian's libtorch is built for "
+                                     "the CPU only); use device cpu or auto")
+                          .arg(c.device));
+    }
     // threads: 0 is every core of the machine, shared by the run's processes on it.
     configureTorchThreads(c.threads > 0 || !s.group ? c.threads : s.group->settings().defaultThreads());
     auto student = Student::create(studentConfigFor(c, s.numClasses));

@@ -325,6 +325,64 @@ private Q_SLOTS:
         QCOMPARE(epochRows(run).size(), done + 2);
     }
 
+    void hungRankStopsTheOtherWithinTheTimeout()
+    {
+        // A rank that stops answering (SIGSTOP: alive, connections open) is found by the timeout.
+        const QString run = m_dir.filePath(QStringLiteral("hung"));
+        QProcess sup;
+        sup.start(cliPath(), exactArgs(m_manifest, run, 400)
+                                 << QStringLiteral("--nproc") << QStringLiteral("2") << QStringLiteral("--dist-timeout")
+                                 << QStringLiteral("5"));
+        QVERIFY(sup.waitForStarted(30000));
+        QString err;
+        qint64 pid1 = 0;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 120000) {
+            sup.waitForReadyRead(200);
+            err += QString::fromUtf8(sup.readAllStandardError());
+            sup.readAllStandardOutput();
+            const auto m = QRegularExpression(QStringLiteral("rank 1 process (\\d+)")).match(err);
+            if (m.hasMatch()) pid1 = m.captured(1).toLongLong();
+            if (pid1 > 0 &&
+                readJson(run + QStringLiteral("/status.json")).value(QStringLiteral("epochsDone")).toInt() >= 1)
+                break;
+            QVERIFY2(sup.state() != QProcess::NotRunning, qPrintable(err));
+        }
+        QVERIFY2(pid1 > 0, qPrintable(err));
+        QVERIFY(::kill(pid_t(pid1), SIGSTOP) == 0);
+        clock.restart();
+        // Rank 0 stops after the 5 s timeout; the launcher then ends the stopped rank (timeout + 15 s).
+        QVERIFY(sup.waitForFinished(90000));
+        const qint64 seconds = clock.elapsed() / 1000;
+        err += QString::fromUtf8(sup.readAllStandardError());
+        ::kill(pid_t(pid1), SIGCONT);
+        QCOMPARE(sup.exitCode(), 1);
+        QVERIFY2(err.contains(QRegularExpression(QStringLiteral("rank 0 of 2 stopped in .*rank 1 is behind"))),
+                 qPrintable(err));
+        QVERIFY2(err.contains(QLatin1String("rank 0 (process")) && err.contains(QLatin1String("exited with code 1")),
+                 qPrintable(err));
+        QVERIFY2(seconds <= 45, qPrintable(QString::number(seconds)));
+        QCOMPARE(runState(run), QStringLiteral("failed"));
+    }
+
+    void cudaIsRefusedWithTheReasonWhereNoGpuIsPresent()
+    {
+        if (torch::cuda::is_available())
+            QSKIP("a CUDA device is present: the refusal names the CPU-only build instead");
+        const CliRun r = runCli(tinyTrainArgs(m_manifest, m_dir.filePath(QStringLiteral("cuda")), 1)
+                                << QStringLiteral("--device") << QStringLiteral("cuda"));
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("device cuda: no CUDA device")), qPrintable(r.err));
+        const CliRun bad = runCli(tinyTrainArgs(m_manifest, m_dir.filePath(QStringLiteral("gpu")), 1)
+                                  << QStringLiteral("--device") << QStringLiteral("gpu"));
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains(QLatin1String("device must be auto, cpu, cuda or cuda:N")), qPrintable(bad.err));
+        const CliRun cpu = runCli(tinyTrainArgs(m_manifest, m_dir.filePath(QStringLiteral("cpu")), 1)
+                                  << QStringLiteral("--device") << QStringLiteral("cpu"));
+        QVERIFY2(cpu.code == 0, qPrintable(cpu.err));
+    }
+
     void workerModeRelaysCommandsToEveryRank()
     {
         const QString run = m_dir.filePath(QStringLiteral("events"));

@@ -20,6 +20,7 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QProcess>
 #include <QtCore/QStorageInfo>
+#include <QtCore/QThread>
 #include <QtGui/QAction>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QHBoxLayout>
@@ -28,11 +29,10 @@
 #include <QtWidgets/QListWidget>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
+#include <QtWidgets/QSpinBox>
 #include <QtWidgets/QSplitter>
 #include <QtWidgets/QStyle>
 #include <QtWidgets/QTabWidget>
-#include <QtCore/QThread>
-#include <QtWidgets/QSpinBox>
 #include <QtWidgets/QToolBar>
 #include <QtWidgets/QVBoxLayout>
 
@@ -646,13 +646,12 @@ void TrainingPage::saveQueue() const
     }
     QJsonArray runs;
     for (const QueuedRun &q : m_queue)
-        runs.append(QJsonObject{
-            {"name", q.name},
-            {"kind", q.kind},
-            {"runDir", q.runDir},
-            {"config", q.config},
-            {"epochs", q.epochs},
-            {"processes", q.processes}});
+        runs.append(QJsonObject{{"name", q.name},
+                                {"kind", q.kind},
+                                {"runDir", q.runDir},
+                                {"config", q.config},
+                                {"epochs", q.epochs},
+                                {"processes", q.processes}});
     (void)fileio::writeJson(file, QJsonObject{{"format", "fopro-queue"}, {"runs", runs}});
 }
 
