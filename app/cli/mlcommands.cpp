@@ -551,8 +551,15 @@ int train(const QStringList &args)
     }
     const int nproc = nprocOf(p);
     if (nproc < 0) return 2;
-    // stdout carries events only from here on (a supervisor of ranks passes rank 0's through)
+    // stdout carries events only from here on. A launcher of ranks leaves its stdout to rank 0's
+    // events and reports only its own failures there.
     if (p.isSet(QStringLiteral("events")) && nproc == 0) WorkerEvents::begin();
+    if (p.isSet(QStringLiteral("events")) && nproc > 0)
+        setFailureHook([](const Error &error) {
+            const QByteArray line = worker::encode(worker::Event::failed(error));
+            std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+            std::fflush(stdout);
+        });
     const bool estimate = p.isSet(QStringLiteral("estimate"));
     int steps = 3;
     if (!readInt(p, QStringLiteral("steps"), 3, 1, &steps)) return 2;

@@ -430,6 +430,15 @@ private Q_SLOTS:
         QCOMPARE(sup.exitCode(), 130);
         QCOMPARE(runState(run), QStringLiteral("cancelled"));
         QVERIFY(count(worker::EventType::Finished) == 1);
+
+        // The launcher's own failure (the run folder is taken) is an error event too.
+        const CliRun taken = runCli(exactArgs(m_manifest, run, 2)
+                                    << QStringLiteral("--nproc") << QStringLiteral("2") << QStringLiteral("--events"));
+        QCOMPARE(taken.code, 1);
+        const auto e = worker::decode(taken.out.trimmed());
+        QVERIFY2(e.ok(), taken.out.constData());
+        QCOMPARE(int(e->type), int(worker::EventType::Error));
+        QVERIFY2(e->error.message().contains(QLatin1String("not empty")), qPrintable(e->error.message()));
     }
 };
 

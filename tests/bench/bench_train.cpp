@@ -17,10 +17,12 @@
 // The step is composed from the same public functions the trainer calls (Student, EkdHeads,
 // Teacher, FourierPrompt, ekdLoss, Adam, gradient clipping), on random input: decoding and
 // augmentation run on the data workers in parallel with the step and are measured by bench_dataset.
+// The process sets glibc's allocator as the product's executables do (fopro::reuseLargeBuffers).
 // Targets: prompt ≤ 10 % of a FoPro-KD step; cached EKD ≤ 1.3 × a CE step; inference ≤ 40 ms/image.
 
 #include <torch/torch.h>
 
+#include "core/common/allocator.h"
 #include "core/ml/export.h"
 #include "core/ml/fourierprompt.h"
 #include "core/ml/losses.h"
@@ -70,6 +72,9 @@ double timeIt(int steps, const std::function<void()> &f)
 
 int main(int argc, char **argv)
 {
+    // As `fopro` and `fopro-studio` do at start: large buffers (activations, gradients) are reused
+    // from the heap instead of being mapped and zeroed afresh at every step.
+    fopro::reuseLargeBuffers();
     QCoreApplication app(argc, argv);
     int steps = 3, threads = 2;
     std::vector<int> sizes{112, 224};
