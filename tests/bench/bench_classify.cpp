@@ -15,6 +15,7 @@
 //    Target: ≤ 200 ms.
 // Prints the figures and exits 0 (1 on bad options or failures).
 
+#include "core/common/allocator.h"
 #include "core/jobs/jobmanager.h"
 #include "core/ml/classify.h"
 #include "core/ml/export.h"
@@ -132,6 +133,7 @@ double runPython(const QString &python, const QString &script, const QString &mo
 
 int main(int argc, char **argv)
 {
+    fopro::reuseLargeBuffers(); // as `fopro` and `fopro-studio` do at start
     QCoreApplication app(argc, argv);
     int images = 100, reps = 5, threads = 2;
     const QStringList args = app.arguments();
