@@ -616,6 +616,13 @@ int train(const QStringList &args)
     }
     if (nproc > 0) {
         if (auto ok = checkBeforeTraining(config); !ok) return fail(ok.error());
+        if (config.batchSize < 2 * nproc)
+            return fail(QStringLiteral("--nproc %1 needs a batch of at least %2 (every process takes at least two "
+                                       "images of each batch, for batch norm); the batch is %3")
+                            .arg(nproc)
+                            .arg(2 * nproc)
+                            .arg(config.batchSize),
+                        2);
         LaunchOptions o;
         o.processes = nproc;
         o.events = p.isSet(QStringLiteral("events"));

@@ -148,7 +148,7 @@ struct Collective::Impl {
     [[noreturn]] void fail(const char *what, const std::exception &e)
     {
         const QString cause = qs(detail::firstLine(e));
-        QStringList findings;
+        QStringList findings, inside;
         try {
             store->setTimeout(std::chrono::seconds(5));
             for (int r = 0; r < settings.worldSize; ++r) {
@@ -167,7 +167,8 @@ struct Collective::Impl {
                 }
                 if (store->check({key("op", r)})) {
                     // "operation step": a rank that has not entered this collective is the one
-                    // the others wait for.
+                    // the others wait for; a rank in the same collective cannot have finished it
+                    // without this one, so when nobody is behind, one of those inside is stuck.
                     const QStringList theirs = qs(text(store->get(key("op", r)))).split(QLatin1Char(' '));
                     if (theirs.size() == 2 && theirs[0].toLongLong() < operation)
                         findings << QStringLiteral("rank %1 is behind: it has not joined collective #%2 (it is at #%3, "
@@ -178,8 +179,16 @@ struct Collective::Impl {
                                         .arg(theirs[0])
                                         .arg(theirs[1])
                                         .arg(step);
+                    else if (theirs.size() == 2 && theirs[0].toLongLong() == operation)
+                        inside << QString::number(r);
                 }
             }
+            if (findings.isEmpty() && !inside.isEmpty())
+                findings << QStringLiteral("rank %1 joined collective #%2 with this rank, which did not complete: %3 "
+                                           "hangs, or was paused or stopped inside it")
+                                .arg(inside.join(QStringLiteral(", ")))
+                                .arg(operation)
+                                .arg(inside.size() == 1 ? QStringLiteral("it") : QStringLiteral("one of them"));
         } catch (const std::exception &) {
             if (settings.rank != 0)
                 findings << QStringLiteral("rank 0 (which holds the run's rendezvous store at %1:%2) is gone")
