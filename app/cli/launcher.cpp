@@ -5,6 +5,7 @@
 
 #include "app/cli/launcher.h"
 
+#include "app/cli/cliargs.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/trainrunner.h"
 #include "core/common/librarymessages.h"
@@ -124,6 +125,22 @@ pid_t startRank(const std::vector<std::string> &argv, int rank, const LaunchOpti
     const ssize_t n = ::write(2, message, sizeof message - 1);
     (void)n;
     ::_exit(127);
+}
+
+/// `arguments` without --nproc and its value (for the ranks the supervisor starts).
+QStringList withoutNproc(const QStringList &arguments)
+{
+    QStringList out;
+    for (int i = 0; i < arguments.size(); ++i) {
+        const QString &a = arguments[i];
+        if (a == QLatin1String("--nproc") || a == QLatin1String("-nproc")) {
+            ++i;
+            continue;
+        }
+        if (a.startsWith(QLatin1String("--nproc=")) || a.startsWith(QLatin1String("-nproc="))) continue;
+        out << a;
+    }
+    return out;
 }
 
 void signalAll(std::vector<Rank> &ranks, int signal)
@@ -265,6 +282,55 @@ int superviseLocalRanks(const QStringList &arguments, const LaunchOptions &o)
         return 1;
     }
     return cancelled ? kCancelledExitCode : 0;
+}
+
+const QStringList kDistributedOptions{QStringLiteral("nproc"),       QStringLiteral("dist-timeout"),
+                                      QStringLiteral("world-size"),  QStringLiteral("rank"),
+                                      QStringLiteral("master-addr"), QStringLiteral("master-port")};
+
+/// The process's part in a distributed run: the environment (torchrun's variables), then the
+/// options. false after reporting an error.
+bool readDistribution(const QCommandLineParser &p, ml::DistributedSettings *d)
+{
+    auto env = ml::DistributedSettings::fromEnvironment();
+    if (!env) {
+        fail(QStringLiteral("the distributed-run environment: %1").arg(env.error().message()), 2);
+        return false;
+    }
+    *d = env.value();
+    const bool given = p.isSet(QStringLiteral("world-size"));
+    if (!readInt(p, QStringLiteral("world-size"), d->worldSize, 1, &d->worldSize) ||
+        !readInt(p, QStringLiteral("rank"), d->rank, 0, &d->rank) ||
+        !readInt(p, QStringLiteral("master-port"), d->masterPort, 1, &d->masterPort) ||
+        !readInt(p, QStringLiteral("dist-timeout"), d->timeoutSeconds, 1, &d->timeoutSeconds))
+        return false;
+    if (p.isSet(QStringLiteral("master-addr"))) d->masterAddr = p.value(QStringLiteral("master-addr"));
+    if (given && qEnvironmentVariableIsEmpty("LOCAL_WORLD_SIZE")) { // one process per machine
+        d->localWorldSize = 1;
+        d->localRank = 0;
+    }
+    if (auto v = d->validate(); !v) {
+        fail(v.error().message(), 2);
+        return false;
+    }
+    return true;
+}
+
+/// --nproc N > 1: this process supervises N ranks instead of training (0 when not asked).
+int nprocOf(const QCommandLineParser &p)
+{
+    int n = 0;
+    if (!readInt(p, QStringLiteral("nproc"), 0, 1, &n)) return -1;
+    return n > 1 ? n : 0;
+}
+
+int launchRanks(const QCommandLineParser &p, int nproc, const QStringList &trainArguments)
+{
+    LaunchOptions o;
+    o.processes = nproc;
+    o.events = p.isSet(QStringLiteral("events"));
+    if (!readInt(p, QStringLiteral("dist-timeout"), o.timeoutSeconds, 1, &o.timeoutSeconds)) return 2;
+    return superviseLocalRanks(QStringList{QStringLiteral("train")} + withoutNproc(trainArguments), o);
 }
 
 } // namespace fopro::cli

@@ -14,6 +14,9 @@
 // to the collective timeout, then ends them. Exit code: 0 when every rank finished, 130 when the run
 // was cancelled, 1 otherwise.
 
+#include "core/ml/distributed.h"
+
+#include <QtCore/QCommandLineParser>
 #include <QtCore/QStringList>
 
 namespace fopro::cli {
@@ -27,5 +30,18 @@ struct LaunchOptions {
 /// Runs `arguments` (the `fopro` command line after the program name, without --nproc) as the
 /// ranks of one run; returns the exit code described above.
 int superviseLocalRanks(const QStringList &arguments, const LaunchOptions &options);
+
+/// The options of `fopro train` that belong to a distributed run (allowed with --resume too).
+extern const QStringList kDistributedOptions;
+
+/// --nproc N > 1: this process supervises N ranks instead of training (0 when not asked, -1 after
+/// reporting a bad value).
+int nprocOf(const QCommandLineParser &p);
+/// Supervises `nproc` ranks of `fopro train` with `trainArguments` (the command's arguments; their
+/// --nproc is dropped), the collective timeout from --dist-timeout, worker mode from --events.
+int launchRanks(const QCommandLineParser &p, int nproc, const QStringList &trainArguments);
+/// The process's part in a distributed run: the environment (torchrun's variables), then the
+/// options. false after reporting an error.
+bool readDistribution(const QCommandLineParser &p, ml::DistributedSettings *d);
 
 } // namespace fopro::cli

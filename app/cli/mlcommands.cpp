@@ -311,64 +311,6 @@ struct PredictionTable {
     int predicted = 0;
 };
 
-// ---- distributed runs --------------------------------------------------------------------------------
-
-const QStringList kDistributedOptions{QStringLiteral("nproc"),       QStringLiteral("dist-timeout"),
-                                      QStringLiteral("world-size"),  QStringLiteral("rank"),
-                                      QStringLiteral("master-addr"), QStringLiteral("master-port")};
-
-/// The process's part in a distributed run: the environment (torchrun's variables), then the
-/// options. false after reporting an error.
-bool readDistribution(const QCommandLineParser &p, ml::DistributedSettings *d)
-{
-    auto env = ml::DistributedSettings::fromEnvironment();
-    if (!env) {
-        fail(QStringLiteral("the distributed-run environment: %1").arg(env.error().message()), 2);
-        return false;
-    }
-    *d = env.value();
-    const bool given = p.isSet(QStringLiteral("world-size"));
-    if (!readInt(p, QStringLiteral("world-size"), d->worldSize, 1, &d->worldSize) ||
-        !readInt(p, QStringLiteral("rank"), d->rank, 0, &d->rank) ||
-        !readInt(p, QStringLiteral("master-port"), d->masterPort, 1, &d->masterPort) ||
-        !readInt(p, QStringLiteral("dist-timeout"), d->timeoutSeconds, 1, &d->timeoutSeconds))
-        return false;
-    if (p.isSet(QStringLiteral("master-addr"))) d->masterAddr = p.value(QStringLiteral("master-addr"));
-    if (given && qEnvironmentVariableIsEmpty("LOCAL_WORLD_SIZE")) { // one process per machine
-        d->localWorldSize = 1;
-        d->localRank = 0;
-    }
-    if (auto v = d->validate(); !v) {
-        fail(v.error().message(), 2);
-        return false;
-    }
-    return true;
-}
-
-/// `arguments` without --nproc and its value (for the ranks the supervisor starts).
-QStringList withoutNproc(const QStringList &arguments)
-{
-    QStringList out;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &a = arguments[i];
-        if (a == QLatin1String("--nproc") || a == QLatin1String("-nproc")) {
-            ++i;
-            continue;
-        }
-        if (a.startsWith(QLatin1String("--nproc=")) || a.startsWith(QLatin1String("-nproc="))) continue;
-        out << a;
-    }
-    return out;
-}
-
-/// --nproc N > 1: this process supervises N ranks instead of training (0 when not asked).
-int nprocOf(const QCommandLineParser &p)
-{
-    int n = 0;
-    if (!readInt(p, QStringLiteral("nproc"), 0, 1, &n)) return -1;
-    return n > 1 ? n : 0;
-}
-
 /// `fopro train --resume RUN [--epochs N]`.
 int resumeTraining(const QCommandLineParser &p, const QStringList &args)
 {
@@ -381,13 +323,7 @@ int resumeTraining(const QCommandLineParser &p, const QStringList &args)
                         2);
     const int nproc = nprocOf(p);
     if (nproc < 0) return 2;
-    if (nproc > 0) {
-        LaunchOptions o;
-        o.processes = nproc;
-        o.events = p.isSet(QStringLiteral("events"));
-        if (!readInt(p, QStringLiteral("dist-timeout"), o.timeoutSeconds, 1, &o.timeoutSeconds)) return 2;
-        return superviseLocalRanks(QStringList{QStringLiteral("train")} + withoutNproc(args), o);
-    }
+    if (nproc > 0) return launchRanks(p, nproc, args);
     ml::DistributedSettings d;
     if (!readDistribution(p, &d)) return 2;
     setDistribution(d);
@@ -623,13 +559,8 @@ int train(const QStringList &args)
                             .arg(2 * nproc)
                             .arg(config.batchSize),
                         2);
-        LaunchOptions o;
-        o.processes = nproc;
-        o.events = p.isSet(QStringLiteral("events"));
-        if (!readInt(p, QStringLiteral("dist-timeout"), o.timeoutSeconds, 1, &o.timeoutSeconds)) return 2;
         // The ranks must agree on the run folder (a default one is named after the clock).
-        return superviseLocalRanks(
-            QStringList{QStringLiteral("train")} + withoutNproc(args) << QStringLiteral("--run") << config.runDir, o);
+        return launchRanks(p, nproc, QStringList(args) << QStringLiteral("--run") << config.runDir);
     }
     ml::DistributedSettings distributed;
     if (!readDistribution(p, &distributed)) return 2;

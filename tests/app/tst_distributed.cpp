@@ -67,6 +67,30 @@ QJsonObject readJson(const QString &file)
     return QJsonDocument::fromJson(f.readAll()).object();
 }
 
+/// Starts `fopro train --nproc 2` with `timeout` and waits until the launcher has named rank 1's
+/// process and the run has `epochs` finished epochs; returns rank 1's pid (0 when that did not
+/// happen; `err` holds the launcher's stderr so far).
+qint64 startTwoRanks(QProcess &sup, const QStringList &args, const QString &run, int timeout, int epochs, QString &err)
+{
+    sup.start(cliPath(), QStringList(args) << QStringLiteral("--nproc") << QStringLiteral("2")
+                                           << QStringLiteral("--dist-timeout") << QString::number(timeout));
+    if (!sup.waitForStarted(30000)) return 0;
+    qint64 pid1 = 0;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 120000 && sup.state() != QProcess::NotRunning) {
+        sup.waitForReadyRead(200);
+        err += QString::fromUtf8(sup.readAllStandardError());
+        sup.readAllStandardOutput();
+        const auto m = QRegularExpression(QStringLiteral("rank 1 process (\\d+)")).match(err);
+        if (m.hasMatch()) pid1 = m.captured(1).toLongLong();
+        if (pid1 > 0 &&
+            readJson(run + QStringLiteral("/status.json")).value(QStringLiteral("epochsDone")).toInt() >= epochs)
+            return pid1;
+    }
+    return 0;
+}
+
 /// A tiny CIFAR ResNet run with frozen batch norm and SGD: steps that 2 processes reproduce.
 QStringList exactArgs(const QString &manifest, const QString &run, int epochs)
 {
@@ -275,26 +299,9 @@ private Q_SLOTS:
     {
         const QString run = m_dir.filePath(QStringLiteral("killed"));
         QProcess sup;
-        sup.start(cliPath(), exactArgs(m_manifest, run, 400)
-                                 << QStringLiteral("--nproc") << QStringLiteral("2") << QStringLiteral("--dist-timeout")
-                                 << QStringLiteral("20"));
-        QVERIFY(sup.waitForStarted(30000));
         QString err;
-        qint64 pid1 = 0;
+        const qint64 pid1 = startTwoRanks(sup, exactArgs(m_manifest, run, 400), run, 20, 2, err);
         QElapsedTimer clock;
-        clock.start();
-        // Wait for the launcher to name rank 1's process and for two finished epochs.
-        while (clock.elapsed() < 120000) {
-            sup.waitForReadyRead(200);
-            err += QString::fromUtf8(sup.readAllStandardError());
-            sup.readAllStandardOutput();
-            const auto m = QRegularExpression(QStringLiteral("rank 1 process (\\d+)")).match(err);
-            if (m.hasMatch()) pid1 = m.captured(1).toLongLong();
-            if (pid1 > 0 &&
-                readJson(run + QStringLiteral("/status.json")).value(QStringLiteral("epochsDone")).toInt() >= 2)
-                break;
-            QVERIFY2(sup.state() != QProcess::NotRunning, qPrintable(err));
-        }
         QVERIFY2(pid1 > 0, qPrintable(err));
         QVERIFY(::kill(pid_t(pid1), SIGKILL) == 0);
         clock.restart();
@@ -330,25 +337,9 @@ private Q_SLOTS:
         // A rank that stops answering (SIGSTOP: alive, connections open) is found by the timeout.
         const QString run = m_dir.filePath(QStringLiteral("hung"));
         QProcess sup;
-        sup.start(cliPath(), exactArgs(m_manifest, run, 400)
-                                 << QStringLiteral("--nproc") << QStringLiteral("2") << QStringLiteral("--dist-timeout")
-                                 << QStringLiteral("8"));
-        QVERIFY(sup.waitForStarted(30000));
         QString err;
-        qint64 pid1 = 0;
+        const qint64 pid1 = startTwoRanks(sup, exactArgs(m_manifest, run, 400), run, 8, 1, err);
         QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 120000) {
-            sup.waitForReadyRead(200);
-            err += QString::fromUtf8(sup.readAllStandardError());
-            sup.readAllStandardOutput();
-            const auto m = QRegularExpression(QStringLiteral("rank 1 process (\\d+)")).match(err);
-            if (m.hasMatch()) pid1 = m.captured(1).toLongLong();
-            if (pid1 > 0 &&
-                readJson(run + QStringLiteral("/status.json")).value(QStringLiteral("epochsDone")).toInt() >= 1)
-                break;
-            QVERIFY2(sup.state() != QProcess::NotRunning, qPrintable(err));
-        }
         QVERIFY2(pid1 > 0, qPrintable(err));
         QVERIFY(::kill(pid_t(pid1), SIGSTOP) == 0);
         clock.restart();
